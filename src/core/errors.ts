@@ -1,0 +1,75 @@
+/**
+ * Typed errors: every expected failure carries a stable code, one sentence saying what is
+ * wrong, a hint saying what to do, and the exit code of the command contract. Only cli.ts
+ * prints them and exits.
+ */
+export type ExitCode = 0 | 1 | 2 | 3 | 130;
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'IS_A_DIRECTORY'
+  | 'FILE_TOO_LARGE'
+  | 'FILE_EMPTY'
+  | 'FILE_EXISTS'
+  | 'CORRUPT_FILE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'UNSUPPORTED_ENCRYPTION'
+  | 'WRONG_KIND'
+  | 'NO_CERTIFICATE'
+  | 'NO_PRIVATE_KEY'
+  | 'PASSPHRASE_REQUIRED'
+  | 'WRONG_PASSPHRASE'
+  | 'KEY_MISMATCH'
+  | 'NOT_APNS_CERTIFICATE'
+  | 'NO_TTY'
+  | 'CANCELLED'
+  | 'OPERATION_FAILED'
+  | 'EXPIRING'
+  | 'EXPIRED'
+  | 'INTERNAL';
+
+export interface ErrorDetails {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class ApnsSetupError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: ExitCode;
+
+  constructor(code: ErrorCode, message: string, exitCode: ExitCode, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = details.hint;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Invalid input or usage: exit 2. */
+export class InputError extends ApnsSetupError {
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, 2, details);
+  }
+}
+
+/** The operation ran and failed: exit 1. */
+export class OperationError extends ApnsSetupError {
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, 1, details);
+  }
+}
+
+/** The user cancelled (Ctrl-C at a prompt): exit 130. */
+export class CancelledError extends ApnsSetupError {
+  constructor(message = 'Cancelled.') {
+    super('CANCELLED', message, 130);
+  }
+}
+
+export function isApnsSetupError(error: unknown): error is ApnsSetupError {
+  return error instanceof ApnsSetupError;
+}

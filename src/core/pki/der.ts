@@ -1,0 +1,190 @@
+/**
+ * A small reader for DER (and the BER indefinite lengths a .p7b uses). Node's X509Certificate
+ * has no accessor for Apple's custom extensions and node-forge cannot parse EC certificates,
+ * so the fields we rely on are read from the DER directly.
+ */
+import { InputError } from '../errors.js';
+
+export const TAG = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  T61_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+export interface Tlv {
+  /** The identifier octet (single-byte tags only; that is all X.509 and PKCS use). */
+  tag: number;
+  constructed: boolean;
+  start: number;
+  contentStart: number;
+  /** Offset just past the content (for indefinite lengths: past the end-of-contents octets). */
+  end: number;
+  contentEnd: number;
+  indefinite: boolean;
+}
+
+function corrupt(detail: string): InputError {
+  return new InputError('CORRUPT_FILE', `it is not valid DER: ${detail}`, {
+    hint: 'The file is damaged or cut short: download or export it again.',
+  });
+}
+
+/** Reads one TLV at `offset`; throws CORRUPT_FILE when it runs past the end of `bytes`. */
+export function readTlv(bytes: Uint8Array, offset = 0, depth = 0): Tlv {
+  if (depth > 64) throw corrupt('nesting too deep');
+  if (offset + 2 > bytes.length) throw corrupt('it ends in the middle of an element');
+  const tag = bytes[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw corrupt('multi-byte tags are not used by certificates');
+  const constructed = (tag & 0x20) !== 0;
+  const first = bytes[offset + 1]!;
+  let pos = offset + 2;
+  if (first === 0x80) {
+    if (!constructed) throw corrupt('indefinite length on a primitive element');
+    let cursor = pos;
+    for (;;) {
+      if (cursor + 2 > bytes.length) throw corrupt('an indefinite-length element has no end');
+      if (bytes[cursor] === 0 && bytes[cursor + 1] === 0) {
+        return {
+          tag,
+          constructed,
+          start: offset,
+          contentStart: pos,
+          contentEnd: cursor,
+          end: cursor + 2,
+          indefinite: true,
+        };
+      }
+      cursor = readTlv(bytes, cursor, depth + 1).end;
+    }
+  }
+  let length: number;
+  if (first < 0x80) {
+    length = first;
+  } else {
+    const count = first & 0x7f;
+    if (count > 4) throw corrupt('an element claims an impossible length');
+    if (pos + count > bytes.length) throw corrupt('it ends in the middle of an element');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[pos + i]!;
+    pos += count;
+  }
+  const end = pos + length;
+  if (end > bytes.length) {
+    throw corrupt(
+      `it is ${end - bytes.length} bytes shorter than its own length field says (cut short?)`,
+    );
+  }
+  return {
+    tag,
+    constructed,
+    start: offset,
+    contentStart: pos,
+    contentEnd: end,
+    end,
+    indefinite: false,
+  };
+}
+
+/** The elements inside a constructed TLV, in order. */
+export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  let pos = parent.contentStart;
+  while (pos < parent.contentEnd) {
+    const child = readTlv(bytes, pos);
+    out.push(child);
+    pos = child.end;
+  }
+  return out;
+}
+
+export function contentOf(bytes: Uint8Array, tlv: Tlv): Buffer {
+  return Buffer.from(bytes.subarray(tlv.contentStart, tlv.contentEnd));
+}
+
+export function encodingOf(bytes: Uint8Array, tlv: Tlv): Buffer {
+  return Buffer.from(bytes.subarray(tlv.start, tlv.end));
+}
+
+/** Child `index` of `parent`, or a CORRUPT_FILE error naming what was expected. */
+export function childAt(bytes: Uint8Array, parent: Tlv, index: number, what: string): Tlv {
+  const child = childrenOf(bytes, parent)[index];
+  if (!child) throw corrupt(`${what} is missing`);
+  return child;
+}
+
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0) throw corrupt('an empty object identifier');
+  const parts: number[] = [];
+  let value = 0;
+  for (const byte of content) {
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  const first = parts.shift() ?? 0;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join('.');
+}
+
+export function decodeString(bytes: Uint8Array, tlv: Tlv): string {
+  const content = contentOf(bytes, tlv);
+  switch (tlv.tag) {
+    case TAG.BMP_STRING:
+      return Buffer.from(content).swap16().toString('utf16le');
+    case TAG.UNIVERSAL_STRING: {
+      let s = '';
+      for (let i = 0; i + 3 < content.length; i += 4)
+        s += String.fromCodePoint(content.readUInt32BE(i));
+      return s;
+    }
+    case TAG.T61_STRING:
+      return content.toString('latin1');
+    default:
+      return content.toString('utf8');
+  }
+}
+
+export function decodeTime(bytes: Uint8Array, tlv: Tlv): Date {
+  const text = contentOf(bytes, tlv).toString('latin1');
+  const m =
+    tlv.tag === TAG.UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
+  if (!m) throw corrupt(`an unreadable date "${text}"`);
+  let year = Number(m[1]);
+  // RFC 5280: UTCTime years 50–99 are 19xx, 00–49 are 20xx.
+  if (tlv.tag === TAG.UTC_TIME) year += year >= 50 ? 1900 : 2000;
+  return new Date(
+    Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)),
+  );
+}
+
+/** An INTEGER as upper-case hex without the sign-padding zero byte. */
+export function decodeIntegerHex(bytes: Uint8Array, tlv: Tlv): string {
+  let content = contentOf(bytes, tlv);
+  while (content.length > 1 && content[0] === 0) content = content.subarray(1);
+  return content.toString('hex').toUpperCase();
+}
+
+/**
+ * How many bytes the first element of `bytes` spans. Used to tell a truncated file (shorter
+ * than its length field) from a complete one with trailing bytes.
+ */
+export function outerLength(bytes: Uint8Array): number {
+  return readTlv(bytes, 0).end;
+}
