@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'OPERATION_FAILED'
   | 'EXPIRING'
   | 'EXPIRED'
+  | 'INVALID_PAYLOAD'
+  | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
 export interface ErrorDetails {

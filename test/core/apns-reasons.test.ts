@@ -1,0 +1,370 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  APNS_REASONS,
+  describeReason,
+  explainResponse,
+  parseErrorBody,
+  retryClassFor,
+  retryDelayMs,
+} from '../../src/core/apns/reasons.js';
+import type { ResponseCertificate, ResponseContext } from '../../src/core/apns/reasons.js';
+import { hasRealWorld, loadExpected, realWorldFile, repoRoot } from '../helpers/fixtures.js';
+
+interface ResponsesFile {
+  recorded_in_the_wild: { status: number | null; body: { reason: string; timestamp?: unknown } }[];
+  library_test_fixtures: { status: number; body?: { reason: string }; body_raw?: string }[];
+  reason_catalog: { reason: string; status: number }[];
+  reasons_seen_elsewhere_not_in_catalog: { reason: string }[];
+}
+
+const SANDBOX_ONLY: ResponseCertificate = {
+  type: 'development',
+  environments: ['sandbox'],
+  bundleId: 'com.example.app',
+  topics: [],
+};
+const PRODUCTION_ONLY: ResponseCertificate = {
+  ...SANDBOX_ONLY,
+  type: 'production',
+  environments: ['production'],
+};
+const UNIVERSAL: ResponseCertificate = {
+  type: 'universal',
+  environments: ['sandbox', 'production'],
+  bundleId: 'com.example.app',
+  topics: ['com.example.app', 'com.example.app.voip', 'com.example.app.complication'],
+};
+
+function explain(overrides: Partial<ResponseContext>) {
+  return explainResponse({
+    status: 400,
+    reason: null,
+    environment: 'sandbox',
+    certificate: SANDBOX_ONLY,
+    topic: 'com.example.app',
+    probe: false,
+    ...overrides,
+  });
+}
+
+/** The retry rule of reference/apns.md, stated independently of the table under test. */
+function expectedRetry(reason: string, status: number): string {
+  if (reason === 'IdleTimeout' || status === 503) return 'new-connection';
+  if (status === 429 || status === 500) return 'backoff';
+  return 'no';
+}
+
+const UNKNOWN = /does not know|without a reason/;
+
+describe.skipIf(!hasRealWorld)('every reason in the recorded responses', () => {
+  const file = JSON.parse(
+    realWorldFile('apns-responses/responses.json').toString('utf8'),
+  ) as ResponsesFile;
+
+  const bodies: { status: number | null; reason: string | null; timestamp: number | null }[] = [
+    ...file.recorded_in_the_wild.map((r) => ({
+      status: r.status,
+      ...parseErrorBody(JSON.stringify(r.body)),
+    })),
+    ...file.library_test_fixtures.map((r) => ({
+      status: r.status,
+      ...parseErrorBody(Buffer.from(r.body_raw ?? JSON.stringify(r.body))),
+    })),
+  ];
+
+  it('parses every body, including raw ones with spaces and a non-numeric timestamp', () => {
+    expect(bodies.every((b) => b.reason !== null)).toBe(true);
+    const raw = file.library_test_fixtures.filter((r) => r.body_raw !== undefined);
+    expect(raw.map((r) => parseErrorBody(Buffer.from(r.body_raw!)))).toEqual([
+      { reason: 'PayloadEmpty', timestamp: null },
+      { reason: 'Unregistered', timestamp: 1458114061260 },
+      { reason: 'Unregistered', timestamp: 1458114061260 },
+      { reason: 'Unregistered', timestamp: null },
+    ]);
+    // The Apple engineer's quote leaves a placeholder where the number goes.
+    const quoted = file.recorded_in_the_wild.find((r) => r.status === 410)!;
+    expect(parseErrorBody(JSON.stringify(quoted.body))).toEqual({
+      reason: 'Unregistered',
+      timestamp: null,
+    });
+  });
+
+  it.each(bodies.map((b) => [b.status, b.reason, b]))(
+    '%s %s gets a specific explanation and a hint',
+    (_status, _reason, body) => {
+      const result = explain({
+        status: body.status,
+        reason: body.reason,
+        timestamp: body.timestamp,
+      });
+      expect(result.ok).toBe(false);
+      expect(result.explanation).not.toMatch(UNKNOWN);
+      expect(result.hint).toBeTruthy();
+    },
+  );
+
+  const catalog = [
+    ...file.reason_catalog,
+    ...file.reasons_seen_elsewhere_not_in_catalog.map((r) => ({ reason: r.reason, status: 403 })),
+  ];
+
+  it.each(catalog.map((c) => [c.reason, c.status]))(
+    '%s (%i) is in the table with its status and retry class',
+    (reason, status) => {
+      const info = describeReason(reason);
+      expect(info).toBeDefined();
+      expect(info!.status).toBe(status);
+      expect(info!.retry).toBe(expectedRetry(reason, status));
+      expect(retryClassFor(status, reason)).toBe(info!.retry);
+      const result = explain({ status, reason, environment: 'production', certificate: UNIVERSAL });
+      expect(result.ok).toBe(false);
+      expect(result.explanation).not.toMatch(UNKNOWN);
+    },
+  );
+
+  it('explains each catalogue reason differently', () => {
+    const texts = catalog.map(
+      (c) => explain({ status: c.status, reason: c.reason, certificate: UNIVERSAL }).explanation,
+    );
+    expect(new Set(texts).size).toBe(texts.length);
+  });
+
+  it('words the 410 with the date APNs gives, and survives the odd timestamps', () => {
+    // In file order: Apple's quote (a placeholder), two numeric bodies, then the date string.
+    const [quoted, numeric, , text] = bodies.filter(
+      (b) => b.status === 410 && b.reason === 'Unregistered',
+    );
+    expect([quoted!.timestamp, numeric!.timestamp, text!.timestamp]).toEqual([
+      null,
+      1458114061260,
+      null,
+    ]);
+    expect(
+      explain({ status: 410, reason: 'Unregistered', timestamp: numeric!.timestamp }).explanation,
+    ).toBe(
+      'The device token is no longer active for the topic: the app was removed or its notifications were turned off. APNs has known it to be invalid since 2016-03-16T07:41:01.260Z.',
+    );
+    expect(
+      explain({ status: 410, reason: 'Unregistered', timestamp: text!.timestamp }).explanation,
+    ).toBe(
+      'The device token is no longer active for the topic: the app was removed or its notifications were turned off.',
+    );
+    for (const timestamp of [Number.NaN, Infinity, 1e20, -1e20]) {
+      expect(() => explain({ status: 410, reason: 'ExpiredToken', timestamp })).not.toThrow();
+    }
+  });
+});
+
+describe('the table against reference/apns.md', () => {
+  const reference = join(repoRoot, '../shared/reference/apns.md');
+  it.skipIf(!existsSync(reference))('covers every reason the reference lists', () => {
+    const reasons = readFileSync(reference, 'utf8')
+      .split('\n')
+      .map((line) => /^\| (\d{3})[^|]*\| ([A-Za-z ,/]+) \|/.exec(line)?.[2])
+      .filter((cell): cell is string => cell !== undefined)
+      .flatMap((cell) => cell.split(/\s*[,/]\s*/))
+      .filter((r) => r !== '');
+    expect(reasons.length).toBeGreaterThan(30);
+    expect(reasons.filter((r) => describeReason(r) === undefined)).toEqual([]);
+    expect(Object.keys(APNS_REASONS).sort()).toEqual([...new Set(reasons)].sort());
+  });
+});
+
+describe('explainResponse', () => {
+  it('treats 400 BadDeviceToken on a credential probe as success', () => {
+    const result = explain({
+      reason: 'BadDeviceToken',
+      probe: true,
+      environment: 'production',
+      certificate: UNIVERSAL,
+    });
+    expect(result).toEqual({
+      ok: true,
+      explanation:
+        'APNs accepted this certificate for com.example.app in production: the test token was refused as unknown, which is the expected answer to a credential probe.',
+      hint: 'Pass --token with a device token from the app to send a real notification.',
+    });
+  });
+
+  it('does not treat other answers to a probe as success', () => {
+    expect(explain({ reason: 'BadCertificateEnvironment', status: 403, probe: true }).ok).toBe(
+      false,
+    );
+    expect(explain({ reason: 'TopicDisallowed', probe: true }).ok).toBe(false);
+    expect(explain({ reason: 'BadDeviceToken', status: 410, probe: true }).ok).toBe(false);
+  });
+
+  it('says 200 is accepted', () => {
+    expect(explain({ status: 200, environment: 'sandbox' })).toEqual({
+      ok: true,
+      explanation: 'APNs accepted the notification for com.example.app in the sandbox.',
+      hint: null,
+    });
+  });
+
+  it('explains BadDeviceToken for a real token with the environments the certificate allows', () => {
+    const sandboxOnly = explain({ reason: 'BadDeviceToken', environment: 'sandbox' });
+    expect(sandboxOnly.ok).toBe(false);
+    expect(sandboxOnly.explanation).toMatch(
+      /^APNs in the sandbox did not recognise the device token/,
+    );
+    expect(sandboxOnly.hint).toBe(
+      "A TestFlight or App Store build's token is a production token: this certificate is for the sandbox only, so make a production or universal certificate and push with --env production; otherwise check that the token was copied whole.",
+    );
+    expect(
+      explain({ reason: 'BadDeviceToken', environment: 'production', certificate: UNIVERSAL }).hint,
+    ).toMatch(
+      /^A token from a build run from Xcode \(a debug build\) is a sandbox token: push it with --env sandbox;/,
+    );
+  });
+
+  it('explains BadCertificateEnvironment with what the certificate is for', () => {
+    expect(
+      explain({ status: 403, reason: 'BadCertificateEnvironment', environment: 'production' }),
+    ).toEqual({
+      ok: false,
+      explanation: 'This certificate is for the sandbox only, and you pushed to production.',
+      hint: 'Use --env sandbox, or make a production or universal certificate.',
+    });
+    expect(
+      explain({
+        status: 403,
+        reason: 'BadCertificateEnvironment',
+        environment: 'sandbox',
+        certificate: PRODUCTION_ONLY,
+      }).explanation,
+    ).toBe('This certificate is for production only, and you pushed to the sandbox.');
+    expect(
+      explain({ status: 403, reason: 'BadCertificateEnvironment', certificate: UNIVERSAL }).hint,
+    ).toMatch(/--env and --endpoint/);
+    expect(
+      explain({ status: 403, reason: 'BadCertificateEnvironment', certificate: null }).explanation,
+    ).toBe('APNs says the client certificate is not for the sandbox.');
+  });
+
+  it("names the certificate's bundle id and topics for TopicDisallowed and DeviceTokenNotForTopic", () => {
+    const disallowed = explain({
+      reason: 'TopicDisallowed',
+      topic: 'com.other.app',
+      certificate: UNIVERSAL,
+    });
+    expect(disallowed.explanation).toBe(
+      'APNs does not allow this certificate to push to com.other.app; this certificate is for com.example.app (topics com.example.app, com.example.app.voip, com.example.app.complication).',
+    );
+    expect(disallowed.hint).toBe(
+      "Pass one of the certificate's topics with --topic: com.example.app, com.example.app.voip, com.example.app.complication.",
+    );
+    expect(explain({ reason: 'TopicDisallowed', topic: 'com.other.app' }).hint).toBe(
+      'Pass --topic com.example.app, or push with the certificate made for com.other.app.',
+    );
+    const notForTopic = explain({ reason: 'DeviceTokenNotForTopic' });
+    expect(notForTopic.explanation).toBe(
+      'The device token belongs to another app or team than com.example.app; this certificate is for com.example.app only.',
+    );
+    expect(
+      explain({
+        reason: 'DeviceTokenNotForTopic',
+        topic: 'com.example.app.voip',
+        certificate: UNIVERSAL,
+      }).hint,
+    ).toMatch(/PushKit token/);
+  });
+
+  it('falls back on generic text that quotes an unknown reason and its status', () => {
+    expect(explain({ status: 400, reason: 'BrandNewReason' })).toEqual({
+      ok: false,
+      explanation:
+        'APNs answered 400 with the reason BrandNewReason, which apns-setup does not know.',
+      hint: 'Look up "BrandNewReason" in Apple\'s "Handling notification responses from APNs".',
+    });
+    expect(explain({ status: 502, reason: null }).explanation).toBe(
+      'APNs answered 502 without a reason.',
+    );
+    expect(explain({ status: 503, reason: null }).hint).toMatch(/try again/);
+    expect(explain({ status: 400, reason: 'constructor' }).explanation).toMatch(/does not know/);
+  });
+});
+
+describe.skipIf(!hasRealWorld)('explainResponse with real certificates', () => {
+  it('tells the sunyuping development certificate pushed to production to use the sandbox', () => {
+    const file = loadExpected().files.find(
+      (f) => f.path === 'sunyuping__PushMeBaby/aps_development.cer',
+    )!;
+    const cert = file.certificates[0]!;
+    const result = explain({
+      status: 403,
+      reason: 'BadCertificateEnvironment',
+      environment: 'production',
+      topic: cert.bundleId!,
+      certificate: {
+        type: 'development',
+        environments: cert.environments as ('sandbox' | 'production')[],
+        bundleId: cert.bundleId,
+        topics: cert.topics,
+      },
+    });
+    expect(result.explanation).toBe(
+      'This certificate is for the sandbox only, and you pushed to production.',
+    );
+    expect(result.hint).toMatch(/^Use --env sandbox/);
+  });
+});
+
+describe('parseErrorBody', () => {
+  it('never throws, and reads what it can', () => {
+    expect(parseErrorBody(new Uint8Array())).toEqual({ reason: null, timestamp: null });
+    expect(parseErrorBody('<html>502 Bad Gateway</html>')).toEqual({
+      reason: null,
+      timestamp: null,
+    });
+    expect(parseErrorBody('[1]')).toEqual({ reason: null, timestamp: null });
+    expect(parseErrorBody('{"reason": 42, "timestamp": "soon"}')).toEqual({
+      reason: null,
+      timestamp: null,
+    });
+    expect(parseErrorBody('{"reason":"Unregistered","timestamp":"1458114061260"}')).toEqual({
+      reason: 'Unregistered',
+      timestamp: 1458114061260,
+    });
+    expect(parseErrorBody('\uFEFF {"reason":" Shutdown "}\n')).toEqual({
+      reason: 'Shutdown',
+      timestamp: null,
+    });
+    expect(parseErrorBody('{"reason":"BadDeviceToken","timestamp":12')).toEqual({
+      reason: 'BadDeviceToken',
+      timestamp: 12,
+    });
+  });
+});
+
+describe('retryClassFor', () => {
+  it('falls back on the status for reasons it does not know', () => {
+    expect(retryClassFor(429, null)).toBe('backoff');
+    expect(retryClassFor(500, 'Whatever')).toBe('backoff');
+    expect(retryClassFor(503, null)).toBe('new-connection');
+    expect(retryClassFor(400, 'Whatever')).toBe('no');
+    expect(retryClassFor(null, 'Shutdown')).toBe('new-connection');
+  });
+});
+
+describe('retryDelayMs', () => {
+  const options = { baseMs: 1000, maxMs: 8000 };
+  it('doubles the cap each attempt, up to the maximum, with jitter in its upper half', () => {
+    expect([1, 2, 3, 4, 5].map((a) => retryDelayMs(a, options, 0))).toEqual([
+      500, 1000, 2000, 4000, 4000,
+    ]);
+    expect([1, 2, 3, 4, 5].map((a) => retryDelayMs(a, options, 0.999999))).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
+    expect(retryDelayMs(2, options, 0.5)).toBe(1500);
+    expect(retryDelayMs(5000, options, 0.5)).toBe(6000);
+  });
+
+  it('keeps a bad random value in range and refuses attempt 0', () => {
+    expect(retryDelayMs(1, options, 7)).toBe(1000);
+    expect(retryDelayMs(1, options, Number.NaN)).toBe(500);
+    expect(() => retryDelayMs(0, options, 0.5)).toThrow(RangeError);
+  });
+});
