@@ -1,0 +1,152 @@
+/**
+ * The one place input files are read. Every failure is an InputError whose message starts with
+ * the path as the user typed it, so the CLI can print it as is.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { decodeText } from '../core/pki/text.js';
+
+/** Certificates, keys, CSRs and .p12 files are a few KB; anything near 1 MiB is the wrong file. */
+export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
+
+/** A passphrase file holds one line (openssl `-passin file:` reads only the first). */
+const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+
+export interface ReadInputOptions {
+  maxBytes?: number;
+  /** What the file should be, for hints: "the certificate", "the passphrase file". */
+  what?: string;
+}
+
+export async function readInputFile(path: string, options: ReadInputOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const what = options.what ?? 'the file';
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw describeOpenError(path, what, error);
+  }
+  try {
+    // fstat on the open handle, not stat on the path: the file we measure is the file we read.
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw directoryError(path);
+    if (stats.isFile() && stats.size > maxBytes) throw tooLargeError(path, stats.size, maxBytes);
+    // Pipes and devices (`--passphrase-file <(…)`, /dev/stdin) have no size: read at most one
+    // byte past the cap so that a huge stream is refused without being held in memory.
+    const bytes = await readAtMost(handle, maxBytes + 1);
+    if (bytes.length > maxBytes) throw tooLargeError(path, null, maxBytes);
+    if (bytes.length === 0) {
+      throw new InputError('FILE_EMPTY', `${path}: is empty`, {
+        hint: `${capitalise(what)} has no content: export or download it again`,
+      });
+    }
+    return bytes;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw describeOpenError(path, what, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The first line of a passphrase file, without its line ending, as `openssl -passin file:` reads
+ * it. Its content never goes into an error: only the path and the size do.
+ */
+export async function readPassphraseFile(path: string): Promise<string> {
+  const bytes = await readInputFile(path, {
+    maxBytes: MAX_PASSPHRASE_FILE_BYTES,
+    what: 'the passphrase file',
+  });
+  // decodeText drops a BOM and turns CRLF into LF: Notepad and PowerShell write both.
+  const text = decodeText(bytes);
+  const newline = text.indexOf('\n');
+  const firstLine = newline === -1 ? text : text.slice(0, newline);
+  if (firstLine.startsWith('-----BEGIN ')) {
+    throw new InputError(
+      'WRONG_KIND',
+      `${path}: is a PEM file (a key or certificate), not a passphrase file`,
+      {
+        hint: '--passphrase-file takes a file whose first line is the passphrase',
+      },
+    );
+  }
+  return firstLine;
+}
+
+async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, limit - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function describeOpenError(path: string, what: string, error: unknown): unknown {
+  switch (errnoCode(error)) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new InputError('FILE_NOT_FOUND', `${path}: no such file`, {
+        hint: isAbsolute(path)
+          ? `check the path to ${what}`
+          : `check the path to ${what} (relative to ${process.cwd()})`,
+        cause: error,
+      });
+    case 'EISDIR':
+      return directoryError(path);
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('FILE_UNREADABLE', `${path}: permission denied`, {
+        hint: `make ${what} readable by your user (ls -l shows its owner and mode)`,
+        cause: error,
+      });
+    default:
+      return error;
+  }
+}
+
+function directoryError(path: string): InputError {
+  return new InputError('IS_A_DIRECTORY', `${path}: is a folder, not a file`, {
+    hint: 'pass a file inside it (only `check` takes folders)',
+  });
+}
+
+function tooLargeError(path: string, size: number | null, maxBytes: number): InputError {
+  const actual = size === null ? `more than ${formatSize(maxBytes)}` : formatSize(size);
+  return new InputError('FILE_TOO_LARGE', `${path}: is ${actual}, too large to read`, {
+    hint: `certificates, keys, CSRs and .p12 files are a few KB (at most ${formatSize(maxBytes)} is read): is this the right file?`,
+  });
+}
+
+/** "512 bytes", "3.2 KiB", "50 MiB": binary units, as `ls -lh` shows them. */
+export function formatSize(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  let value = bytes;
+  let unit = 'bytes';
+  for (const next of units) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  const rounded = value.toFixed(1).replace(/\.0$/, '');
+  return `${rounded} ${unit}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The errno name ("ENOENT") of a Node system error, for the file adapters' error mapping. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String(error.code)
+    : undefined;
+}

@@ -1,0 +1,446 @@
+/**
+ * The only writer of output files (DESIGN "Output files"): all or nothing, secrets 0600 and
+ * certificates 0644 whatever the umask, never a clobbered file without --force, and then the old
+ * one kept as NAME.bak-<timestamp>.
+ *
+ * Each file goes to a temporary file in the target folder (same file system, so rename(2) is
+ * atomic), is fsynced, and only when every file is safely on disk are they renamed into place.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import * as nodeFs from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
+import { errnoCode } from './input-files.js';
+
+export interface OutputFile {
+  name: string;
+  contents: string | Uint8Array;
+  /** Holds key material: written 0600. */
+  secret: boolean;
+}
+
+export interface WrittenFile {
+  name: string;
+  path: string;
+  secret: boolean;
+  /** Where the file it replaced (with --force) now is, or null when nothing was replaced. */
+  backupPath: string | null;
+}
+
+/** The calls this adapter makes, so that a test can make one of them fail midway. */
+export type OutputFileSystem = Pick<
+  typeof nodeFs,
+  'access' | 'link' | 'lstat' | 'mkdir' | 'open' | 'readdir' | 'rename' | 'stat' | 'unlink'
+>;
+
+export interface WriteOutputOptions {
+  force: boolean;
+  /** Names the backups of replaced files. */
+  now: Date;
+  fileSystem?: OutputFileSystem;
+}
+
+const SECRET_MODE = 0o600;
+const PUBLIC_MODE = 0o644;
+const TEMP_PREFIX = '.apns-setup-tmp-';
+const TEMP_NAME = /^\.apns-setup-tmp-(\d+)-[0-9a-f]+-.+$/;
+const BACKUP_NAME = /\.bak-\d{8}T\d{6}Z(-\d+)?$/;
+/**
+ * A write takes milliseconds; a temporary file this old belongs to no running write, even if
+ * its pid has since been reused by another process or it was written from another machine.
+ */
+const STALE_TEMP_AGE_MS = 15 * 60 * 1000;
+
+/** `.apns-setup-tmp-<pid>-<random>-<name>`: what a killed run leaves behind. */
+export function isTemporaryFileName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/** `<name>.bak-20261128T204501Z` (or `-2`, `-3`… when one already exists that second). */
+export function isBackupFileName(name: string): boolean {
+  return BACKUP_NAME.test(name);
+}
+
+export async function writeOutputFiles(
+  dir: string,
+  files: OutputFile[],
+  options: WriteOutputOptions,
+): Promise<WrittenFile[]> {
+  const fs = options.fileSystem ?? nodeFs;
+  assertValidNames(files.map((file) => file.name));
+  const existing = await checkTargets(
+    fs,
+    dir,
+    files.map((file) => file.name),
+    options.force,
+  );
+
+  try {
+    // A folder that will hold keys is created 0700, as ssh does for ~/.ssh: the files are 0600
+    // anyway, but a key later written there by hand (`openssl rsa … > key.pem`) gets the umask.
+    // An existing folder keeps its mode: it is the user's.
+    const secret = files.some((file) => file.secret);
+    await fs.mkdir(dir, { recursive: true, mode: secret ? 0o700 : 0o755 });
+    await removeStaleTempFiles(fs, dir);
+  } catch (error) {
+    throw describeWriteError(dir, error);
+  }
+
+  const stamp = backupStamp(options.now);
+  const staged: Staged[] = [];
+  try {
+    for (const file of files) {
+      staged.push({
+        file,
+        path: join(dir, file.name),
+        tempPath: await writeTempFile(fs, dir, file),
+        backup: null,
+        replaced: false,
+      });
+    }
+    for (const entry of staged) {
+      if (existing.has(entry.file.name)) entry.backup = await backUp(fs, entry.path, stamp);
+    }
+    for (const entry of staged) {
+      await fs.rename(entry.tempPath, entry.path);
+      entry.replaced = true;
+    }
+  } catch (error) {
+    await rollBack(fs, staged);
+    throw describeWriteError(dir, error);
+  }
+  await syncDirectory(fs, dir);
+
+  return staged.map((entry) => ({
+    name: entry.file.name,
+    path: entry.path,
+    secret: entry.file.secret,
+    backupPath: entry.backup?.path ?? null,
+  }));
+}
+
+/**
+ * The checks writeOutputFiles makes before writing, for flows that want to fail before slow
+ * work (key generation, a network call).
+ */
+export async function assertWritable(
+  dir: string,
+  names: string[],
+  options: { force: boolean; fileSystem?: OutputFileSystem },
+): Promise<void> {
+  const fs = options.fileSystem ?? nodeFs;
+  assertValidNames(names);
+  await checkTargets(fs, dir, names, options.force);
+  const folder = await nearestExistingFolder(fs, dir);
+  try {
+    await fs.access(folder, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw describeWriteError(folder, error);
+  }
+}
+
+/**
+ * True when `dir` does not exist or holds nothing but our leftovers: `renew` writes into a new
+ * folder and must not mix its files with anything else.
+ */
+export async function isEmptyOrMissingDir(dir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await nodeFs.readdir(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return true;
+    if (errnoCode(error) === 'ENOTDIR') throw notAFolderError(dir);
+    throw error;
+  }
+  // Finder drops .DS_Store in every folder it opens; it is not the user's content.
+  return names.every((name) => name === '.DS_Store' || isTemporaryFileName(name));
+}
+
+interface Staged {
+  file: OutputFile;
+  path: string;
+  tempPath: string;
+  backup: Backup | null;
+  replaced: boolean;
+}
+
+interface Backup {
+  path: string;
+  /** A hard link leaves the original in place until the new file replaces it atomically. */
+  linked: boolean;
+}
+
+async function checkTargets(
+  fs: OutputFileSystem,
+  dir: string,
+  names: string[],
+  force: boolean,
+): Promise<Set<string>> {
+  try {
+    const stats = await fs.stat(dir);
+    if (!stats.isDirectory()) throw notAFolderError(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return new Set();
+    if (errnoCode(error) === 'ENOTDIR') throw pathThroughFileError(dir, error);
+    throw error;
+  }
+
+  const existing = new Set<string>();
+  for (const name of names) {
+    const path = join(dir, name);
+    let stats;
+    try {
+      stats = await fs.lstat(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') continue;
+      throw error;
+    }
+    if (stats.isDirectory()) {
+      throw new InputError(
+        'IS_A_DIRECTORY',
+        `${path}: is a folder, where ${name} is to be written`,
+        {
+          hint: 'move the folder away, or choose another --out',
+        },
+      );
+    }
+    // Renaming over a link would replace the link, not the file it points to, and the user
+    // who made the link expects the opposite: refuse rather than guess.
+    if (stats.isSymbolicLink()) {
+      throw new InputError(
+        'FILE_EXISTS',
+        `${path}: is a symbolic link; apns-setup does not write through links`,
+        {
+          hint: 'remove the link (or copy the file it points to over it), or choose another --out',
+        },
+      );
+    }
+    if (!stats.isFile()) {
+      throw new InputError('FILE_EXISTS', `${path}: is not a regular file`, {
+        hint: 'move it away, or choose another --out',
+      });
+    }
+    existing.add(name);
+  }
+
+  const [first, ...others] = [...existing];
+  if (first !== undefined && !force) {
+    const path = join(dir, first);
+    throw others.length === 0
+      ? new InputError('FILE_EXISTS', `${path} already exists`, {
+          hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another --out`,
+        })
+      : new InputError(
+          'FILE_EXISTS',
+          `${path} and ${others.length} more of the files to write already exist`,
+          {
+            hint: 'pass --force to replace them (the old files are kept as NAME.bak-<timestamp>), or choose another --out',
+          },
+        );
+  }
+  return existing;
+}
+
+async function writeTempFile(fs: OutputFileSystem, dir: string, file: OutputFile): Promise<string> {
+  const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
+  const tempPath = join(
+    dir,
+    `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${file.name}`,
+  );
+  // 'wx' never opens a file someone else made; the mode is set at creation so a secret is never
+  // readable by others, and set again because the umask may have taken bits away (077 → 0600).
+  const handle = await fs.open(tempPath, 'wx', mode);
+  try {
+    await handle.chmod(mode);
+    await handle.writeFile(file.contents);
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.unlink(tempPath).catch(() => undefined);
+    throw error;
+  }
+  return tempPath;
+}
+
+async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promise<Backup> {
+  for (let counter = 1; counter < 1000; counter += 1) {
+    const backupPath = counter === 1 ? `${path}.bak-${stamp}` : `${path}.bak-${stamp}-${counter}`;
+    try {
+      await fs.link(path, backupPath);
+      return { path: backupPath, linked: true };
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+        throw error;
+      }
+    }
+    // No hard links here (FAT, some network shares): move the old file aside instead, to a
+    // free name (rename would replace an older backup); rename keeps the old file's mode.
+    if (await exists(fs, backupPath)) continue;
+    await fs.rename(path, backupPath);
+    return { path: backupPath, linked: false };
+  }
+  throw new OperationError('OPERATION_FAILED', `${path}: too many backups made in one second`, {
+    hint: 'remove some of the NAME.bak-* files beside it and try again',
+  });
+}
+
+/** Best effort: puts back what was there before and removes what this run wrote. */
+async function rollBack(fs: OutputFileSystem, staged: Staged[]): Promise<void> {
+  const ignore = (): undefined => undefined;
+  for (const entry of staged) {
+    const { backup } = entry;
+    if (entry.replaced) {
+      if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
+      else await fs.unlink(entry.path).catch(ignore);
+    } else {
+      await fs.unlink(entry.tempPath).catch(ignore);
+      if (backup?.linked) await fs.unlink(backup.path).catch(ignore);
+      else if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
+    }
+  }
+}
+
+/** Removes temporary files of runs that were killed before they could clean up. */
+async function removeStaleTempFiles(fs: OutputFileSystem, dir: string): Promise<void> {
+  const names = await fs.readdir(dir);
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match) continue;
+    const path = join(dir, name);
+    try {
+      const stats = await fs.lstat(path);
+      if (!stats.isFile()) continue;
+      const old = Date.now() - stats.mtimeMs > STALE_TEMP_AGE_MS;
+      if (old || !isProcessAlive(Number(match[1]))) await fs.unlink(path);
+    } catch {
+      // Housekeeping only: a file another run removed first, or one we may not delete, must
+      // not stop this write.
+    }
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+/** Makes the renames durable (POSIX: a rename is on disk only once its folder is fsynced). */
+async function syncDirectory(fs: OutputFileSystem, dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // Windows cannot open a folder (EISDIR) or fsync one (EPERM); some file systems refuse
+    // (EINVAL). The files are already in place.
+    const code = errnoCode(error);
+    if (code === 'EINVAL' || code === 'EISDIR' || code === 'EPERM') return;
+    throw describeWriteError(dir, error);
+  }
+}
+
+async function exists(fs: OutputFileSystem, path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function nearestExistingFolder(fs: OutputFileSystem, dir: string): Promise<string> {
+  let current = dir;
+  for (;;) {
+    try {
+      await fs.stat(current);
+      return current;
+    } catch (error) {
+      const parent = dirname(current);
+      if (errnoCode(error) !== 'ENOENT' || parent === current) throw error;
+      current = parent;
+    }
+  }
+}
+
+/** 20261128T204501Z: ISO 8601 basic format, in UTC, with no character a file system refuses. */
+function backupStamp(now: Date): string {
+  return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+function assertValidNames(names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    // Names come from the code, never from the user: a bad one is a bug, not an input error.
+    if (
+      name === '' ||
+      name === '.' ||
+      name === '..' ||
+      /[/\\\0]/.test(name) ||
+      name.startsWith(TEMP_PREFIX) ||
+      seen.has(name)
+    ) {
+      throw new Error(
+        `writeOutputFiles: invalid or repeated output file name ${JSON.stringify(name)}`,
+      );
+    }
+    seen.add(name);
+  }
+}
+
+function notAFolderError(dir: string): InputError {
+  return new InputError('FILE_EXISTS', `${dir}: is a file, not a folder`, {
+    hint: 'choose another --out (a folder, new or existing)',
+  });
+}
+
+function pathThroughFileError(dir: string, cause: unknown): InputError {
+  return new InputError('FILE_EXISTS', `${dir}: part of this path is a file, not a folder`, {
+    hint: 'choose another --out',
+    cause,
+  });
+}
+
+function describeWriteError(dir: string, error: unknown): unknown {
+  if (error instanceof ApnsSetupError) return error;
+  switch (errnoCode(error)) {
+    case 'EACCES':
+    case 'EPERM':
+      return new OperationError(
+        'OPERATION_FAILED',
+        `${dir}: permission denied, cannot write there`,
+        {
+          hint: 'choose another --out, or make the folder writable by your user',
+          cause: error,
+        },
+      );
+    case 'EROFS':
+      return new OperationError('OPERATION_FAILED', `${dir}: is on a read-only file system`, {
+        hint: 'choose another --out',
+        cause: error,
+      });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new OperationError('OPERATION_FAILED', `${dir}: no space left on the device`, {
+        hint: 'free some space, or choose another --out; nothing was written',
+        cause: error,
+      });
+    case 'ENOTDIR':
+      return pathThroughFileError(dir, error);
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Where a passphrase comes from (DESIGN "Commands"). Never from a plain flag value: it would show
+ * in `ps` and in shell history. In order: --passphrase-file, APNS_SETUP_PASSPHRASE, the OS
+ * keychain (not yet), a prompt; without a terminal the error names the options.
+ */
+import { InputError } from '../core/errors.js';
+import { readPassphraseFile } from './input-files.js';
+import { createPrompter, type PromptIo, type Prompter } from './prompt.js';
+
+export const PASSPHRASE_ENV = 'APNS_SETUP_PASSPHRASE';
+
+export interface PassphraseRequest {
+  /** 'open' an existing file, or 'protect' one about to be written (asked twice). */
+  purpose: 'open' | 'protect';
+  /** What it is for, in words: "the key in certs/key.pem". */
+  subject: string;
+  /** For 'open': the prompt accepts an empty answer. 'protect' accepts one only with insecure. */
+  allowEmpty?: boolean;
+}
+
+export interface PassphraseSources {
+  passphraseFile?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  prompter: Prompter;
+  isInteractive: boolean;
+  /** --insecure: a key may be written without a passphrase. */
+  insecure?: boolean | undefined;
+}
+
+export async function resolvePassphrase(
+  request: PassphraseRequest,
+  sources: PassphraseSources,
+): Promise<string> {
+  if (sources.passphraseFile !== undefined) {
+    const passphrase = await readPassphraseFile(sources.passphraseFile);
+    return checked(passphrase, `the first line of ${sources.passphraseFile}`, request, sources);
+  }
+
+  const fromEnv = sources.env[PASSPHRASE_ENV];
+  if (fromEnv !== undefined) return checked(fromEnv, PASSPHRASE_ENV, request, sources);
+
+  // Seam for the OS keychain (--keychain, a later issue): it is consulted here, after the
+  // explicit sources and before the prompt, and stores a prompted passphrase on first use.
+
+  const protect = request.purpose === 'protect';
+  const insecure = protect && sources.insecure === true;
+  if (sources.isInteractive) {
+    return sources.prompter.password(promptMessage(request, insecure), {
+      confirm: protect,
+      allowEmpty: protect ? insecure : request.allowEmpty === true,
+    });
+  }
+  // --insecure without any source and no one to ask: the user chose an unprotected key.
+  if (insecure) return '';
+  throw new InputError(
+    'NO_TTY',
+    `${capitalise(request.subject)} needs a passphrase and there is no terminal to ask for it`,
+    { hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV}` },
+  );
+}
+
+/** Sources for a command's flags, with a prompter on the given streams. */
+export function passphraseSourcesFrom(
+  options: { passphraseFile?: string | undefined; insecure?: boolean | undefined },
+  env: NodeJS.ProcessEnv,
+  io: PromptIo,
+): PassphraseSources {
+  return {
+    passphraseFile: options.passphraseFile,
+    env,
+    prompter: createPrompter(io),
+    isInteractive: io.isInteractive,
+    insecure: options.insecure,
+  };
+}
+
+/** An empty passphrase protects nothing: for 'protect' it takes --insecure to accept it. */
+function checked(
+  passphrase: string,
+  origin: string,
+  request: PassphraseRequest,
+  sources: PassphraseSources,
+): string {
+  if (passphrase !== '' || request.purpose === 'open' || sources.insecure === true) {
+    return passphrase;
+  }
+  throw new InputError(
+    'PASSPHRASE_REQUIRED',
+    `${capitalise(request.subject)} needs a passphrase, and ${origin} is empty`,
+    { hint: 'give a non-empty passphrase, or pass --insecure to write it without one' },
+  );
+}
+
+function promptMessage(request: PassphraseRequest, insecure: boolean): string {
+  if (request.purpose === 'open') return `Passphrase for ${request.subject}:`;
+  return insecure
+    ? `New passphrase for ${request.subject} (empty for none):`
+    : `New passphrase for ${request.subject}:`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,364 @@
+import { spawnSync } from 'node:child_process';
+import * as nodeFs from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isApnsSetupError } from '../../src/core/errors.js';
+import {
+  assertWritable,
+  isBackupFileName,
+  isEmptyOrMissingDir,
+  isTemporaryFileName,
+  writeOutputFiles,
+  type OutputFile,
+  type OutputFileSystem,
+} from '../../src/adapters/output-files.js';
+
+const now = new Date('2026-11-28T20:45:01.734Z');
+const stamp = '20261128T204501Z';
+
+const files: OutputFile[] = [
+  { name: 'cert.pem', contents: '-----BEGIN CERTIFICATE-----\nnew\n', secret: false },
+  { name: 'key.pem', contents: '-----BEGIN PRIVATE KEY-----\nnew\n', secret: true },
+  { name: 'apns.p12', contents: new Uint8Array([0x30, 0x82, 0x01, 0x00]), secret: true },
+];
+
+let root: string;
+let out: string;
+let savedUmask: number;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'apns-setup-output-'));
+  out = join(root, 'out');
+  savedUmask = process.umask();
+});
+afterEach(async () => {
+  process.umask(savedUmask);
+  await rm(root, { recursive: true, force: true });
+});
+
+async function mode(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+async function listing(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    result[name] = await readFile(join(dir, name), 'latin1');
+  }
+  return result;
+}
+
+async function failure(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string; hint?: string };
+  }
+  throw new Error('expected a failure');
+}
+
+/** The real file system, except that the nth call of `name` fails with `code`. */
+function failingOn(name: 'rename' | 'open' | 'link', nth: number, code: string): OutputFileSystem {
+  let calls = 0;
+  const real = nodeFs[name] as (...args: unknown[]) => Promise<unknown>;
+  const wrapped = (...args: unknown[]) => {
+    calls += 1;
+    if (calls === nth) {
+      return Promise.reject(Object.assign(new Error(`${code}: simulated`), { code }));
+    }
+    return real(...args);
+  };
+  return { ...nodeFs, [name]: wrapped } as OutputFileSystem;
+}
+
+async function writeOld(): Promise<void> {
+  await mkdir(out);
+  await writeFile(join(out, 'cert.pem'), 'old cert', { mode: 0o644 });
+  await writeFile(join(out, 'key.pem'), 'old key', { mode: 0o600 });
+  await writeFile(join(out, 'notes.txt'), 'mine');
+}
+
+describe('writeOutputFiles', () => {
+  it('creates the folder and writes every file with its contents', async () => {
+    const written = await writeOutputFiles(out, files, { force: false, now });
+    expect(written).toEqual([
+      { name: 'cert.pem', path: join(out, 'cert.pem'), secret: false, backupPath: null },
+      { name: 'key.pem', path: join(out, 'key.pem'), secret: true, backupPath: null },
+      { name: 'apns.p12', path: join(out, 'apns.p12'), secret: true, backupPath: null },
+    ]);
+    expect(await readFile(join(out, 'cert.pem'), 'utf8')).toBe(files[0]!.contents);
+    expect(await readFile(join(out, 'apns.p12'))).toEqual(Buffer.from([0x30, 0x82, 0x01, 0x00]));
+    expect((await readdir(out)).sort()).toEqual(['apns.p12', 'cert.pem', 'key.pem']);
+  });
+
+  it.each([
+    ['a permissive umask (000)', 0o000],
+    ['the usual umask (022)', 0o022],
+    ['a restrictive umask (077)', 0o077],
+  ])('writes secrets 0600 and certificates 0644 under %s', async (_label, umask) => {
+    process.umask(umask);
+    await writeOutputFiles(out, files, { force: false, now });
+    expect(await mode(join(out, 'cert.pem'))).toBe(0o644);
+    expect(await mode(join(out, 'key.pem'))).toBe(0o600);
+    expect(await mode(join(out, 'apns.p12'))).toBe(0o600);
+  });
+
+  it('creates a folder for secrets 0700, and one for certificates only 0755', async () => {
+    process.umask(0o022);
+    await writeOutputFiles(join(root, 'secret'), files, { force: false, now });
+    await writeOutputFiles(join(root, 'public'), [files[0]!], { force: false, now });
+    expect(await mode(join(root, 'secret'))).toBe(0o700);
+    expect(await mode(join(root, 'public'))).toBe(0o755);
+  });
+
+  it('leaves the mode of an existing folder alone', async () => {
+    await mkdir(out, { mode: 0o755 });
+    process.umask(0o022);
+    await writeOutputFiles(out, files, { force: false, now });
+    expect(await mode(out)).toBe(0o755);
+  });
+
+  it('refuses to replace an existing file without --force, and writes nothing', async () => {
+    await writeOld();
+    const before = await listing(out);
+    const error = await failure(writeOutputFiles(out, files, { force: false, now }));
+    expect(isApnsSetupError(error)).toBe(true);
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(error.message).toBe(
+      `${join(out, 'cert.pem')} and 1 more of the files to write already exist`,
+    );
+    expect(error.hint).toContain('--force');
+    expect(error.hint).toContain('--out');
+    expect(await listing(out)).toEqual(before);
+  });
+
+  it('names the one existing file and its backup name in the hint', async () => {
+    await mkdir(out);
+    await writeFile(join(out, 'key.pem'), 'old key');
+    const error = await failure(writeOutputFiles(out, files, { force: false, now }));
+    expect(error.message).toBe(`${join(out, 'key.pem')} already exists`);
+    expect(error.hint).toBe(
+      'pass --force to replace it (the old file is kept as key.pem.bak-<timestamp>), or choose another --out',
+    );
+  });
+
+  it('with --force keeps each replaced file as NAME.bak-<timestamp>, with its bytes and mode', async () => {
+    await writeOld();
+    const written = await writeOutputFiles(out, files, { force: true, now });
+    expect(written.map((file) => file.backupPath)).toEqual([
+      join(out, `cert.pem.bak-${stamp}`),
+      join(out, `key.pem.bak-${stamp}`),
+      null,
+    ]);
+    expect(await listing(out)).toEqual({
+      'apns.p12': '\x30\x82\x01\x00',
+      'cert.pem': files[0]!.contents,
+      [`cert.pem.bak-${stamp}`]: 'old cert',
+      'key.pem': files[1]!.contents,
+      [`key.pem.bak-${stamp}`]: 'old key',
+      'notes.txt': 'mine',
+    });
+    expect(await mode(join(out, `key.pem.bak-${stamp}`))).toBe(0o600);
+    expect(await mode(join(out, 'key.pem'))).toBe(0o600);
+  });
+
+  it('adds a counter when a backup of that second already exists', async () => {
+    await writeOutputFiles(out, [files[0]!], { force: false, now });
+    await writeOutputFiles(out, [files[0]!], { force: true, now });
+    const third = await writeOutputFiles(out, [files[0]!], { force: true, now });
+    expect(third[0]!.backupPath).toBe(join(out, `cert.pem.bak-${stamp}-2`));
+    expect((await readdir(out)).sort()).toEqual([
+      'cert.pem',
+      `cert.pem.bak-${stamp}`,
+      `cert.pem.bak-${stamp}-2`,
+    ]);
+  });
+
+  it('moves the old file aside where hard links are not supported', async () => {
+    await writeOld();
+    await writeOutputFiles(out, files, {
+      force: true,
+      now,
+      fileSystem: failingOn('link', 1, 'EPERM'),
+    });
+    expect(await readFile(join(out, `cert.pem.bak-${stamp}`), 'utf8')).toBe('old cert');
+    expect(await readFile(join(out, `key.pem.bak-${stamp}`), 'utf8')).toBe('old key');
+    expect(await readFile(join(out, 'cert.pem'), 'utf8')).toBe(files[0]!.contents);
+  });
+
+  it('removes a temporary file left by a killed run', async () => {
+    await mkdir(out);
+    // A process that has exited: its pid is free, as a killed run's would be.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const killed = `.apns-setup-tmp-${dead}-0a1b2c3d4e5f-key.pem`;
+    const running = `.apns-setup-tmp-${process.ppid}-0a1b2c3d4e5f-cert.pem`;
+    const oldRunning = `.apns-setup-tmp-${process.ppid}-abcdef012345-ck.pem`;
+    for (const name of [killed, running, oldRunning]) await writeFile(join(out, name), 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(join(out, oldRunning), twoHoursAgo, twoHoursAgo);
+    await writeFile(join(out, '.apns-setup-tmp-notes'), 'not ours');
+
+    await writeOutputFiles(out, [files[0]!], { force: false, now });
+    expect((await readdir(out)).sort()).toEqual([
+      running, // its process is alive and it is recent: it may be a write in progress
+      '.apns-setup-tmp-notes',
+      'cert.pem',
+    ]);
+  });
+
+  it('refuses a target that is a folder, before writing anything', async () => {
+    await mkdir(join(out, 'key.pem'), { recursive: true });
+    const error = await failure(writeOutputFiles(out, files, { force: true, now }));
+    expect(error.code).toBe('IS_A_DIRECTORY');
+    expect(error.message).toBe(
+      `${join(out, 'key.pem')}: is a folder, where key.pem is to be written`,
+    );
+    expect(await readdir(out)).toEqual(['key.pem']);
+  });
+
+  it('refuses a target that is a symbolic link, even with --force', async () => {
+    await mkdir(out);
+    await writeFile(join(root, 'elsewhere.pem'), 'theirs');
+    await symlink(join(root, 'elsewhere.pem'), join(out, 'cert.pem'));
+    const error = await failure(writeOutputFiles(out, files, { force: true, now }));
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(error.message).toContain('is a symbolic link');
+    expect(await readdir(out)).toEqual(['cert.pem']);
+    expect(await readFile(join(root, 'elsewhere.pem'), 'utf8')).toBe('theirs');
+  });
+
+  it('refuses an output folder that is a file', async () => {
+    await writeFile(out, 'a file');
+    const error = await failure(writeOutputFiles(out, files, { force: true, now }));
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(error.message).toBe(`${out}: is a file, not a folder`);
+    const nested = await failure(writeOutputFiles(join(out, 'sub'), files, { force: true, now }));
+    expect(nested.code).toBe('FILE_EXISTS');
+    expect(nested.message).toBe(`${join(out, 'sub')}: part of this path is a file, not a folder`);
+    expect(await readFile(out, 'utf8')).toBe('a file');
+  });
+
+  it('leaves no partial file and no temporary file when a write fails midway', async () => {
+    await writeOld();
+    const before = await listing(out);
+    // The second temporary file cannot be created (a full disk, say).
+    const error = await failure(
+      writeOutputFiles(out, files, {
+        force: true,
+        now,
+        fileSystem: failingOn('open', 2, 'ENOSPC'),
+      }),
+    );
+    expect(error.code).toBe('OPERATION_FAILED');
+    expect(error.message).toBe(`${out}: no space left on the device`);
+    expect(await listing(out)).toEqual(before);
+  });
+
+  it('leaves nothing behind when a real write fails midway (a name too long for a temporary)', async () => {
+    // 250 characters is a valid name, but not once the temporary prefix is added.
+    const long = `${'x'.repeat(246)}.pem`;
+    const error = await failure(
+      writeOutputFiles(out, [files[0]!, { name: long, contents: 'y', secret: false }], {
+        force: false,
+        now,
+      }),
+    );
+    expect(error.code).toBe('ENAMETOOLONG');
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('puts the old files back when a rename fails after some files were replaced', async () => {
+    await writeOld();
+    const before = await listing(out);
+    const beforeModes = [await mode(join(out, 'cert.pem')), await mode(join(out, 'key.pem'))];
+    // Renames: cert.pem into place, then key.pem fails.
+    const error = await failure(
+      writeOutputFiles(out, files, { force: true, now, fileSystem: failingOn('rename', 2, 'EIO') }),
+    );
+    expect(error.code).toBe('EIO');
+    expect(await listing(out)).toEqual(before);
+    expect([await mode(join(out, 'cert.pem')), await mode(join(out, 'key.pem'))]).toEqual(
+      beforeModes,
+    );
+  });
+
+  it('puts the old files back when hard links are not supported and a rename fails', async () => {
+    await writeOld();
+    const before = await listing(out);
+    let renames = 0;
+    const fileSystem: OutputFileSystem = {
+      ...nodeFs,
+      link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
+      rename: (from, to) => {
+        renames += 1;
+        // Renames 1 and 2 move the old files aside; 3 puts cert.pem in place; 4 fails.
+        if (renames === 4) return Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
+        return nodeFs.rename(from, to);
+      },
+    };
+    await failure(writeOutputFiles(out, files, { force: true, now, fileSystem }));
+    expect(await listing(out)).toEqual(before);
+  });
+});
+
+describe('assertWritable', () => {
+  it('passes for a missing folder and for new names', async () => {
+    await expect(assertWritable(join(out, 'deep'), ['cert.pem'], { force: false })).resolves.toBe(
+      undefined,
+    );
+    await expect(assertWritable(root, ['cert.pem'], { force: false })).resolves.toBe(undefined);
+  });
+
+  it('makes the same refusals as writeOutputFiles, without writing', async () => {
+    await writeOld();
+    const before = await listing(out);
+    const error = await failure(assertWritable(out, ['key.pem', 'ck.pem'], { force: false }));
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(error.message).toBe(`${join(out, 'key.pem')} already exists`);
+    await expect(assertWritable(out, ['key.pem'], { force: true })).resolves.toBe(undefined);
+    expect(
+      (await failure(assertWritable(join(out, 'notes.txt'), ['a'], { force: true }))).code,
+    ).toBe('FILE_EXISTS');
+    expect(await listing(out)).toEqual(before);
+  });
+});
+
+describe('isEmptyOrMissingDir', () => {
+  it('is true for a missing or empty folder, or one with only our leftovers', async () => {
+    expect(await isEmptyOrMissingDir(out)).toBe(true);
+    await mkdir(out);
+    expect(await isEmptyOrMissingDir(out)).toBe(true);
+    await writeFile(join(out, '.DS_Store'), '');
+    await writeFile(join(out, '.apns-setup-tmp-123-abc-key.pem'), '');
+    expect(await isEmptyOrMissingDir(out)).toBe(true);
+    await writeFile(join(out, 'cert.pem'), '');
+    expect(await isEmptyOrMissingDir(out)).toBe(false);
+  });
+
+  it('refuses a path that is a file', async () => {
+    await writeFile(out, '');
+    expect((await failure(isEmptyOrMissingDir(out))).code).toBe('FILE_EXISTS');
+  });
+});
+
+describe('our own file names', () => {
+  it('recognises temporary files and backups, and nothing else', () => {
+    expect(isTemporaryFileName('.apns-setup-tmp-4242-0a1b2c-ck.pem')).toBe(true);
+    expect(isTemporaryFileName('.apns-setup-tmp-notes')).toBe(false);
+    expect(isBackupFileName(`ck.pem.bak-${stamp}`)).toBe(true);
+    expect(isBackupFileName(`ck.pem.bak-${stamp}-3`)).toBe(true);
+    expect(isBackupFileName('ck.pem.bak')).toBe(false);
+    expect(isBackupFileName('cert.bak-old.pem')).toBe(false);
+  });
+});
