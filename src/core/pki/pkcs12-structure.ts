@@ -1,0 +1,548 @@
+/**
+ * What a PKCS#12 file is made of, read from its DER without a passphrase (RFC 7292): the MAC,
+ * each bag and the algorithm that protects it, and so which consumers will accept the file.
+ * The MAC and the bag list are outside the encryption, which is how `inspect` can say "3 bags,
+ * RC2-40 + 3DES, OpenSSL 3 needs -legacy" for a file whose passphrase nobody knows.
+ */
+import { InputError } from '../errors.js';
+import {
+  TAG,
+  childAt,
+  childrenOf,
+  contentOf,
+  decodeIntegerHex,
+  decodeOid,
+  decodeString,
+  encodingOf,
+  readTlv,
+  type Tlv,
+} from './der.js';
+
+export type Pkcs12Consumer = 'openssl-3' | 'node-tls' | 'macos-keychain' | 'java' | 'go-pkcs12';
+
+export const PKCS12_CONSUMERS: readonly Pkcs12Consumer[] = [
+  'openssl-3',
+  'node-tls',
+  'macos-keychain',
+  'java',
+  'go-pkcs12',
+];
+
+export interface Pkcs12MacInfo {
+  /** 'sha1', 'sha256', 'sha384', 'sha512', … or the OID when unknown. */
+  algorithm: string;
+  iterations: number;
+}
+
+export type Pkcs12BagKind = 'key' | 'shrouded-key' | 'certificate' | 'encrypted-data' | 'other';
+
+export interface Pkcs12BagInfo {
+  kind: Pkcs12BagKind;
+  /** e.g. 'pbeWithSHAAnd3-KeyTripleDES-CBC', 'PBES2/PBKDF2-hmacWithSHA256/aes-256-cbc'. */
+  algorithm: string | null;
+  iterations: number | null;
+}
+
+export interface Pkcs12Structure {
+  mac: Pkcs12MacInfo | null;
+  /** The bags visible without a passphrase, in file order; an encrypted safe is one entry. */
+  bags: Pkcs12BagInfo[];
+  /** Key bags (shrouded or plain) in the unencrypted safes. */
+  keyBagCount: number;
+  readableBy: Pkcs12Consumer[];
+}
+
+/** A password-based encryption scheme, as an AlgorithmIdentifier names it (RFC 8018, 7292). */
+export type PbeAlgorithm =
+  | {
+      scheme: 'pkcs12';
+      name: string;
+      cipher: '3des' | '2des' | 'rc2-128' | 'rc2-40' | 'rc4-128' | 'rc4-40';
+      salt: Buffer;
+      iterations: number;
+    }
+  | {
+      scheme: 'pbes1';
+      name: string;
+      hash: 'md2' | 'md5' | 'sha1';
+      cipher: 'des' | 'rc2-64';
+      salt: Buffer;
+      iterations: number;
+    }
+  | {
+      scheme: 'pbes2';
+      name: string;
+      /** The PBKDF2 PRF's hash, Node's name for it ('sha1', 'sha256', …). */
+      prf: string;
+      /** OpenSSL's name for the cipher ('aes-256-cbc', …), or the OID when unknown. */
+      cipher: string;
+      salt: Buffer;
+      iterations: number;
+      keyLength: number | null;
+      iv: Buffer;
+    }
+  | { scheme: 'unknown'; name: string; iterations: number | null };
+
+/** One SafeBag's content, as read from the (decrypted) SafeContents. */
+export interface RawBag {
+  kind: 'key' | 'shrouded-key' | 'certificate' | 'other';
+  /** PrivateKeyInfo, EncryptedPrivateKeyInfo or certificate DER; empty for 'other'. */
+  value: Buffer;
+  /** For a shrouded key: how it is encrypted. */
+  algorithm: PbeAlgorithm | null;
+  friendlyName: string | null;
+  localKeyId: Buffer | null;
+}
+
+export type RawSafe =
+  | { kind: 'data'; bags: RawBag[] }
+  | { kind: 'encrypted'; algorithm: PbeAlgorithm; ciphertext: Buffer }
+  | { kind: 'other' };
+
+export interface RawMac {
+  algorithm: string;
+  /** Node's hash name, when it is one we can compute. */
+  hash: string | null;
+  digest: Buffer;
+  salt: Buffer;
+  iterations: number;
+}
+
+export interface RawPfx {
+  /** The AuthenticatedSafe's bytes: what the MAC covers. */
+  authSafe: Buffer;
+  mac: RawMac | null;
+  safes: RawSafe[];
+}
+
+export const OID = {
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  encryptedData: '1.2.840.113549.1.7.6',
+  keyBag: '1.2.840.113549.1.12.10.1.1',
+  shroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  certBag: '1.2.840.113549.1.12.10.1.3',
+  safeContentsBag: '1.2.840.113549.1.12.10.1.6',
+  x509Certificate: '1.2.840.113549.1.9.22.1',
+  friendlyName: '1.2.840.113549.1.9.20',
+  localKeyId: '1.2.840.113549.1.9.21',
+  pbes2: '1.2.840.113549.1.5.13',
+  pbkdf2: '1.2.840.113549.1.5.12',
+  pbeWithSha3Des: '1.2.840.113549.1.12.1.3',
+  hmacWithSha256: '1.2.840.113549.2.9',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  sha1: '1.3.14.3.2.26',
+} as const;
+
+const PKCS12_PBE: Record<string, [string, Extract<PbeAlgorithm, { scheme: 'pkcs12' }>['cipher']]> =
+  {
+    '1.2.840.113549.1.12.1.1': ['pbeWithSHAAnd128BitRC4', 'rc4-128'],
+    '1.2.840.113549.1.12.1.2': ['pbeWithSHAAnd40BitRC4', 'rc4-40'],
+    '1.2.840.113549.1.12.1.3': ['pbeWithSHAAnd3-KeyTripleDES-CBC', '3des'],
+    '1.2.840.113549.1.12.1.4': ['pbeWithSHAAnd2-KeyTripleDES-CBC', '2des'],
+    '1.2.840.113549.1.12.1.5': ['pbeWithSHAAnd128BitRC2-CBC', 'rc2-128'],
+    '1.2.840.113549.1.12.1.6': ['pbeWithSHAAnd40BitRC2-CBC', 'rc2-40'],
+  };
+
+type Pbes1 = Extract<PbeAlgorithm, { scheme: 'pbes1' }>;
+const PBES1: Record<string, [string, Pbes1['hash'], Pbes1['cipher']]> = {
+  '1.2.840.113549.1.5.1': ['pbeWithMD2AndDES-CBC', 'md2', 'des'],
+  '1.2.840.113549.1.5.3': ['pbeWithMD5AndDES-CBC', 'md5', 'des'],
+  '1.2.840.113549.1.5.4': ['pbeWithMD2AndRC2-CBC', 'md2', 'rc2-64'],
+  '1.2.840.113549.1.5.6': ['pbeWithMD5AndRC2-CBC', 'md5', 'rc2-64'],
+  '1.2.840.113549.1.5.10': ['pbeWithSHA1AndDES-CBC', 'sha1', 'des'],
+  '1.2.840.113549.1.5.11': ['pbeWithSHA1AndRC2-CBC', 'sha1', 'rc2-64'],
+};
+
+const PBKDF2_PRF: Record<string, string> = {
+  '1.2.840.113549.2.7': 'sha1',
+  '1.2.840.113549.2.8': 'sha224',
+  '1.2.840.113549.2.9': 'sha256',
+  '1.2.840.113549.2.10': 'sha384',
+  '1.2.840.113549.2.11': 'sha512',
+};
+
+const PBES2_CIPHER: Record<string, string> = {
+  '2.16.840.1.101.3.4.1.2': 'aes-128-cbc',
+  '2.16.840.1.101.3.4.1.22': 'aes-192-cbc',
+  '2.16.840.1.101.3.4.1.42': 'aes-256-cbc',
+  '1.2.840.113549.3.7': 'des-ede3-cbc',
+  '1.3.14.3.2.7': 'des-cbc',
+  '1.2.840.113549.3.2': 'rc2-cbc',
+};
+
+const DIGEST: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+  '1.2.840.113549.2.5': 'md5',
+  '1.2.840.113549.1.5.14': 'pbmac1',
+};
+
+function notPkcs12(detail: string): InputError {
+  return new InputError('CORRUPT_FILE', `it is not a readable PKCS#12 file: ${detail}`, {
+    hint: 'Export the .p12 again (Keychain Access: File > Export Items, format Personal Information Exchange).',
+  });
+}
+
+function expectTag(tlv: Tlv | undefined, tag: number, what: string): Tlv {
+  if (!tlv || tlv.tag !== tag) throw notPkcs12(`${what} is missing or malformed`);
+  return tlv;
+}
+
+function smallInteger(bytes: Uint8Array, tlv: Tlv | undefined, what: string): number {
+  const value = Number.parseInt(decodeIntegerHex(bytes, expectTag(tlv, TAG.INTEGER, what)), 16);
+  if (!Number.isSafeInteger(value)) throw notPkcs12(`${what} is out of range`);
+  return value;
+}
+
+function oidAt(bytes: Uint8Array, tlv: Tlv | undefined, what: string): string {
+  return decodeOid(contentOf(bytes, expectTag(tlv, TAG.OID, what)));
+}
+
+/** An OCTET STRING's bytes, also in BER's constructed (chunked) form and as `[0] IMPLICIT`. */
+function octets(bytes: Uint8Array, tlv: Tlv): Buffer {
+  if (!tlv.constructed) return contentOf(bytes, tlv);
+  return Buffer.concat(childrenOf(bytes, tlv).map((chunk) => octets(bytes, chunk)));
+}
+
+/**
+ * Refuses a file shorter than its own outer length field before anything else looks at it:
+ * forge (and OpenSSL) report a truncated .p12 as a MAC failure, which blames the passphrase
+ * for a damaged download.
+ */
+function requireComplete(der: Uint8Array): void {
+  if (der.length === 0) throw notPkcs12('it is empty');
+  if (der[0] !== TAG.SEQUENCE) throw notPkcs12('it does not start with a DER SEQUENCE');
+  if (der.length < 2) throw cutShort(2, der.length);
+  const first = der[1]!;
+  if (first === 0x80) return; // BER indefinite length: readTlv checks the end-of-contents.
+  let length = first;
+  let header = 2;
+  if (first > 0x80) {
+    const count = first & 0x7f;
+    if (count > 4) throw notPkcs12('its length field is impossible');
+    if (der.length < 2 + count) throw cutShort(2 + count, der.length);
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[2 + i]!;
+    header += count;
+  }
+  if (header + length > der.length) throw cutShort(header + length, der.length);
+}
+
+function cutShort(declared: number, actual: number): InputError {
+  return new InputError(
+    'CORRUPT_FILE',
+    `it is cut short: ${declared - actual} of its ${declared} bytes are missing`,
+    {
+      hint: 'The file was truncated (an interrupted download or copy): get or export it again. The passphrase is not the problem.',
+    },
+  );
+}
+
+/** Parses an AlgorithmIdentifier (its full DER encoding) naming a PBE scheme. */
+export function parsePbeAlgorithm(der: Uint8Array): PbeAlgorithm {
+  const root = expectTag(readTlv(der, 0), TAG.SEQUENCE, 'the encryption algorithm');
+  const [oidTlv, params] = childrenOf(der, root);
+  const oid = oidAt(der, oidTlv, 'the encryption algorithm');
+  const pkcs12 = PKCS12_PBE[oid];
+  const pbes1 = PBES1[oid];
+  if (pkcs12 || pbes1) {
+    const p = expectTag(params, TAG.SEQUENCE, 'the PBE parameters');
+    const salt = octets(
+      der,
+      expectTag(childAt(der, p, 0, 'the PBE salt'), TAG.OCTET_STRING, 'the PBE salt'),
+    );
+    const iterations = smallInteger(
+      der,
+      childAt(der, p, 1, 'the PBE iterations'),
+      'the PBE iterations',
+    );
+    if (pkcs12) return { scheme: 'pkcs12', name: pkcs12[0], cipher: pkcs12[1], salt, iterations };
+    const [name, hash, cipher] = pbes1!;
+    return { scheme: 'pbes1', name, hash, cipher, salt, iterations };
+  }
+  if (oid === OID.pbes2)
+    return parsePbes2(der, expectTag(params, TAG.SEQUENCE, 'the PBES2 parameters'));
+  return { scheme: 'unknown', name: oid, iterations: null };
+}
+
+function parsePbes2(der: Uint8Array, params: Tlv): PbeAlgorithm {
+  const [kdf, enc] = childrenOf(der, params);
+  const kdfParts = childrenOf(der, expectTag(kdf, TAG.SEQUENCE, 'the PBES2 key derivation'));
+  const kdfOid = oidAt(der, kdfParts[0], 'the PBES2 key derivation');
+  const encParts = childrenOf(der, expectTag(enc, TAG.SEQUENCE, 'the PBES2 cipher'));
+  const encOid = oidAt(der, encParts[0], 'the PBES2 cipher');
+  const cipher = PBES2_CIPHER[encOid] ?? encOid;
+  if (kdfOid !== OID.pbkdf2) {
+    return { scheme: 'unknown', name: `PBES2/${kdfOid}/${cipher}`, iterations: null };
+  }
+  const pbkdf2 = childrenOf(der, expectTag(kdfParts[1], TAG.SEQUENCE, 'the PBKDF2 parameters'));
+  const saltTlv = expectTag(pbkdf2[0], TAG.OCTET_STRING, 'the PBKDF2 salt');
+  const iterations = smallInteger(der, pbkdf2[1], 'the PBKDF2 iterations');
+  let keyLength: number | null = null;
+  let prfOid = '1.2.840.113549.2.7'; // DEFAULT hmacWithSHA1 (RFC 8018 A.2)
+  for (const extra of pbkdf2.slice(2)) {
+    if (extra.tag === TAG.INTEGER) keyLength = smallInteger(der, extra, 'the PBKDF2 key length');
+    if (extra.tag === TAG.SEQUENCE)
+      prfOid = oidAt(der, childrenOf(der, extra)[0], 'the PBKDF2 PRF');
+  }
+  const prf = PBKDF2_PRF[prfOid];
+  const prfName = prf ? `hmacWith${prf.toUpperCase()}` : prfOid;
+  const ivTlv = encParts[1];
+  const iv = ivTlv?.tag === TAG.OCTET_STRING ? contentOf(der, ivTlv) : Buffer.alloc(0);
+  const name = `PBES2/PBKDF2-${prfName}/${cipher}`;
+  if (!prf || iv.length === 0) return { scheme: 'unknown', name, iterations };
+  return {
+    scheme: 'pbes2',
+    name,
+    prf,
+    cipher,
+    salt: contentOf(der, saltTlv),
+    iterations,
+    keyLength,
+    iv,
+  };
+}
+
+/** Splits a PKCS#12 file into its MAC and safes; encrypted safes stay encrypted. */
+export function parsePfx(der: Uint8Array): RawPfx {
+  requireComplete(der);
+  const root = readTlv(der, 0);
+  const [versionTlv, authSafeTlv, macTlv] = childrenOf(der, root);
+  const version = smallInteger(der, versionTlv, 'the version');
+  if (version !== 3) {
+    throw new InputError(
+      'UNSUPPORTED_FORMAT',
+      `it is a PKCS#12 version ${version} file; only version 3 exists in practice`,
+      {
+        hint: 'Export it again with Keychain Access or `openssl pkcs12 -export`.',
+      },
+    );
+  }
+  const authSafe = contentInfo(der, expectTag(authSafeTlv, TAG.SEQUENCE, 'the content'));
+  if (authSafe.oid === OID.signedData) {
+    throw new InputError(
+      'UNSUPPORTED_FORMAT',
+      'it uses public-key integrity mode (a signature instead of a passphrase MAC)',
+      {
+        hint: 'Export it again with a passphrase (Keychain Access and `openssl pkcs12 -export` do).',
+      },
+    );
+  }
+  if (authSafe.oid !== OID.data || !authSafe.content)
+    throw notPkcs12('its content is not PKCS#7 data');
+  const authSafeBytes = octets(der, authSafe.content);
+  return {
+    authSafe: authSafeBytes,
+    mac: macTlv ? parseMac(der, macTlv) : null,
+    safes: parseAuthenticatedSafe(authSafeBytes),
+  };
+}
+
+function contentInfo(bytes: Uint8Array, tlv: Tlv): { oid: string; content: Tlv | undefined } {
+  const [oidTlv, explicit] = childrenOf(bytes, tlv);
+  const oid = oidAt(bytes, oidTlv, 'a content type');
+  const content = explicit && explicit.tag === 0xa0 ? childrenOf(bytes, explicit)[0] : undefined;
+  return { oid, content };
+}
+
+function parseMac(der: Uint8Array, tlv: Tlv): RawMac {
+  const [digestInfo, saltTlv, iterTlv] = childrenOf(der, expectTag(tlv, TAG.SEQUENCE, 'the MAC'));
+  const [algId, digestTlv] = childrenOf(der, expectTag(digestInfo, TAG.SEQUENCE, 'the MAC digest'));
+  const oid = oidAt(
+    der,
+    childrenOf(der, expectTag(algId, TAG.SEQUENCE, 'the MAC algorithm'))[0],
+    'the MAC algorithm',
+  );
+  const algorithm = DIGEST[oid] ?? oid;
+  return {
+    algorithm,
+    hash: DIGEST[oid] && algorithm !== 'pbmac1' ? algorithm : null,
+    digest: contentOf(der, expectTag(digestTlv, TAG.OCTET_STRING, 'the MAC value')),
+    salt: contentOf(der, expectTag(saltTlv, TAG.OCTET_STRING, 'the MAC salt')),
+    // RFC 7292: iterations INTEGER DEFAULT 1
+    iterations: iterTlv ? smallInteger(der, iterTlv, 'the MAC iterations') : 1,
+  };
+}
+
+function parseAuthenticatedSafe(bytes: Buffer): RawSafe[] {
+  const root = expectTag(readTlv(bytes, 0), TAG.SEQUENCE, 'the list of safes');
+  return childrenOf(bytes, root).map((tlv): RawSafe => {
+    const { oid, content } = contentInfo(bytes, expectTag(tlv, TAG.SEQUENCE, 'a safe'));
+    if (oid === OID.data && content)
+      return { kind: 'data', bags: parseSafeContents(octets(bytes, content)) };
+    if (oid === OID.encryptedData && content) {
+      const eci = childAt(
+        bytes,
+        expectTag(content, TAG.SEQUENCE, 'an encrypted safe'),
+        1,
+        'the encrypted content',
+      );
+      const [, algTlv, dataTlv] = childrenOf(
+        bytes,
+        expectTag(eci, TAG.SEQUENCE, 'the encrypted content'),
+      );
+      const algorithm = parsePbeAlgorithm(
+        encodingOf(bytes, expectTag(algTlv, TAG.SEQUENCE, 'the safe encryption')),
+      );
+      // encryptedContent is [0] IMPLICIT OCTET STRING: primitive 0x80 or BER-chunked 0xa0.
+      const ciphertext =
+        dataTlv && (dataTlv.tag & 0x1f) === 0 && (dataTlv.tag & 0xc0) === 0x80
+          ? octets(bytes, dataTlv)
+          : Buffer.alloc(0);
+      return { kind: 'encrypted', algorithm, ciphertext };
+    }
+    return { kind: 'other' };
+  });
+}
+
+/** The bags of a (decrypted) SafeContents; nested safeContentsBags are flattened in order. */
+export function parseSafeContents(bytes: Uint8Array): RawBag[] {
+  const root = expectTag(readTlv(bytes, 0), TAG.SEQUENCE, 'the bag list');
+  return childrenOf(bytes, root).flatMap((bagTlv) => {
+    const [oidTlv, valueTlv, attrsTlv] = childrenOf(
+      bytes,
+      expectTag(bagTlv, TAG.SEQUENCE, 'a bag'),
+    );
+    const oid = oidAt(bytes, oidTlv, 'a bag type');
+    const value = childAt(bytes, expectTag(valueTlv, 0xa0, 'a bag value'), 0, 'a bag value');
+    const attributes = attrsTlv
+      ? parseAttributes(bytes, attrsTlv)
+      : { friendlyName: null, localKeyId: null };
+    const bag = (
+      kind: RawBag['kind'],
+      content: Buffer,
+      algorithm: PbeAlgorithm | null = null,
+    ): RawBag[] => [{ kind, value: content, algorithm, ...attributes }];
+    switch (oid) {
+      case OID.keyBag:
+        return bag('key', encodingOf(bytes, value));
+      case OID.shroudedKeyBag: {
+        const algTlv = childAt(
+          bytes,
+          expectTag(value, TAG.SEQUENCE, 'a shrouded key'),
+          0,
+          'the key encryption',
+        );
+        return bag(
+          'shrouded-key',
+          encodingOf(bytes, value),
+          parsePbeAlgorithm(encodingOf(bytes, algTlv)),
+        );
+      }
+      case OID.certBag: {
+        const [certId, certValue] = childrenOf(
+          bytes,
+          expectTag(value, TAG.SEQUENCE, 'a certificate bag'),
+        );
+        if (oidAt(bytes, certId, 'a certificate type') !== OID.x509Certificate || !certValue)
+          return bag('other', Buffer.alloc(0));
+        const octetString = childAt(
+          bytes,
+          expectTag(certValue, 0xa0, 'a certificate'),
+          0,
+          'a certificate',
+        );
+        return bag(
+          'certificate',
+          octets(
+            bytes,
+            expectTag(
+              octetString,
+              octetString.constructed ? 0x24 : TAG.OCTET_STRING,
+              'a certificate',
+            ),
+          ),
+        );
+      }
+      case OID.safeContentsBag:
+        return parseSafeContents(encodingOf(bytes, value));
+      default:
+        return bag('other', Buffer.alloc(0));
+    }
+  });
+}
+
+function parseAttributes(bytes: Uint8Array, tlv: Tlv): Pick<RawBag, 'friendlyName' | 'localKeyId'> {
+  let friendlyName: string | null = null;
+  let localKeyId: Buffer | null = null;
+  for (const attribute of childrenOf(bytes, expectTag(tlv, TAG.SET, 'the bag attributes'))) {
+    const [oidTlv, values] = childrenOf(bytes, attribute);
+    const oid = oidAt(bytes, oidTlv, 'a bag attribute');
+    const first = values ? childrenOf(bytes, values)[0] : undefined;
+    if (!first) continue;
+    // Keychain Access writes the BMPString with a NUL terminator ("BB5727DA\0"); OpenSSL drops it.
+    if (oid === OID.friendlyName) friendlyName = decodeString(bytes, first).replace(/\0+$/, '');
+    if (oid === OID.localKeyId) localKeyId = octets(bytes, first);
+  }
+  return { friendlyName, localKeyId };
+}
+
+/** Ciphers that OpenSSL 3 (and so Node) only has in its legacy provider. */
+function needsLegacyProvider(algorithm: PbeAlgorithm): boolean {
+  switch (algorithm.scheme) {
+    case 'pkcs12':
+      return algorithm.cipher !== '3des' && algorithm.cipher !== '2des';
+    case 'pbes1':
+      return true;
+    case 'pbes2':
+      return algorithm.cipher === 'des-cbc' || algorithm.cipher === 'rc2-cbc';
+    default:
+      return false;
+  }
+}
+
+/** Summarises a parsed file: see reference/apns.md, "Which PKCS#12 each consumer accepts". */
+export function describePfx(pfx: RawPfx): Pkcs12Structure {
+  const bags: Pkcs12BagInfo[] = [];
+  const algorithms: PbeAlgorithm[] = [];
+  let keyBagCount = 0;
+  for (const safe of pfx.safes) {
+    if (safe.kind === 'encrypted') {
+      algorithms.push(safe.algorithm);
+      bags.push({
+        kind: 'encrypted-data',
+        algorithm: safe.algorithm.name,
+        iterations: safe.algorithm.iterations,
+      });
+    } else if (safe.kind === 'other') {
+      bags.push({ kind: 'other', algorithm: null, iterations: null });
+    } else {
+      for (const bag of safe.bags) {
+        if (bag.kind === 'key' || bag.kind === 'shrouded-key') keyBagCount++;
+        if (bag.algorithm) algorithms.push(bag.algorithm);
+        bags.push({
+          kind: bag.kind,
+          algorithm: bag.algorithm?.name ?? null,
+          iterations: bag.algorithm?.iterations ?? null,
+        });
+      }
+    }
+  }
+  const mac = pfx.mac ? { algorithm: pfx.mac.algorithm, iterations: pfx.mac.iterations } : null;
+  const refused = new Set<Pkcs12Consumer>();
+  if (algorithms.some(needsLegacyProvider)) {
+    // OpenSSL 3 without -legacy, and Node ≥ 17: "unsupported" / "RC2-40-CBC".
+    refused.add('openssl-3').add('node-tls');
+  }
+  if (algorithms.some((a) => a.scheme === 'pbes2') || (mac && mac.algorithm !== 'sha1')) {
+    // Older macOS Keychain and Go's x/crypto/pkcs12 know only the PKCS#12 PBEs and a SHA-1 MAC.
+    refused.add('macos-keychain').add('go-pkcs12');
+  }
+  // Node 20's tls refuses a .p12 without a MAC ("mac absent").
+  if (!mac) refused.add('node-tls');
+  return {
+    mac,
+    bags,
+    keyBagCount,
+    readableBy: PKCS12_CONSUMERS.filter((consumer) => !refused.has(consumer)),
+  };
+}
+
+/** What a .p12 holds and how it is protected, without its passphrase. */
+export function inspectPkcs12(der: Uint8Array): Pkcs12Structure {
+  return describePfx(parsePfx(der));
+}

@@ -1,0 +1,301 @@
+/**
+ * Writes PKCS#12 files in one of two profiles (DESIGN.md, "PKCS#12 profiles"):
+ * - compatible (default): key and certificates under pbeWithSHAAnd3-KeyTripleDES-CBC, SHA-1 MAC,
+ *   2048 iterations. OpenSSL 3 opens it without -legacy, Node's tls as `pfx`, macOS Keychain,
+ *   Java and Go's x/crypto/pkcs12 too: 3DES is the one cipher all of them share (RC2-40, which
+ *   Keychain uses for certificates, is what OpenSSL 3 and Node refuse).
+ * - modern: key and certificates under PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), SHA-1 MAC.
+ *   What OpenSSL 3 writes, except the MAC: older Keychain and Go refuse it either way.
+ * Always with a MAC (Node 20 refuses a .p12 without one: "mac absent"), and with friendlyName
+ * and localKeyId so Keychain Access shows a name and pairs the key with its certificate.
+ *
+ * We assemble the DER ourselves: forge's toPkcs12Asn1 leaves the certificates unencrypted,
+ * reads only RSA keys, and re-encodes certificates.
+ *
+ * An empty passphrase is written as the caller asks (Keychain also exports with one); whether
+ * one is acceptable is the caller's decision (DESIGN: secrets come from the passphrase sources).
+ */
+import {
+  type KeyObject,
+  X509Certificate,
+  createCipheriv,
+  createHash,
+  createHmac,
+  pbkdf2Sync,
+  randomBytes,
+} from 'node:crypto';
+import { InputError } from '../errors.js';
+import { keyMatchesSpki } from './key-match.js';
+import { pkcs12Kdf } from './pkcs12-read.js';
+import { OID } from './pkcs12-structure.js';
+
+export type Pkcs12Profile = 'compatible' | 'modern';
+
+export const PKCS12_PROFILES: readonly Pkcs12Profile[] = ['compatible', 'modern'];
+
+/** OpenSSL's default (PKCS12_DEFAULT_ITER) and what Keychain uses for its bags. */
+const ITERATIONS = 2048;
+
+export interface WritePkcs12Options {
+  key: KeyObject;
+  /** DER, the certificate of `key` first, then any chain. */
+  certificates: Buffer[];
+  passphrase: string;
+  profile: Pkcs12Profile;
+  /** Shown by Keychain Access; e.g. the certificate's common name. */
+  friendlyName?: string;
+}
+
+export interface WriteCertificateOnlyOptions {
+  certificates: Buffer[];
+  passphrase: string;
+  profile: Pkcs12Profile;
+  friendlyName?: string;
+}
+
+export interface WriteKeyOnlyOptions {
+  key: KeyObject;
+  passphrase: string;
+  profile: Pkcs12Profile;
+  friendlyName?: string;
+  /** The key's certificate, to give the key the same localKeyId as in cert.p12. */
+  certificate?: Buffer;
+}
+
+// --- a minimal DER encoder: all PKCS#12 needs ---
+
+function encodeLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
+  const content = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
+}
+
+const seq = (...parts: Uint8Array[]): Buffer => tlv(0x30, ...parts);
+// DER orders SET OF by encoding (X.690 §11.6).
+const set = (...parts: Buffer[]): Buffer =>
+  tlv(0x31, ...[...parts].sort((a, b) => Buffer.compare(a, b)));
+const octets = (bytes: Uint8Array): Buffer => tlv(0x04, bytes);
+const explicit0 = (...parts: Uint8Array[]): Buffer => tlv(0xa0, ...parts);
+const implicit0Octets = (bytes: Uint8Array): Buffer => tlv(0x80, bytes);
+const nullValue = (): Buffer => Buffer.from([0x05, 0x00]);
+const bmpString = (text: string): Buffer => tlv(0x1e, Buffer.from(text, 'utf16le').swap16());
+
+function integer(value: number): Buffer {
+  const bytes: number[] = [];
+  for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
+  return tlv(0x02, Buffer.from(bytes));
+}
+
+function oid(dotted: string): Buffer {
+  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
+  const bytes: number[] = [];
+  for (const arc of [first * 40 + second, ...rest]) {
+    const chunk = [arc & 0x7f];
+    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128))
+      chunk.unshift((n & 0x7f) | 0x80);
+    bytes.push(...chunk);
+  }
+  return tlv(0x06, Buffer.from(bytes));
+}
+
+// --- encryption for each profile ---
+
+interface Encrypted {
+  /** The AlgorithmIdentifier, DER. */
+  algorithm: Buffer;
+  ciphertext: Buffer;
+}
+
+function encryptTripleDes(plain: Buffer, passphrase: string): Encrypted {
+  const salt = randomBytes(8);
+  const key = pkcs12Kdf(passphrase, salt, 1, ITERATIONS, 24);
+  const iv = pkcs12Kdf(passphrase, salt, 2, ITERATIONS, 8);
+  const cipher = createCipheriv('des-ede3-cbc', key, iv);
+  return {
+    algorithm: seq(oid(OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
+    ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
+  };
+}
+
+function encryptAes256(plain: Buffer, passphrase: string): Encrypted {
+  const salt = randomBytes(16);
+  const iv = randomBytes(16);
+  // PBES2 takes the passphrase as UTF-8 bytes (RFC 8018 §3; what OpenSSL passes).
+  const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, ITERATIONS, 32, 'sha256');
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  const kdf = seq(
+    oid(OID.pbkdf2),
+    seq(octets(salt), integer(ITERATIONS), seq(oid(OID.hmacWithSha256), nullValue())),
+  );
+  return {
+    algorithm: seq(oid(OID.pbes2), seq(kdf, seq(oid(OID.aes256Cbc), octets(iv)))),
+    ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
+  };
+}
+
+const ENCRYPT: Record<Pkcs12Profile, (plain: Buffer, passphrase: string) => Encrypted> = {
+  compatible: encryptTripleDes,
+  modern: encryptAes256,
+};
+
+// --- bags, safes and the PFX ---
+
+interface Attributes {
+  friendlyName?: string | undefined;
+  localKeyId?: Buffer | undefined;
+}
+
+function attributes({ friendlyName, localKeyId }: Attributes): Buffer[] {
+  const list: Buffer[] = [];
+  if (friendlyName) list.push(seq(oid(OID.friendlyName), set(bmpString(friendlyName))));
+  if (localKeyId) list.push(seq(oid(OID.localKeyId), set(octets(localKeyId))));
+  return list.length > 0 ? [set(...list)] : [];
+}
+
+function certificateBag(der: Buffer, attrs: Attributes): Buffer {
+  return seq(
+    oid(OID.certBag),
+    explicit0(seq(oid(OID.x509Certificate), explicit0(octets(der)))),
+    ...attributes(attrs),
+  );
+}
+
+function shroudedKeyBag(
+  key: KeyObject,
+  passphrase: string,
+  profile: Pkcs12Profile,
+  attrs: Attributes,
+): Buffer {
+  const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
+  const { algorithm, ciphertext } = ENCRYPT[profile](pkcs8, passphrase);
+  return seq(
+    oid(OID.shroudedKeyBag),
+    explicit0(seq(algorithm, octets(ciphertext))),
+    ...attributes(attrs),
+  );
+}
+
+function dataSafe(bags: Buffer[]): Buffer {
+  return seq(oid(OID.data), explicit0(octets(seq(...bags))));
+}
+
+function encryptedSafe(bags: Buffer[], passphrase: string, profile: Pkcs12Profile): Buffer {
+  const { algorithm, ciphertext } = ENCRYPT[profile](seq(...bags), passphrase);
+  return seq(
+    oid(OID.encryptedData),
+    explicit0(seq(integer(0), seq(oid(OID.data), algorithm, implicit0Octets(ciphertext)))),
+  );
+}
+
+/** The PFX with a SHA-1 MAC (RFC 7292 §4, §5). */
+function pfx(safes: Buffer[], passphrase: string): Buffer {
+  const authSafe = seq(...safes);
+  const salt = randomBytes(8);
+  const macKey = pkcs12Kdf(passphrase, salt, 3, ITERATIONS, 20, 'sha1');
+  const digest = createHmac('sha1', macKey).update(authSafe).digest();
+  const macData = seq(
+    seq(seq(oid(OID.sha1), nullValue()), octets(digest)),
+    octets(salt),
+    integer(ITERATIONS),
+  );
+  return seq(integer(3), seq(oid(OID.data), explicit0(octets(authSafe))), macData);
+}
+
+// --- checks ---
+
+function requireProfile(profile: string): void {
+  if (!PKCS12_PROFILES.includes(profile as Pkcs12Profile)) {
+    throw new InputError('USAGE', `"${profile}" is not a PKCS#12 profile`, {
+      hint: `Use one of: ${PKCS12_PROFILES.join(', ')}.`,
+    });
+  }
+}
+
+function requireCertificates(certificates: Buffer[]): X509Certificate {
+  if (certificates.length === 0) {
+    throw new InputError('USAGE', 'a .p12 with certificates needs at least one certificate', {
+      hint: 'Pass the certificate (the .cer Apple issued) first, then any chain.',
+    });
+  }
+  const parsed = certificates.map((der) => {
+    try {
+      return new X509Certificate(der);
+    } catch (cause) {
+      throw new InputError(
+        'CORRUPT_FILE',
+        'a certificate to put in the .p12 is not a valid X.509 certificate',
+        {
+          hint: 'Download the certificate from the Apple Developer portal again.',
+          cause,
+        },
+      );
+    }
+  });
+  return parsed[0]!;
+}
+
+function requirePrivateKey(key: KeyObject): void {
+  if (key.type !== 'private') {
+    throw new InputError('USAGE', 'a .p12 needs a private key, not a public one', {
+      hint: 'Pass the private key that made the CSR.',
+    });
+  }
+}
+
+function requireMatch(key: KeyObject, certificate: X509Certificate): void {
+  if (!keyMatchesSpki(key, certificate.publicKey.export({ type: 'spki', format: 'der' }))) {
+    throw new InputError('KEY_MISMATCH', 'the private key does not belong to the certificate', {
+      hint: 'Use the key that made the CSR this certificate was issued for.',
+    });
+  }
+}
+
+function localKeyIdOf(certificate: Buffer): Buffer {
+  // SHA-1 of the certificate: what OpenSSL and forge use as localKeyId.
+  return createHash('sha1').update(certificate).digest();
+}
+
+/** Key + certificate (+ chain) in one .p12: `apns.p12`. */
+export function writePkcs12(options: WritePkcs12Options): Buffer {
+  const { key, certificates, passphrase, profile, friendlyName } = options;
+  requireProfile(profile);
+  requirePrivateKey(key);
+  const leaf = requireCertificates(certificates);
+  requireMatch(key, leaf);
+  const attrs = { friendlyName, localKeyId: localKeyIdOf(certificates[0]!) };
+  const certBags = certificates.map((der, i) => certificateBag(der, i === 0 ? attrs : {}));
+  return pfx(
+    [
+      encryptedSafe(certBags, passphrase, profile),
+      dataSafe([shroudedKeyBag(key, passphrase, profile, attrs)]),
+    ],
+    passphrase,
+  );
+}
+
+/** Certificates only: the classic guide's `cert.p12`. */
+export function writeCertificateOnlyPkcs12(options: WriteCertificateOnlyOptions): Buffer {
+  const { certificates, passphrase, profile, friendlyName } = options;
+  requireProfile(profile);
+  requireCertificates(certificates);
+  const attrs = { friendlyName, localKeyId: localKeyIdOf(certificates[0]!) };
+  const certBags = certificates.map((der, i) => certificateBag(der, i === 0 ? attrs : {}));
+  return pfx([encryptedSafe(certBags, passphrase, profile)], passphrase);
+}
+
+/** The private key only: the classic guide's `key.p12`. */
+export function writeKeyOnlyPkcs12(options: WriteKeyOnlyOptions): Buffer {
+  const { key, passphrase, profile, friendlyName, certificate } = options;
+  requireProfile(profile);
+  requirePrivateKey(key);
+  if (certificate) requireMatch(key, requireCertificates([certificate]));
+  const attrs = { friendlyName, localKeyId: certificate ? localKeyIdOf(certificate) : undefined };
+  return pfx([dataSafe([shroudedKeyBag(key, passphrase, profile, attrs)])], passphrase);
+}
