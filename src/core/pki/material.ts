@@ -1,0 +1,243 @@
+/**
+ * One reader for everything people call "the certificate": a DER .cer, a PEM with or without
+ * Bag Attributes, a ck.pem bundle, a .p12/.pfx, a .p7b, a key, a CSR. It says what the bytes
+ * are and hands back typed records, the leaf first.
+ */
+import type { KeyObject } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { parseCertificate } from './certificate.js';
+import { parseCsr, type CsrInfo } from './csr.js';
+import { childrenOf, decodeOid, contentOf, readTlv, TAG, type Tlv } from './der.js';
+import { keyMatchesSpki } from './key-match.js';
+import { describePrivateKeyBlock, openPrivateKey } from './keys.js';
+import { encodePem, parsePem, type PemBlock } from './pem.js';
+import { readPkcs12 } from './pkcs12-read.js';
+import type { Pkcs12Structure } from './pkcs12-structure.js';
+import { readPkcs7Certificates } from './pkcs7.js';
+import { looksLikePemText } from './text.js';
+import type { CertificateInfo, MaterialKind } from './types.js';
+
+export interface KeyEntry {
+  /** How the key was stored: `pkcs1`, `pkcs8-encrypted`, … or `pkcs12` for a key bag. */
+  format: string;
+  encrypted: boolean;
+  /** The opened key; null when it is encrypted and no passphrase was given. */
+  key: KeyObject | null;
+}
+
+export interface Material {
+  kind: MaterialKind;
+  /** Every certificate in the file, the leaf first, then in file order. */
+  certificates: CertificateInfo[];
+  keys: KeyEntry[];
+  /** The opened key whose public key is the leaf's, if there is one. */
+  leafKey: KeyObject | null;
+  /** Whether the first key matches the leaf; null when either is missing or still locked. */
+  keyMatchesLeaf: boolean | null;
+  csr: CsrInfo | null;
+  /** A bare public key file: its SPKI DER. */
+  publicKeySpki: Buffer | null;
+  pkcs12: Pkcs12Structure | null;
+}
+
+export interface ReadOptions {
+  /** null: open nothing that needs a passphrase (p12 files still try the empty ones). */
+  passphrase: string | null;
+}
+
+const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
+const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+const PUBLIC_KEY_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
+const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
+const OID_PKCS7_SIGNED = '1.2.840.113549.1.7.2';
+
+export function readMaterial(bytes: Uint8Array, options: ReadOptions): Material {
+  if (bytes.length === 0) {
+    throw new InputError('FILE_EMPTY', 'the file is empty', {
+      hint: 'Download or export it again.',
+    });
+  }
+  if (looksLikePemText(bytes)) return readPemMaterial(parsePem(bytes), options);
+  return readDerMaterial(bytes, options);
+}
+
+type DerKind = 'certificate' | 'pkcs12' | 'pkcs7' | 'csr' | 'private-key' | 'public-key';
+
+/** Tells the DER structures apart by their shape, since file extensions lie. */
+export function sniffDer(bytes: Uint8Array): DerKind {
+  if (bytes[0] !== TAG.SEQUENCE) throw notRecognised();
+  const outer = readTlv(bytes, 0);
+  const top = childrenOf(bytes, outer);
+  const [first, second, third] = top;
+  if (!first) throw notRecognised();
+  if (first.tag === TAG.INTEGER && second?.tag === TAG.SEQUENCE) {
+    const version = contentOf(bytes, first);
+    if (
+      version.length === 1 &&
+      version[0] === 3 &&
+      oidOfContentInfo(bytes, second) === OID_PKCS7_DATA
+    ) {
+      return 'pkcs12';
+    }
+    if (third?.tag === TAG.OCTET_STRING) return 'private-key'; // PKCS#8 PrivateKeyInfo
+  }
+  if (first.tag === TAG.INTEGER && top.length >= 9) return 'private-key'; // PKCS#1 RSAPrivateKey
+  if (first.tag === TAG.OID && decodeOid(contentOf(bytes, first)) === OID_PKCS7_SIGNED)
+    return 'pkcs7';
+  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.OCTET_STRING && top.length === 2) {
+    return 'private-key'; // EncryptedPrivateKeyInfo
+  }
+  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.BIT_STRING && top.length === 2) {
+    return 'public-key';
+  }
+  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.SEQUENCE && third?.tag === TAG.BIT_STRING) {
+    // Signed structures: a CSR's inner part has 4 elements, a certificate's at least 6.
+    return childrenOf(bytes, first).length <= 4 ? 'csr' : 'certificate';
+  }
+  throw notRecognised();
+}
+
+function oidOfContentInfo(bytes: Uint8Array, contentInfo: Tlv): string | null {
+  const oid = childrenOf(bytes, contentInfo)[0];
+  return oid?.tag === TAG.OID ? decodeOid(contentOf(bytes, oid)) : null;
+}
+
+function notRecognised(): InputError {
+  return new InputError(
+    'UNSUPPORTED_FORMAT',
+    'it is not a certificate, key, CSR, .p12 or .p7b that apns-setup can read',
+    {
+      hint: 'Expected a .cer/.pem certificate, a PEM key, a .p12/.pfx, a .p7b or a CSR. Is this the right file?',
+    },
+  );
+}
+
+function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
+  const kind = sniffDer(bytes);
+  switch (kind) {
+    case 'certificate':
+      return assemble('certificate', [parseCertificate(bytes)], []);
+    case 'pkcs7':
+      return assemble('pkcs7', readPkcs7Certificates(bytes).map(parseCertificate), []);
+    case 'csr':
+      return { ...assemble('csr', [], []), csr: parseCsr(bytes) };
+    case 'public-key': {
+      const outer = readTlv(bytes, 0);
+      return {
+        ...assemble('public-key', [], []),
+        publicKeySpki: Buffer.from(bytes.subarray(0, outer.end)),
+      };
+    }
+    case 'private-key':
+      return readPemMaterial(
+        parsePem(encodePem(derKeyLabel(bytes), bytes.subarray(0, readTlv(bytes).end))),
+        options,
+      );
+    case 'pkcs12': {
+      const contents = readPkcs12(bytes, options.passphrase);
+      const certificates = contents.certificates.map((der) => parseCertificate(der));
+      const keys: KeyEntry[] = contents.keys.map((key) => ({
+        format: 'pkcs12',
+        encrypted: true,
+        key,
+      }));
+      return { ...assemble('pkcs12', certificates, keys), pkcs12: contents.structure };
+    }
+  }
+}
+
+function derKeyLabel(bytes: Uint8Array): string {
+  const top = childrenOf(bytes, readTlv(bytes, 0));
+  if (top[0]?.tag === TAG.SEQUENCE) return 'ENCRYPTED PRIVATE KEY';
+  return top.length >= 9 ? 'RSA PRIVATE KEY' : 'PRIVATE KEY';
+}
+
+function readPemMaterial(blocks: PemBlock[], options: ReadOptions): Material {
+  const certificates: CertificateInfo[] = [];
+  const keys: KeyEntry[] = [];
+  let csr: CsrInfo | null = null;
+  let publicKeySpki: Buffer | null = null;
+  let singleKind: MaterialKind | null = null;
+  let recognised = 0;
+
+  for (const block of blocks) {
+    if (CERTIFICATE_LABELS.has(block.label)) {
+      certificates.push(parseCertificate(block.der));
+      singleKind = 'certificate';
+    } else if (block.label === 'PKCS7') {
+      certificates.push(...readPkcs7Certificates(block.der).map(parseCertificate));
+      singleKind = 'pkcs7';
+    } else if (block.label.endsWith('PRIVATE KEY')) {
+      const description = describePrivateKeyBlock(block);
+      const key =
+        description.encrypted && options.passphrase === null
+          ? null
+          : openPrivateKey(block, options.passphrase);
+      keys.push({ format: description.format, encrypted: description.encrypted, key });
+      singleKind = 'private-key';
+    } else if (CSR_LABELS.has(block.label)) {
+      csr = parseCsr(block.der);
+      singleKind = 'csr';
+    } else if (PUBLIC_KEY_LABELS.has(block.label)) {
+      publicKeySpki = block.der;
+      singleKind = 'public-key';
+    } else {
+      continue;
+    }
+    recognised++;
+  }
+  if (recognised === 0 || singleKind === null) {
+    throw new InputError(
+      'UNSUPPORTED_FORMAT',
+      'it holds no certificate, key or CSR that apns-setup can read',
+      {
+        hint:
+          blocks.length > 0
+            ? `Its PEM blocks are: ${blocks.map((b) => b.label).join(', ')}.`
+            : 'Is this the right file?',
+      },
+    );
+  }
+  const kind: MaterialKind = recognised > 1 ? 'pem-bundle' : singleKind;
+  return { ...assemble(kind, certificates, keys), csr, publicKeySpki };
+}
+
+function assemble(kind: MaterialKind, certificates: CertificateInfo[], keys: KeyEntry[]): Material {
+  const ordered = orderLeafFirst(certificates, keys);
+  const leaf = ordered[0];
+  const firstKey = keys[0]?.key ?? null;
+  const leafKey = leaf
+    ? (keys.find((k) => k.key && keyMatchesSpki(k.key, leaf.publicKeySpki))?.key ?? null)
+    : null;
+  return {
+    kind,
+    certificates: ordered,
+    keys,
+    leafKey,
+    keyMatchesLeaf: leaf && firstKey ? keyMatchesSpki(firstKey, leaf.publicKeySpki) : null,
+    csr: null,
+    publicKeySpki: null,
+    pkcs12: null,
+  };
+}
+
+/**
+ * The leaf is the certificate of the first key; failing that the first with an Apple push
+ * extension; failing that the one that issued no other certificate in the file.
+ */
+function orderLeafFirst(certificates: CertificateInfo[], keys: KeyEntry[]): CertificateInfo[] {
+  if (certificates.length < 2) return certificates;
+  const firstKey = keys.find((k) => k.key)?.key;
+  const byKey = firstKey
+    ? certificates.find((c) => keyMatchesSpki(firstKey, c.publicKeySpki))
+    : undefined;
+  const leaf =
+    byKey ??
+    certificates.find((c) => c.isApns) ??
+    certificates.find(
+      (c) =>
+        !certificates.some((other) => other !== c && other.issuer.rfc2253 === c.subject.rfc2253),
+    ) ??
+    certificates[0]!;
+  return [leaf, ...certificates.filter((c) => c !== leaf)];
+}
