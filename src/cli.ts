@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * The bin: registers the commands, runs one, maps every error to the exit code of the
+ * contract. The only place that calls process.exit.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { commandDefinitions, EXIT_CODES_HELP } from './commands/definitions.js';
+import type { CommandContext } from './commands/context.js';
+import { createUi, type Ui } from './ui/console.js';
+import { describeUnexpectedError } from './ui/messages.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function warnOnOldNode(ui: Ui): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  // Node 20 reached end of life on 2026-04-30; one line, and only where a person reads it.
+  if (major < 22 && process.stderr.isTTY) {
+    ui.warn(
+      `Node.js ${process.versions.node} is past its end of life; apns-setup is tested on Node 22 and later too. Upgrade when you can.`,
+    );
+  }
+}
+
+async function main(argv: string[]): Promise<ExitCode> {
+  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const debug = argv.includes('--debug');
+  const context: CommandContext = {
+    ui,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stderr: process.stderr,
+    isInteractive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    now: () => new Date(),
+  };
+
+  let exitCode: ExitCode = 0;
+  const program = new Command('apns-setup')
+    .description('Get a working Apple Push Notification service certificate, and prove it works.')
+    .version(packageVersion(), '-V, --version')
+    .option('--debug', 'show a stack trace when something fails')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => ui.data(text.replace(/\n$/, '')),
+      writeErr: (text) => process.stderr.write(text),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  for (const definition of commandDefinitions) {
+    const command = program.command(definition.name);
+    definition.configure(command);
+    command.action(async (...actionArgs: unknown[]) => {
+      // commander passes the positional arguments, then the options object, then the command.
+      const self = actionArgs.at(-1) as Command;
+      const options = self.opts<Record<string, unknown>>();
+      const args = self.args;
+      warnOnOldNode(ui);
+      const module = await definition.load();
+      exitCode = await module.run(args, options, context);
+    });
+  }
+
+  program.action(() => {
+    // The wizard is the TTY default once it exists; scripts and CI get the help and exit 2.
+    program.outputHelp({ error: true });
+    exitCode = 2;
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return 0;
+      // commander has already printed "error: …" and the hint; usage errors are exit 2.
+      return 2;
+    }
+    if (isApnsSetupError(error)) {
+      ui.fail(error.message, error.hint, debug ? (error.stack ?? null) : null);
+      return error.exitCode;
+    }
+    ui.fail(
+      describeUnexpectedError(error),
+      null,
+      debug && error instanceof Error
+        ? (error.stack ?? null)
+        : 'Run again with --debug to see the stack trace, and please report it.',
+    );
+    return 2;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
+// Let pending writes to piped stdout/stderr flush before the process ends.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,157 @@
+/**
+ * Every command, its flags and its help, in one list. Only commander is loaded here; each
+ * command's own module (and the libraries it needs) is imported when that command runs, so
+ * `--version` and `check` do not pay for prompts or node-forge they never use.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CommandModule } from './context.js';
+
+export interface CommandDefinition {
+  name: string;
+  configure(command: Command): void;
+  load(): Promise<CommandModule>;
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    the operation ran and failed (APNs rejected the push, a certificate expires within --days)
+  2    invalid input or usage (unreadable, corrupt or unsupported file, wrong passphrase, key does
+       not match, not an APNs certificate, bad flags, a prompt needed without a terminal,
+       an output file exists without --force)
+  3    check: a certificate has already expired
+  130  cancelled`;
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
+  return Number(value);
+}
+
+function passphraseOptions(command: Command): void {
+  command
+    .option('--passphrase-file <file>', 'read the passphrase from the first line of FILE')
+    .addHelpText(
+      'after',
+      '\nPassphrases come from --passphrase-file, else $APNS_SETUP_PASSPHRASE, else a prompt (never a flag value).',
+    );
+}
+
+function examples(command: Command, lines: string[]): void {
+  command.addHelpText(
+    'after',
+    `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n${EXIT_CODES_HELP}`,
+  );
+}
+
+export const commandDefinitions: CommandDefinition[] = [
+  {
+    name: 'csr',
+    configure(command) {
+      command
+        .description('make a new RSA key and a certificate signing request to upload to Apple')
+        .requiredOption('--email <email>', 'your email address (as Keychain Access asks for it)')
+        .requiredOption('--common-name <name>', 'a name for the key, e.g. "MyApp Push"')
+        .option('--country <cc>', 'two-letter country code')
+        .option('--out <dir>', 'output folder', '.')
+        .addOption(
+          new Option('--key-size <bits>', 'RSA key size (Apple expects 2048)')
+            .choices(['2048', '3072', '4096'])
+            .default('2048'),
+        )
+        .option('--insecure', 'allow writing key.pem without a passphrase')
+        .option('--force', 'replace existing files (the old ones are kept as NAME.bak-<time>)');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup csr --email me@example.com --common-name "MyApp Push" --out certs',
+        'APNS_SETUP_PASSPHRASE=... apns-setup csr --email me@example.com --common-name MyApp --out certs',
+      ]);
+    },
+    load: () => import('./csr.js'),
+  },
+  {
+    name: 'import',
+    configure(command) {
+      command
+        .description(
+          "turn Apple's .cer and your key into cert.pem, key.pem, key.unencrypted.pem, ck.pem and apns.p12",
+        )
+        .argument(
+          '<aps.cer>',
+          'the certificate downloaded from the Apple Developer portal (DER or PEM)',
+        )
+        .requiredOption('--key <key.pem>', 'the private key made with the CSR')
+        .option('--out <dir>', 'output folder (default: the folder of --key)')
+        .addOption(
+          new Option('--p12-profile <profile>', 'which PKCS#12 to write')
+            .choices(['compatible', 'modern'])
+            .default('compatible'),
+        )
+        .option('--split-p12', 'also write cert.p12 and key.p12, as the classic guide exports them')
+        .option('--insecure', 'allow outputs without a passphrase when the key has none')
+        .option('--force', 'replace existing files (the old ones are kept as NAME.bak-<time>)');
+      passphraseOptions(command);
+      examples(command, ['apns-setup import ~/Downloads/aps_development.cer --key certs/key.pem']);
+    },
+    load: () => import('./import.js'),
+  },
+  {
+    name: 'convert',
+    configure(command) {
+      command
+        .description(
+          'turn a .p12 (Keychain Access, OpenSSL 1/3, fastlane, Java…) into PEM files and a fresh apns.p12',
+        )
+        .argument('<file.p12>', 'the .p12 / .pfx to convert')
+        .option('--out <dir>', 'output folder', '.')
+        .addOption(
+          new Option('--p12-profile <profile>', 'which PKCS#12 to write')
+            .choices(['compatible', 'modern'])
+            .default('compatible'),
+        )
+        .option('--insecure', 'allow outputs without a passphrase when the .p12 has none')
+        .option('--force', 'replace existing files (the old ones are kept as NAME.bak-<time>)');
+      passphraseOptions(command);
+      examples(command, ['apns-setup convert Certificates.p12 --out certs']);
+    },
+    load: () => import('./convert.js'),
+  },
+  {
+    name: 'inspect',
+    configure(command) {
+      command
+        .description(
+          'say what a .cer, .pem, .p12, ck.pem, key or CSR is: bundle id, type, environments, expiry, key match',
+        )
+        .argument('<file...>', 'files to inspect')
+        .option('--json', 'print a JSON array on stdout');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup inspect certs/ck.pem',
+        'apns-setup inspect --json aps.cer push.p12',
+      ]);
+    },
+    load: () => import('./inspect.js'),
+  },
+  {
+    name: 'check',
+    configure(command) {
+      command
+        .description('fail (for CI) when a certificate has expired or expires within --days')
+        .argument('[paths...]', 'certificate files or folders to search')
+        .option('--days <n>', 'warn when a certificate expires within N days', positiveInteger, 30)
+        .option('--json', 'print a JSON report on stdout')
+        .addOption(
+          new Option(
+            '--print-ci <provider>',
+            'print a ready CI workflow that runs this check',
+          ).choices(['github']),
+        );
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup check certs/ --days 30',
+        'apns-setup check --print-ci github > .github/workflows/apns-certificates.yml',
+      ]);
+    },
+    load: () => import('./check.js'),
+  },
+];

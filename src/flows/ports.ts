@@ -1,0 +1,29 @@
+/**
+ * What the user journeys need from the outside world. Commands wire the real adapters in;
+ * flow tests pass hand-written fakes.
+ */
+import type { PlannedFile } from '../core/outputs.js';
+
+export interface WrittenFile {
+  name: string;
+  path: string;
+  secret: boolean;
+  backupPath: string | null;
+}
+
+export interface PassphraseRequest {
+  /** 'open': unlock an input; 'protect': encrypt new outputs (asks twice at a prompt). */
+  purpose: 'open' | 'protect';
+  /** What it is for, as the user should read it: "the key in certs/key.pem". */
+  subject: string;
+}
+
+export interface FlowPorts {
+  readFile(path: string): Promise<Buffer>;
+  /** Fails with FILE_EXISTS, writing nothing, when a target exists and force is off. */
+  assertWritable(dir: string, names: string[], force: boolean): Promise<void>;
+  writeFiles(dir: string, files: PlannedFile[], force: boolean): Promise<WrittenFile[]>;
+  passphrase(request: PassphraseRequest): Promise<string>;
+  warn(message: string): void;
+  now(): Date;
+}

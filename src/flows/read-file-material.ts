@@ -1,0 +1,64 @@
+/**
+ * Reading a user's file: errors name the file, and a passphrase is asked for only when the
+ * file cannot be opened without one.
+ */
+import { ApnsSetupError, isApnsSetupError } from '../core/errors.js';
+import { readMaterial, type Material } from '../core/pki/material.js';
+import type { FlowPorts } from './ports.js';
+
+/** Re-throws a core error with the file name in front, keeping code, hint and exit code. */
+export function inFile<T>(file: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    throw withFileName(file, error);
+  }
+}
+
+export function withFileName(file: string, error: unknown): unknown {
+  if (isApnsSetupError(error) && !error.message.includes(file)) {
+    return new ApnsSetupError(error.code, `${file}: ${error.message}`, error.exitCode, {
+      hint: error.hint,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+export interface OpenedMaterial {
+  material: Material;
+  /** The passphrase that opened it: null when none was needed. */
+  passphrase: string | null;
+}
+
+/**
+ * Reads `file`; when it holds something encrypted that the caller needs (`needKey`), or a .p12
+ * that opens with no empty passphrase, asks the passphrase sources once and reads it again.
+ */
+export async function openMaterial(
+  ports: Pick<FlowPorts, 'readFile' | 'passphrase'>,
+  file: string,
+  options: { needKey: boolean },
+): Promise<OpenedMaterial> {
+  const bytes = await ports.readFile(file);
+  let material: Material;
+  let subject = `the key in ${file}`;
+  try {
+    material = readMaterial(bytes, { passphrase: null });
+    const locked = material.keys.some((k) => k.key === null);
+    if (!options.needKey || !locked) return { material, passphrase: null };
+  } catch (error) {
+    if (!(isApnsSetupError(error) && error.code === 'PASSPHRASE_REQUIRED')) {
+      throw withFileName(file, error);
+    }
+    subject = `the .p12 ${file}`;
+  }
+  let passphrase: string;
+  try {
+    passphrase = await ports.passphrase({ purpose: 'open', subject });
+  } catch (error) {
+    throw withFileName(file, error);
+  }
+  material = inFile(file, () => readMaterial(bytes, { passphrase }));
+  return { material, passphrase };
+}

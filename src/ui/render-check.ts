@@ -1,0 +1,51 @@
+/** `check` output: a table for people, the contract's JSON for machines. */
+import { formatDate } from '../core/expiry.js';
+import type { CheckResult } from '../flows/check-expiry.js';
+import type { Style } from './style.js';
+
+export function checkJson(days: number, results: CheckResult[]) {
+  return {
+    days,
+    results: results.map((r) => ({
+      file: r.file,
+      status: r.status,
+      bundleId: r.certificate?.bundleId ?? null,
+      type: r.certificate?.type ?? null,
+      notAfter: r.certificate ? r.certificate.notAfter.toISOString() : null,
+      daysLeft: r.daysLeft,
+      message: r.message,
+    })),
+  };
+}
+
+export function checkTable(results: CheckResult[], style: Style): string {
+  const header = ['FILE', 'BUNDLE ID', 'TYPE', 'EXPIRES', 'DAYS LEFT', 'STATUS'];
+  const body = results.map((r) => [
+    r.file,
+    r.certificate?.bundleId ?? r.certificate?.subject.commonName ?? '-',
+    r.certificate?.type ?? '-',
+    r.certificate ? formatDate(r.certificate.notAfter) : '-',
+    r.daysLeft === null ? '-' : String(r.daysLeft),
+    r.status,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const paint = (status: string, text: string) =>
+    status === 'ok'
+      ? style.green(text)
+      : status === 'expiring'
+        ? style.yellow(text)
+        : style.red(text);
+  const line = (cells: string[], status?: string) =>
+    cells
+      .map((cell, i) => {
+        const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
+        return status && i === cells.length - 1 ? paint(status, padded) : padded;
+      })
+      .join('  ');
+  const problems = results.filter((r) => r.status !== 'ok').map((r) => `${r.file}: ${r.message}`);
+  return [
+    line(header),
+    ...body.map((row, i) => line(row, results[i]!.status)),
+    ...(problems.length ? ['', ...problems] : []),
+  ].join('\n');
+}

@@ -1,0 +1,90 @@
+/** What a finished `csr`, `import` or `convert` tells the person: each file, and what to do next. */
+import { relative } from 'node:path';
+import { daysLeft, formatDate } from '../core/expiry.js';
+import { FILE_NAMES } from '../core/outputs.js';
+import type { CertificateInfo } from '../core/pki/types.js';
+import type { WrittenFile } from '../flows/ports.js';
+import { describeCertificate } from './messages.js';
+import type { Style } from './style.js';
+
+const FILE_ROLES: Record<string, string> = {
+  [FILE_NAMES.csr]: 'upload this to Apple',
+  [FILE_NAMES.key]: 'private key (PKCS#8)',
+  [FILE_NAMES.certificate]: 'certificate',
+  [FILE_NAMES.unencryptedKey]: 'private key without a passphrase (PKCS#1)',
+  [FILE_NAMES.combined]: 'certificate + unencrypted key, for PHP, Ruby, Python and curl senders',
+  [FILE_NAMES.p12]: 'certificate + key, for Keychain Access, Java, .NET and Node',
+  [FILE_NAMES.certificateP12]: 'certificate only',
+  [FILE_NAMES.keyP12]: 'private key only',
+};
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
+function fileList(written: WrittenFile[], style: Style, keyEncrypted: boolean): string {
+  const width = Math.max(...written.map((f) => display(f.path).length));
+  return written
+    .map((f) => {
+      let role = FILE_ROLES[f.name] ?? '';
+      if (f.name === FILE_NAMES.key)
+        role += keyEncrypted ? ', encrypted' : ', NOT encrypted (--insecure)';
+      const secret = f.secret ? style.yellow(' secret, 0600') : '';
+      return `  ${display(f.path).padEnd(width)}  ${role}${secret}`;
+    })
+    .join('\n');
+}
+
+function backups(written: WrittenFile[]): string[] {
+  return written
+    .filter((f) => f.backupPath)
+    .map((f) => `The old ${f.name} was kept as ${display(f.backupPath!)}.`);
+}
+
+export function csrSummary(
+  result: { written: WrittenFile[]; keyEncrypted: boolean },
+  style: Style,
+): string {
+  const key = result.written.find((f) => f.name === FILE_NAMES.key);
+  const csr = result.written.find((f) => f.name === FILE_NAMES.csr);
+  return [
+    'Created a new RSA key and a certificate signing request.',
+    '',
+    fileList(result.written, style, result.keyEncrypted),
+    ...backups(result.written),
+    '',
+    'Next:',
+    '  1. Open https://developer.apple.com/account/resources/certificates/add and choose',
+    '     "Apple Push Notification service SSL (Sandbox & Production)" for your App ID.',
+    `  2. Upload ${csr ? display(csr.path) : FILE_NAMES.csr} and download the certificate (aps.cer).`,
+    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? display(key.path) : FILE_NAMES.key}`,
+    '',
+    `Keep ${key ? display(key.path) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`,
+  ].join('\n');
+}
+
+export function credentialSummary(
+  result: { certificate: CertificateInfo; written: WrittenFile[]; keptKeyFile: string | null },
+  now: Date,
+  style: Style,
+): string {
+  const c = result.certificate;
+  const left = daysLeft(c.notAfter, now);
+  const expiry =
+    left < 0
+      ? style.red(`It expired on ${formatDate(c.notAfter)}.`)
+      : `It expires on ${formatDate(c.notAfter)}, in ${left} days.`;
+  const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
+  return [
+    `The certificate for ${describeCertificate(c)} is ready. ${expiry}`,
+    '',
+    fileList(result.written, style, true),
+    ...(result.keptKeyFile
+      ? [`  ${display(result.keptKeyFile)} was the input and is unchanged.`]
+      : []),
+    ...backups(result.written),
+    '',
+    `Next: check it with  apns-setup inspect ${ck ? display(ck.path) : FILE_NAMES.combined}`,
+  ].join('\n');
+}
