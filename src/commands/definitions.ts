@@ -23,8 +23,17 @@ Exit codes:
   130  cancelled`;
 
 function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a whole number above 0.');
+  return Number(value);
+}
+
+function nonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
   return Number(value);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function passphraseOptions(command: Command): void {
@@ -138,7 +147,7 @@ export const commandDefinitions: CommandDefinition[] = [
       command
         .description('fail (for CI) when a certificate has expired or expires within --days')
         .argument('[paths...]', 'certificate files or folders to search')
-        .option('--days <n>', 'warn when a certificate expires within N days', positiveInteger, 30)
+        .option('--days <n>', 'warn when a certificate expires within N days', nonNegativeInteger, 30)
         .option('--json', 'print a JSON report on stdout')
         .addOption(
           new Option(
@@ -153,5 +162,108 @@ export const commandDefinitions: CommandDefinition[] = [
       ]);
     },
     load: () => import('./check.js'),
+  },
+  {
+    name: 'push',
+    configure(command) {
+      command
+        .description(
+          'send a test push over HTTP/2 with the certificate, or prove the certificate works (no --token)',
+        )
+        .requiredOption('--cert <file>', 'ck.pem, a .p12, or a certificate PEM (with --key)')
+        .option('--key <file>', 'the private key, when --cert holds only the certificate')
+        .option(
+          '--token <hex>',
+          'device token (repeatable); without one, a credential probe is sent',
+          collect,
+          [],
+        )
+        .option('--tokens-file <file>', 'device tokens, one per line')
+        .option('--topic <topic>', "apns-topic (default: the certificate's bundle id)")
+        .addOption(
+          new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
+            'sandbox',
+            'production',
+            'auto',
+          ]),
+        )
+        .option('--payload <file>', 'JSON payload file, or - for stdin')
+        .option('--alert <text>', 'alert text')
+        .option('--title <text>', 'alert title (with --alert)')
+        .option('--subtitle <text>', 'alert subtitle (with --alert)')
+        .option('--badge <n>', 'badge number (with --alert)')
+        .option('--sound <name>', 'sound name (with --alert)')
+        .option(
+          '--template <name>',
+          'a payload from templates/payloads: alert, badge, sound, banner, background',
+        )
+        .option('--push-type <type>', 'apns-push-type (default: from the topic and payload)')
+        .option('--priority <n>', 'apns-priority: 10, 5 or 1')
+        .option('--expiration <seconds>', 'apns-expiration (UNIX time; 0 = do not store)')
+        .option('--collapse-id <id>', 'apns-collapse-id (at most 64 bytes)')
+        .option('--apns-id <uuid>', 'apns-id (a UUID)')
+        .addOption(new Option('--port <port>', "Apple's port").choices(['443', '2197']))
+        .option(
+          '--endpoint <url>',
+          'another APNs-compatible server, e.g. https://127.0.0.1:8443 (the sandbox)',
+        )
+        .option('--ca <file>', 'trust this CA for --endpoint')
+        .option('--timeout <seconds>', 'give up after this long', positiveInteger, 15)
+        .option('--json', 'print the results as JSON on stdout');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup push --cert certs/ck.pem',
+        'apns-setup push --cert certs/ck.pem --token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --alert "Hello"',
+        'apns-setup push --cert certs/apns.p12 --token $TOKEN --template background --env production',
+      ]);
+    },
+    load: () => import('./push.js'),
+  },
+  {
+    name: 'sandbox',
+    configure(command) {
+      command
+        .description('run a local APNs-compatible HTTP/2 server for offline development and CI')
+        .option('--host <host>', 'address to listen on', '127.0.0.1')
+        .option('--port <n>', 'port (0 = any free port)', nonNegativeInteger, 0)
+        .addOption(
+          new Option('--env <env>', 'which APNs environment to behave as')
+            .choices(['sandbox', 'production'])
+            .default('sandbox'),
+        )
+        .option(
+          '--state <dir>',
+          'keep the CA, server certificate and local portal CA in DIR across runs',
+        )
+        .option('--client-ca <file>', 'also trust client certificates issued by this CA')
+        .option(
+          '--tokens <file>',
+          'device tokens to accept, one per line (default: any well-formed token)',
+        )
+        .option(
+          '--json',
+          'print {"url", "caFile"} as the first stdout line, then one JSON line per notification',
+        );
+      examples(command, [
+        'apns-setup sandbox --state .apns-sandbox --port 8443',
+        'apns-setup sandbox --json > sandbox.log & apns-setup push --cert ck.pem --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
+      ]);
+    },
+    load: () => import('./sandbox.js'),
+  },
+  {
+    name: 'demo',
+    configure(command) {
+      command
+        .description(
+          "the whole flow offline: key, CSR, a local stand-in for Apple's portal, every file, a test push",
+        )
+        .option(
+          '--out <dir>',
+          'keep the files in DIR (must be new or empty); default: a scratch folder removed afterwards',
+        );
+      examples(command, ['apns-setup demo', 'apns-setup demo --out demo-certs']);
+    },
+    load: () => import('./demo.js'),
   },
 ];
