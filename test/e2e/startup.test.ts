@@ -1,0 +1,61 @@
+/**
+ * Start-up is part of the design: each command loads only what it needs. Measured on Node 20,
+ * @inquirer/prompts costs ~135 ms, execa ~176 ms, listr2 ~45 ms, node-forge ~84 ms. This test
+ * asserts what is loaded, not how long it takes (timings belong in `npm run bench`).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath, scratchDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/fixtures.js';
+import { issueSandboxCertificate } from '../helpers/test-ca.js';
+
+const scratch = scratchDir();
+afterAll(() => scratch.remove());
+
+function loadedPackages(args: string[]): Set<string> {
+  const trace = join(scratch.path, `trace-${args[0] ?? 'none'}.txt`);
+  writeFileSync(trace, '');
+  try {
+    execFileSync(
+      process.execPath,
+      ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs'), cliPath, ...args],
+      {
+        env: { ...process.env, TRACE_IMPORTS_FILE: trace, APNS_SETUP_PASSPHRASE: undefined },
+        stdio: 'ignore',
+      },
+    );
+  } catch {
+    // Exit codes other than 0 are expected for some commands; only the trace matters here.
+  }
+  const packages = new Set<string>();
+  for (const url of readFileSync(trace, 'utf8').split('\n')) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (match) packages.add(match[1]!);
+  }
+  return packages;
+}
+
+describe('start-up', () => {
+  it('--version loads only commander', () => {
+    const loaded = loadedPackages(['--version']);
+    expect([...loaded]).toEqual(['commander']);
+  });
+
+  it('check and import do not load prompts, task lists or execa', () => {
+    const cer = join(scratch.path, 'aps.cer');
+    writeFileSync(cer, issueSandboxCertificate().der);
+    for (const args of [
+      ['check', cer],
+      ['import', cer, '--key', join(scratch.path, 'missing-key.pem')],
+      ['inspect', cer],
+    ]) {
+      const loaded = loadedPackages(args);
+      expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
+      for (const heavy of ['@inquirer/prompts', '@inquirer/core', 'listr2', 'execa']) {
+        expect(loaded.has(heavy), `${args[0]!} loaded ${heavy}`).toBe(false);
+      }
+    }
+  });
+});
