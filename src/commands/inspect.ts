@@ -20,8 +20,15 @@ export async function run(
     openEncryptedKeys: hasPassphraseWithoutPrompt(context, options),
   });
   const now = context.now();
-  context.ui.data(
-    options.json ? JSON.stringify(inspectJson(entries, now), null, 2) : inspectText(entries, now),
-  );
-  return entries.some((e) => e.error) ? 2 : 0;
+  const read = entries.filter((e) => e.material);
+  // stdout holds the report (with --json: every entry, failed ones with their `error`);
+  // what went wrong is said to the person on stderr, like every other failure.
+  if (options.json) context.ui.data(JSON.stringify(inspectJson(entries, now), null, 2));
+  else if (read.length > 0) context.ui.data(inspectText(read, now));
+  const failed = entries.flatMap((e) => (e.error ? [e.error] : []));
+  for (const error of failed.slice(0, -1)) context.ui.fail(error.message, error.hint);
+  // The last failure goes to cli.ts like any other error: exit 2, and its stack with --debug.
+  const last = failed.at(-1);
+  if (last) throw last;
+  return 0;
 }

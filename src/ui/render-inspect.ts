@@ -152,12 +152,11 @@ function rows(pairs: [string, string | null][]): string {
   return shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
 }
 
+/** The files that were read; the command says what went wrong with the others on stderr. */
 export function inspectText(entries: InspectEntry[], now: Date): string {
   return entries
-    .map(({ file, material, error }) => {
-      // Flow errors already name the file.
-      if (!material)
-        return `${error?.message ?? `${file}: unreadable`}${error?.hint ? `\n  ${error.hint}` : ''}`;
+    .flatMap(({ file, material }) => (material ? [{ file, material }] : []))
+    .map(({ file, material }) => {
       const leaf = material.certificates[0];
       const pairs: [string, string | null][] = [];
       if (leaf) {
