@@ -1,5 +1,5 @@
 /** `check`: the CI gate. Every certificate found gets a status; the worst decides the exit code. */
-import { isApnsSetupError, type ExitCode } from '../core/errors.js';
+import { isApnsSetupError, type ApnsSetupError, type ExitCode } from '../core/errors.js';
 import { assessExpiry } from '../core/expiry.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import { checkMessages } from '../ui/messages.js';
@@ -13,7 +13,10 @@ export interface CheckResult {
   status: CheckStatus;
   certificate: CertificateInfo | null;
   daysLeft: number | null;
+  /** What is wrong, without the file name (the row names it). */
   message: string;
+  /** What to do about an invalid file. */
+  hint: string | null;
 }
 
 export interface CheckInput {
@@ -40,7 +43,7 @@ export async function checkCertificates(
         status: 'invalid',
         certificate: null,
         daysLeft: null,
-        message: error.message,
+        ...describeFailure(path, error),
       });
       continue;
     }
@@ -52,7 +55,8 @@ export async function checkCertificates(
           status: 'invalid',
           certificate: null,
           daysLeft: null,
-          message: checkMessages.noCertificate(path),
+          message: checkMessages.noCertificate,
+          hint: checkMessages.noCertificateHint,
         });
       }
       continue;
@@ -65,9 +69,28 @@ export async function checkCertificates(
       certificate,
       daysLeft,
       message: checkMessages.status(checkStatus, certificate, daysLeft, status === 'not-yet-valid'),
+      hint: null,
     });
   }
   return results;
+}
+
+/**
+ * The row already names the file, so the message does not repeat it; and `check` never asks
+ * for a passphrase (a CI gate must not hang), so "no terminal to ask" would be wrong in a
+ * terminal: say which sources it reads instead.
+ */
+function describeFailure(
+  path: string,
+  error: ApnsSetupError,
+): { message: string; hint: string | null } {
+  if (error.code === 'NO_TTY')
+    return { message: checkMessages.locked, hint: checkMessages.lockedHint };
+  const prefix = `${path}: `;
+  const message = error.message.startsWith(prefix)
+    ? error.message.slice(prefix.length)
+    : error.message;
+  return { message, hint: error.hint ?? null };
 }
 
 /** Worst wins: expired (3), then invalid (2), then expiring (1). */

@@ -75,7 +75,11 @@ export const convertMessages = {
 };
 
 export const checkMessages = {
-  noCertificate: (file: string) => `${file} holds no certificate`,
+  noCertificate: 'it holds no certificate',
+  noCertificateHint:
+    'Name certificate files (.cer, .pem, .p12) or the folder that holds them; in a folder, keys and CSRs are skipped.',
+  locked: 'it is protected by a passphrase, and check never asks for one',
+  lockedHint: 'Set APNS_SETUP_PASSPHRASE or pass --passphrase-file FILE.',
   status(
     status: 'ok' | 'expiring' | 'expired' | 'invalid',
     certificate: CertificateInfo,

@@ -42,7 +42,9 @@ export function checkTable(results: CheckResult[], style: Style): string {
         return status && i === cells.length - 1 ? paint(status, padded) : padded;
       })
       .join('  ');
-  const problems = results.filter((r) => r.status !== 'ok').map((r) => `${r.file}: ${r.message}`);
+  const problems = results
+    .filter((r) => r.status !== 'ok')
+    .map((r) => `${r.file}: ${r.message}${r.hint ? `\n  ${r.hint}` : ''}`);
   return [
     line(header),
     ...body.map((row, i) => line(row, results[i]!.status)),
