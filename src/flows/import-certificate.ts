@@ -79,7 +79,10 @@ export async function importCertificate(
 
   const passphrase =
     keyPassphrase ??
-    (await ports.passphrase({ purpose: 'protect', subject: 'the new key.pem and apns.p12' }));
+    (await ports.passphrase({
+      purpose: 'protect',
+      subject: 'the key written to key.pem and apns.p12',
+    }));
   const files = planCredentialFiles({
     certificate,
     key,
