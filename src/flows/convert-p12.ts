@@ -24,18 +24,28 @@ export interface ConvertResult {
 
 export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise<ConvertResult> {
   await ports.assertWritable(input.outDir, planNames(false, true), input.force);
-  const { material, passphrase: opened } = await openMaterial(ports, input.file, { needKey: true });
-  const certificate = material.certificates[0];
-  if (!certificate) {
-    throw new InputError('NO_CERTIFICATE', convertMessages.noCertificate(input.file), {
-      hint: convertMessages.noCertificateHint,
-    });
+  // Say what the file is before asking for a passphrase: a .cer, a CSR or a lone key cannot
+  // become a ck.pem whatever the passphrase, and the user should hear that first.
+  let { material, passphrase: opened } = await openMaterial(ports, input.file, { needKey: false });
+  if (material.certificates.length === 0) {
+    throw new InputError(
+      'NO_CERTIFICATE',
+      convertMessages.noCertificate(input.file, material.kind),
+      {
+        hint: convertMessages.noCertificateHint(input.file, material.kind),
+      },
+    );
   }
   if (material.keys.length === 0) {
-    throw new InputError('NO_PRIVATE_KEY', convertMessages.noKey(input.file), {
-      hint: convertMessages.noKeyHint,
+    throw new InputError('NO_PRIVATE_KEY', convertMessages.noKey(input.file, material.kind), {
+      hint: convertMessages.noKeyHint(input.file, material.kind),
     });
   }
+  if (material.keys.some((k) => k.key === null)) {
+    ({ material, passphrase: opened } = await openMaterial(ports, input.file, { needKey: true }));
+  }
+  // Read after the keys are open: the leaf is the certificate of the first key.
+  const certificate = material.certificates[0]!;
   const key = material.leafKey;
   if (!key) {
     throw new InputError('KEY_MISMATCH', convertMessages.mismatch(input.file), {
@@ -52,7 +62,7 @@ export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise
       ? opened
       : await ports.passphrase({
           purpose: 'protect',
-          subject: `the files converted from ${input.file}`,
+          subject: `the key converted from ${input.file}`,
         });
   const files = planCredentialFiles({
     certificate,

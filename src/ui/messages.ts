@@ -59,12 +59,26 @@ export const importMessages = {
 };
 
 export const convertMessages = {
-  noCertificate: (file: string) => `${file} holds no certificate`,
-  noCertificateHint:
-    'Export the certificate together with its key (in Keychain Access: select both, then Export 2 items).',
-  noKey: (file: string) => `${file} holds no private key, so no ck.pem can be made from it`,
-  noKeyHint:
-    'Export again from Keychain Access with the private key: expand the certificate, select it and its key, then Export.',
+  noCertificate: (file: string, kind: MaterialKind) =>
+    kind === 'csr'
+      ? `${file} is a certificate signing request (CSR), not a .p12`
+      : kind === 'private-key'
+        ? `${file} holds only a private key, no certificate`
+        : `${file} holds no certificate`,
+  noCertificateHint: (file: string, kind: MaterialKind) =>
+    kind === 'csr'
+      ? 'Upload it at developer.apple.com (Certificates → +), then run apns-setup import with the .cer Apple gives you and --key key.pem.'
+      : kind === 'private-key'
+        ? `To pair it with the .cer Apple issued for it, run: apns-setup import aps.cer --key ${file}`
+        : 'Export the certificate together with its key (in Keychain Access: select both, then Export 2 items).',
+  noKey: (file: string, kind: MaterialKind) =>
+    kind === 'certificate' || kind === 'pkcs7'
+      ? `${file} is a certificate without its private key, so no ck.pem can be made from it`
+      : `${file} holds no private key, so no ck.pem can be made from it`,
+  noKeyHint: (file: string, kind: MaterialKind) =>
+    kind === 'certificate' || kind === 'pkcs7'
+      ? `To pair it with the key that made the CSR, run: apns-setup import ${file} --key key.pem`
+      : 'Export again from Keychain Access with the private key: expand the certificate, select it and its key, then Export.',
   mismatch: (file: string) => `${file}: its private key does not belong to its certificate`,
   mismatchHint:
     'Export the certificate together with its own key, or use import with the .cer and the key that made the CSR.',
