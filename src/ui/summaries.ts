@@ -30,7 +30,7 @@ function fileList(written: WrittenFile[], style: Style, keyEncrypted: boolean): 
       let role = FILE_ROLES[f.name] ?? '';
       if (f.name === FILE_NAMES.key)
         role += keyEncrypted ? ', encrypted' : ', NOT encrypted (--insecure)';
-      const secret = f.secret ? style.yellow(' secret, 0600') : '';
+      const secret = f.secret ? ` ${style.yellow('(secret, 0600)')}` : '';
       return `  ${display(f.path).padEnd(width)}  ${role}${secret}`;
     })
     .join('\n');
