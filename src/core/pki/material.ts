@@ -14,7 +14,7 @@ import { encodePem, parsePem, type PemBlock } from './pem.js';
 import { readPkcs12 } from './pkcs12-read.js';
 import type { Pkcs12Structure } from './pkcs12-structure.js';
 import { readPkcs7Certificates } from './pkcs7.js';
-import { looksLikePemText } from './text.js';
+import { decodeText, looksLikePemText } from './text.js';
 import type { CertificateInfo, MaterialKind } from './types.js';
 
 export interface KeyEntry {
@@ -58,7 +58,16 @@ export function readMaterial(bytes: Uint8Array, options: ReadOptions): Material 
     });
   }
   if (looksLikePemText(bytes)) return readPemMaterial(parsePem(bytes), options);
-  return readDerMaterial(bytes, options);
+  try {
+    return readDerMaterial(bytes, options);
+  } catch (error) {
+    // looksLikePemText takes a leading 0x30 for a DER SEQUENCE, but it is also the digit '0'
+    // that a note above the PEM blocks may start with ("0. dev cert, expires …").
+    if (bytes[0] === 0x30 && decodeText(bytes).includes('-----BEGIN ')) {
+      return readPemMaterial(parsePem(bytes), options);
+    }
+    throw error;
+  }
 }
 
 type DerKind = 'certificate' | 'pkcs12' | 'pkcs7' | 'csr' | 'private-key' | 'public-key';
