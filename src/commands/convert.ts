@@ -26,7 +26,12 @@ export async function run(args: string[], raw: Record<string, unknown>, context:
   );
   context.ui.say(
     credentialSummary(
-      { certificate: result.certificate, written: result.written, keptKeyFile: null },
+      {
+        certificate: result.certificate,
+        written: result.written,
+        keptKeyFile: null,
+        keyEncrypted: result.keyEncrypted,
+      },
       context.now(),
       context.ui.style,
     ),

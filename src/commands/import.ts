@@ -30,7 +30,12 @@ export async function run(args: string[], raw: Record<string, unknown>, context:
   );
   context.ui.say(
     credentialSummary(
-      { certificate: result.certificate, written: result.written, keptKeyFile: result.keptKeyFile },
+      {
+        certificate: result.certificate,
+        written: result.written,
+        keptKeyFile: result.keptKeyFile,
+        keyEncrypted: result.keyEncrypted,
+      },
       context.now(),
       context.ui.style,
     ),

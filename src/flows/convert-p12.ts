@@ -20,6 +20,8 @@ export interface ConvertResult {
   written: WrittenFile[];
   /** Other certificates in the input (chain, extra identities) that were not converted. */
   skippedCertificates: number;
+  /** False when --insecure wrote key.pem and apns.p12 without a passphrase. */
+  keyEncrypted: boolean;
 }
 
 export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise<ConvertResult> {
@@ -73,5 +75,10 @@ export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise
     includeKeyFile: true,
   });
   const written = await ports.writeFiles(input.outDir, files, input.force);
-  return { certificate, written, skippedCertificates: material.certificates.length - 1 };
+  return {
+    certificate,
+    written,
+    skippedCertificates: material.certificates.length - 1,
+    keyEncrypted: passphrase !== '',
+  };
 }

@@ -23,6 +23,8 @@ export interface ImportResult {
   outDir: string;
   written: WrittenFile[];
   keptKeyFile: string | null;
+  /** False when --insecure wrote key.pem and apns.p12 without a passphrase. */
+  keyEncrypted: boolean;
 }
 
 export async function importCertificate(
@@ -92,7 +94,13 @@ export async function importCertificate(
     includeKeyFile: !keyIsTheInput,
   });
   const written = await ports.writeFiles(outDir, files, input.force);
-  return { certificate, outDir, written, keptKeyFile: keyIsTheInput ? input.keyFile : null };
+  return {
+    certificate,
+    outDir,
+    written,
+    keptKeyFile: keyIsTheInput ? input.keyFile : null,
+    keyEncrypted: passphrase !== '',
+  };
 }
 
 export function planNames(splitP12: boolean, includeKeyFile: boolean): string[] {

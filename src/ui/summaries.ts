@@ -65,7 +65,12 @@ export function csrSummary(
 }
 
 export function credentialSummary(
-  result: { certificate: CertificateInfo; written: WrittenFile[]; keptKeyFile: string | null },
+  result: {
+    certificate: CertificateInfo;
+    written: WrittenFile[];
+    keptKeyFile: string | null;
+    keyEncrypted: boolean;
+  },
   now: Date,
   style: Style,
 ): string {
@@ -79,7 +84,7 @@ export function credentialSummary(
   return [
     `The certificate for ${describeCertificate(c)} is ready. ${expiry}`,
     '',
-    fileList(result.written, style, true),
+    fileList(result.written, style, result.keyEncrypted),
     ...(result.keptKeyFile
       ? [`  ${display(result.keptKeyFile)} was the input and is unchanged.`]
       : []),
