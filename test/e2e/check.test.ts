@@ -1,0 +1,336 @@
+/**
+ * `check`, the CI gate, end to end: the exit code is the verdict (0 ok, 1 expiring within
+ * --days, 2 unreadable, 3 expired; worst wins), the table is for people, the JSON for scripts.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import { hasRealWorld, realWorldPath } from '../helpers/fixtures.js';
+import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
+import {
+  issueProductionCertificate,
+  issueSandboxCertificate,
+  issueUniversalCertificate,
+  testKey,
+} from '../helpers/test-ca.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const scratch = scratchDir('apns-setup-check-');
+afterAll(() => scratch.remove());
+
+interface CheckReport {
+  days: number;
+  results: {
+    file: string;
+    status: string;
+    bundleId: string | null;
+    notAfter: string | null;
+    daysLeft: number | null;
+    message: string;
+  }[];
+}
+
+let counter = 0;
+function folder(): string {
+  const path = join(scratch.path, `case-${++counter}`);
+  mkdirSync(path);
+  return path;
+}
+
+/** A folder with a sandbox .cer (DER), a production cert.pem and a universal ck.pem, valid a year. */
+function validCertificates(): string {
+  const dir = folder();
+  writeFileSync(
+    join(dir, 'aps_development.cer'),
+    issueSandboxCertificate({ bundleId: 'com.example.dev' }).der,
+  );
+  writeFileSync(
+    join(dir, 'cert.pem'),
+    issueProductionCertificate({ bundleId: 'com.example.prod' }).certificatePem,
+  );
+  mkdirSync(join(dir, 'nested'));
+  writeFileSync(
+    join(dir, 'nested', 'ck.pem'),
+    issueUniversalCertificate({ bundleId: 'com.example.both' }).certificatePem +
+      testKey('leaf').export({ type: 'pkcs1', format: 'pem' }).toString(),
+  );
+  return dir;
+}
+
+function rowOf(stdout: string, file: string): string {
+  const row = stdout.split('\n').find((line) => line.startsWith(`${file} `));
+  if (!row) throw new Error(`no row for ${file} in:\n${stdout}`);
+  return row;
+}
+
+describe('check on certificates issued today (valid 365 days)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = validCertificates();
+  });
+
+  it('exits 0 and prints one row per certificate', async () => {
+    const result = await runCli(['check', dir]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^FILE +BUNDLE ID +TYPE +EXPIRES +DAYS LEFT +STATUS$/);
+    expect(lines).toHaveLength(4);
+    const expires = new Date(Date.now() + 365 * DAY).toISOString().slice(0, 10);
+    for (const [file, bundleId, type] of [
+      ['aps_development.cer', 'com.example.dev', 'development'],
+      ['cert.pem', 'com.example.prod', 'production'],
+      [join('nested', 'ck.pem'), 'com.example.both', 'universal'],
+    ] as const) {
+      expect(rowOf(result.stdout, join(dir, file))).toMatch(
+        new RegExp(` ${bundleId.replace(/\./g, '\\.')} +${type} +${expires} +36[45] +ok$`),
+      );
+    }
+  });
+
+  it('--days 400: every one is expiring, exit 1', async () => {
+    const result = await runCli(['check', dir, '--days', '400']);
+    expect(result.exitCode).toBe(1);
+    expect(rowOf(result.stdout, join(dir, 'cert.pem'))).toMatch(/ expiring$/);
+    expect(result.stdout).toContain(`${join(dir, 'cert.pem')}: expires on `);
+    expect(result.stdout).toMatch(/renew it now \(apns-setup renew\)/);
+  });
+
+  it('--json: the contract shape, and nothing else on stdout', async () => {
+    const result = await runCli(['check', dir, '--json', '--days', '30']);
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    expect(report.days).toBe(30);
+    expect(report.results.map((r) => r.file)).toEqual([
+      join(dir, 'aps_development.cer'),
+      join(dir, 'cert.pem'),
+      join(dir, 'nested', 'ck.pem'),
+    ]);
+    for (const r of report.results) {
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(['file', 'status', 'bundleId', 'notAfter', 'daysLeft', 'message']),
+      );
+      expect(r.status).toBe('ok');
+      expect(Date.parse(r.notAfter!) - Date.now()).toBeGreaterThan(364 * DAY);
+      expect(r.daysLeft).toBeGreaterThanOrEqual(364);
+      expect(r.message).toMatch(/^valid until \d{4}-\d\d-\d\d \(36[45] days left\)$/);
+    }
+    expect(report.results.map((r) => r.bundleId)).toEqual([
+      'com.example.dev',
+      'com.example.prod',
+      'com.example.both',
+    ]);
+  });
+
+  it('keys and CSRs in a walked folder are skipped; named explicitly they are invalid', async () => {
+    const mixed = folder();
+    copyFileSync(join(dir, 'cert.pem'), join(mixed, 'cert.pem'));
+    writeFileSync(join(mixed, 'key.pem'), testKey('leaf').export({ type: 'pkcs8', format: 'pem' }));
+    const csr = await runCli([
+      'csr',
+      '--email',
+      'a@example.com',
+      '--common-name',
+      'Check',
+      '--out',
+      join(mixed, 'req'),
+      '--insecure',
+    ]);
+    expect(csr.exitCode, csr.stderr).toBe(0);
+    // The CSR under a name check looks at.
+    copyFileSync(
+      join(mixed, 'req', 'CertificateSigningRequest.certSigningRequest'),
+      join(mixed, 'req', 'request.pem'),
+    );
+
+    const walked = await runCli(['check', mixed, '--json']);
+    expect(walked.exitCode, walked.stdout).toBe(0);
+    expect((JSON.parse(walked.stdout) as CheckReport).results.map((r) => r.file)).toEqual([
+      join(mixed, 'cert.pem'),
+    ]);
+
+    const named = await runCli([
+      'check',
+      join(mixed, 'cert.pem'),
+      join(mixed, 'key.pem'),
+      join(mixed, 'req', 'request.pem'),
+    ]);
+    expect(named.exitCode).toBe(2);
+    expect(rowOf(named.stdout, join(mixed, 'key.pem'))).toMatch(/ invalid$/);
+    expect(rowOf(named.stdout, join(mixed, 'req', 'request.pem'))).toMatch(/ invalid$/);
+    expect(named.stdout).toContain(`${join(mixed, 'key.pem')}: it holds no certificate\n`);
+  });
+
+  it('a certificate not valid yet is invalid (exit 2)', async () => {
+    const future = folder();
+    writeFileSync(
+      join(future, 'future.cer'),
+      issueSandboxCertificate({
+        notBefore: new Date(Date.now() + 10 * DAY),
+        notAfter: new Date(Date.now() + 375 * DAY),
+      }).der,
+    );
+    const result = await runCli(['check', future]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toMatch(/future\.cer: not valid until \d{4}-\d\d-\d\d/);
+  });
+});
+
+describe.skipIf(!hasRealWorld)('check with expired and unreadable files: the worst wins', () => {
+  const expired = () => realWorldPath('fastlane__fastlane/aps_development.cer');
+
+  it('a real expired certificate beside a valid one: exit 3', async () => {
+    const dir = validCertificates();
+    copyFileSync(expired(), join(dir, 'old.cer'));
+    const result = await runCli(['check', dir]);
+    expect(result.exitCode).toBe(3);
+    expect(rowOf(result.stdout, join(dir, 'old.cer'))).toMatch(
+      / com\.si\.ChatSecure\.debug +development +2016-01-20 +-\d+ +expired$/,
+    );
+    expect(result.stdout).toMatch(
+      /old\.cer: expired on 2016-01-20 \(\d+ days ago\): make a new one/,
+    );
+  });
+
+  it('a corrupt .pem beside a valid certificate: exit 2, the row names the file once', async () => {
+    const dir = validCertificates();
+    writeFileSync(join(dir, 'broken.pem'), 'this is not a certificate\n');
+    const result = await runCli(['check', dir]);
+    expect(result.exitCode).toBe(2);
+    const broken = join(dir, 'broken.pem');
+    expect(rowOf(result.stdout, broken)).toMatch(/ - +- +- +- +invalid$/);
+    expect(result.stdout).toContain(
+      `${broken}: it is not a certificate, key, CSR, .p12 or .p7b that apns-setup can read\n  Expected`,
+    );
+    expect(result.stdout.split(broken)).toHaveLength(3); // the row and the problem line
+    const json = JSON.parse((await runCli(['check', dir, '--json'])).stdout) as CheckReport;
+    const entry = json.results.find((r) => r.file === broken)!;
+    expect(entry).toMatchObject({
+      status: 'invalid',
+      bundleId: null,
+      notAfter: null,
+      daysLeft: null,
+    });
+    expect(entry.message).not.toContain(broken);
+  });
+
+  it('expired and corrupt together: exit 3', async () => {
+    const dir = folder();
+    copyFileSync(expired(), join(dir, 'old.cer'));
+    writeFileSync(join(dir, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n');
+    const result = await runCli(['check', dir, '--json']);
+    expect(result.exitCode).toBe(3);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    expect(report.results.map((r) => [r.file, r.status])).toEqual([
+      [join(dir, 'broken.pem'), 'invalid'],
+      [join(dir, 'old.cer'), 'expired'],
+    ]);
+  });
+
+  it('expiring and corrupt together: exit 2', async () => {
+    const dir = validCertificates();
+    writeFileSync(join(dir, 'broken.pem'), 'garbage');
+    const result = await runCli(['check', dir, '--days', '400']);
+    expect(result.exitCode).toBe(2);
+  });
+});
+
+describe.skipIf(!hasOpenssl3)('check a passphrase-protected .p12', () => {
+  let p12: string;
+  beforeAll(async () => {
+    const dir = folder();
+    const bundle = join(dir, 'bundle.txt');
+    writeFileSync(
+      bundle,
+      issueSandboxCertificate({ bundleId: 'com.example.locked' }).certificatePem +
+        testKey('leaf').export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
+    p12 = join(dir, 'push.p12');
+    await opensslOk(['pkcs12', '-export', '-in', bundle, '-out', p12, '-passout', 'pass:p12 pass']);
+  });
+
+  it('without a passphrase: invalid, says where a passphrase comes from, never prompts', async () => {
+    const result = await runCli(['check', p12]);
+    expect(result.exitCode).toBe(2);
+    expect(rowOf(result.stdout, p12)).toMatch(/ invalid$/);
+    expect(result.stdout).toContain(
+      `${p12}: it is protected by a passphrase, and check never asks for one\n  Set APNS_SETUP_PASSPHRASE or pass --passphrase-file FILE.`,
+    );
+    expect(result.stdout).not.toContain('no terminal');
+  });
+
+  it('with APNS_SETUP_PASSPHRASE it is read', async () => {
+    const result = await runCli(['check', p12, '--json'], {
+      env: { APNS_SETUP_PASSPHRASE: 'p12 pass' },
+    });
+    expect(result.exitCode, result.stdout).toBe(0);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    expect(report.results).toHaveLength(1);
+    expect(report.results[0]).toMatchObject({ status: 'ok', bundleId: 'com.example.locked' });
+  });
+
+  it('with a wrong passphrase: invalid, and the passphrase is not repeated', async () => {
+    const result = await runCli(['check', p12], { env: { APNS_SETUP_PASSPHRASE: 'not it' } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(`${p12}: the passphrase does not open it`);
+    expect(result.stdout + result.stderr).not.toContain('not it');
+  });
+});
+
+describe('check --print-ci and usage', () => {
+  it('--print-ci github prints a workflow YAML that runs apns-setup check, exit 0', async () => {
+    const result = await runCli(['check', '--print-ci', 'github']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    const yaml = result.stdout;
+    expect(yaml).not.toContain('\t');
+    // A minimal structural read: top-level keys, and each line's indentation a multiple of 2
+    // that grows by at most one level at a time under a key ending with ':'.
+    const lines = yaml.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+    const topLevel = lines.filter((l) => /^\S/.test(l)).map((l) => l.replace(/:.*$/, ''));
+    expect(topLevel).toEqual(expect.arrayContaining(['name', 'on', 'jobs']));
+    let previous = 0;
+    for (const [i, line] of lines.entries()) {
+      const indent = /^ */.exec(line)![0].length;
+      expect(indent % 2, line).toBe(0);
+      if (indent > previous) {
+        const parent = lines[i - 1]!.trim();
+        expect(parent.endsWith(':') || parent.startsWith('- '), `${parent} → ${line}`).toBe(true);
+        expect(indent - previous, line).toBeLessThanOrEqual(4);
+      }
+      expect(line, 'mapping or list entry').toMatch(/^ *(- )?([\w-]+:( .*)?|[^:]+)$|^ *- /);
+      previous = indent;
+    }
+    expect(yaml).toMatch(/^ {4}runs-on: \S+/m);
+    expect(yaml).toMatch(/^ {4}steps:$/m);
+    const run = lines.find((l) => /^\s*- run: /.test(l) && l.includes('apns-setup'));
+    expect(run).toMatch(/apns-setup(@\S+)? check /);
+  });
+
+  it('check with no paths: exit 2, says what to pass', async () => {
+    const result = await runCli(['check']);
+    expect(result.exitCode).toBe(2);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain('check needs the certificate files or folders');
+    expect(result.stderr).toContain('apns-setup check certs/');
+  });
+
+  it('a folder with no certificates: exit 2', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'README.md'), '# nothing here\n');
+    const result = await runCli(['check', dir]);
+    expect(result.exitCode).toBe(2);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain(`no certificates found in ${dir}`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a missing path: exit 2, names it', async () => {
+    const missing = join(scratch.path, 'no-such-folder');
+    const result = await runCli(['check', missing]);
+    expect(result.exitCode).toBe(2);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain(`${missing}: no such file or folder`);
+  });
+});
