@@ -398,6 +398,25 @@ export function readPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Co
       if (opened) return { ...opened, structure, passphraseUsed: empty ? 'empty' : 'given' };
     }
   }
+  // A MAC that fails while the same passphrase decrypts every encrypted bag means the file
+  // was damaged after export, not that the passphrase is wrong: do not blame the user.
+  const somethingEncrypted = structure.bags.some(
+    (b) => b.kind === 'encrypted-data' || b.kind === 'shrouded-key',
+  );
+  if (
+    pfx.mac &&
+    !macVerified &&
+    somethingEncrypted &&
+    candidates.some((c) => openSafes(pfx, c) !== null)
+  ) {
+    throw new InputError(
+      'CORRUPT_FILE',
+      'its integrity check (MAC) fails although the passphrase decrypts its contents: the file was damaged or edited',
+      {
+        hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).',
+      },
+    );
+  }
   if (empty && !macVerified) throw passphraseRequired();
   throw wrongPassphrase(macVerified);
 }
