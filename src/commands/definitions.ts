@@ -244,9 +244,19 @@ export const commandDefinitions: CommandDefinition[] = [
           '--json',
           'print {"url", "caFile"} as the first stdout line, then one JSON line per notification',
         );
+      command.addHelpText(
+        'after',
+        `
+It trusts client certificates issued by its local portal CA (DIR/portal-ca.pem with --state),
+by Apple's WWDR CAs, and by --client-ca; a connection without one is refused. Without --state
+its CA lives in a temporary file, removed when it stops. --tokens FILE lists one token a line,
+optionally followed by "unregistered" (410), "sandbox"/"production" (its environment) and the
+bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
+      );
       examples(command, [
         'apns-setup sandbox --state .apns-sandbox --port 8443',
-        'apns-setup sandbox --json > sandbox.log & apns-setup push --cert ck.pem --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
+        'apns-setup sandbox --state .apns-sandbox --port 8443 --json > sandbox.log &',
+        'apns-setup push --cert ck.pem --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
       ]);
     },
     load: () => import('./sandbox.js'),

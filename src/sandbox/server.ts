@@ -1,0 +1,348 @@
+/**
+ * The local APNs-compatible server: HTTP/2 over TLS, client certificates required and verified
+ * against the local portal CA, Apple's WWDR chain and `--client-ca`, every request answered by
+ * the pure rules of core/apns/sandbox-rules.ts.
+ *
+ * Node does the certificate check (`rejectUnauthorized`): a missing, expired or untrusted
+ * client certificate never reaches a stream. On TLS 1.3 the client only learns of it after
+ * its handshake has "succeeded" (Node's http2 client sees its stream closed with code 8), so
+ * every refusal is also written to the sandbox log with the reason.
+ */
+import { randomUUID } from 'node:crypto';
+import http2, {
+  type Http2SecureServer,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  answerPush,
+  type KnownToken,
+  type NotificationLogEntry,
+  type PushAnswer,
+  type RequestHeaders,
+} from '../core/apns/sandbox-rules.js';
+import { InputError } from '../core/errors.js';
+import { parseCertificate } from '../core/pki/certificate.js';
+import { exportPkcs8Pem } from '../core/pki/keys.js';
+import { encodePem } from '../core/pki/pem.js';
+import { looksLikePemText } from '../core/pki/text.js';
+import type { CertificateInfo, Environment } from '../core/pki/types.js';
+import { readAppleCaCertificates } from './apple-trust.js';
+import { describeNoHttp2, describeTlsRefusal, type RefusalLogEntry } from './refusals.js';
+import type { SandboxState } from './state.js';
+
+export type SandboxLogEntry = NotificationLogEntry | RefusalLogEntry;
+
+export interface StartSandboxOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  environment: Environment;
+  state: Pick<SandboxState, 'server' | 'portalCa'>;
+  /** More CAs to trust for client certificates (`--client-ca`): PEM text or DER, one each. */
+  extraClientCas?: readonly Uint8Array[];
+  /** null: every well-formed token is accepted. */
+  knownTokens: ReadonlyMap<string, KnownToken> | null;
+  log: (entry: SandboxLogEntry) => void;
+  /** The clock (tests pass a fixed one; TLS itself always checks the real one). */
+  now?: () => Date;
+}
+
+export interface RunningSandbox {
+  /** `https://127.0.0.1:PORT`: where a client connects (an unspecified --host becomes loopback). */
+  url: string;
+  host: string;
+  port: number;
+  /** Sends GOAWAY to every client, lets streams in flight finish, and stops listening. */
+  close(): Promise<void>;
+}
+
+/** APNs payloads are 5 KB at most: keep enough to answer PayloadTooLarge, drop the rest. */
+const MAX_KEPT_BODY_BYTES = 64 * 1024;
+/** How long close() lets clients finish before it cuts them off. */
+const CLOSE_GRACE_MS = 2000;
+
+export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
+  const now = options.now ?? (() => new Date());
+  const appleCas = await readAppleCaCertificates();
+  const server = http2.createSecureServer({
+    key: exportPkcs8Pem(options.state.server.key),
+    cert: options.state.server.certificatePem,
+    // Replaces Node's default (Mozilla's web CAs): only these may issue client certificates.
+    ca: [
+      options.state.portalCa.certificatePem,
+      ...appleCas,
+      ...(options.extraClientCas ?? []).map(toPem),
+    ],
+    requestCert: true,
+    rejectUnauthorized: true,
+    allowHTTP1: false,
+    minVersion: 'TLSv1.2',
+  });
+
+  const sessions = new Set<ServerHttp2Session>();
+  const connections = new Set<Socket>();
+  const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
+  const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
+  const log = (entry: SandboxLogEntry): void => {
+    try {
+      options.log(entry);
+    } catch {
+      // A logger that fails (a closed stdout) must not take the server down with it.
+    }
+  };
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const entry = describeTlsRefusal(error.code, verifyErrorOf(socket), error.message, now());
+    if (entry) log(entry);
+  });
+  server.on('unknownProtocol', (socket: TLSSocket) => {
+    log(describeNoHttp2(now()));
+    socket.destroy();
+  });
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => {
+      // A client that vanishes mid-session: nothing to answer.
+    });
+  });
+  server.on(
+    'stream',
+    (
+      stream: ServerHttp2Stream,
+      headers: IncomingHttpHeaders,
+      _flags: number,
+      rawHeaders?: string[],
+    ) => {
+      stream.on('error', () => {
+        // The client reset its stream: nothing to answer.
+      });
+      const session = stream.session as ServerHttp2Session | undefined;
+      if (!session) return;
+      lastStreamIds.set(session, Math.max(lastStreamIds.get(session) ?? 0, stream.id ?? 0));
+      const certificate = peerCertificate(session, peers);
+      if (certificate === null) {
+        // Only a verified certificate gets here (rejectUnauthorized); this guards the rules
+        // against ever answering a connection that was not.
+        log({
+          event: 'connection-refused',
+          time: now().toISOString(),
+          reason: 'UNREADABLE_CERTIFICATE',
+          explanation: 'the client certificate could not be read',
+        });
+        session.destroy();
+        return;
+      }
+      readBody(stream, (body, bodyLength) => {
+        let answer: PushAnswer;
+        try {
+          answer = answerPush({
+            method: String(headers[':method'] ?? ''),
+            path: String(headers[':path'] ?? ''),
+            headers: headerRecord(rawHeaders, headers),
+            body,
+            bodyLength,
+            clientCertificate: certificate,
+            environment: options.environment,
+            knownTokens: options.knownTokens,
+            newApnsId: randomUUID,
+            newUniqueId: randomUUID,
+            now: now(),
+          });
+        } catch {
+          respond(
+            stream,
+            500,
+            { 'apns-id': randomUUID(), 'content-type': 'application/json' },
+            '{"reason":"InternalServerError"}',
+          );
+          return;
+        }
+        respond(stream, answer.status, answer.headers, answer.body);
+        log(answer.logEntry);
+      });
+    },
+  );
+
+  await listen(server, options.host, options.port);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      // Connections still in their TLS handshake, and clients that keep streams open, are cut
+      // off after the grace period.
+      const timer = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of connections) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const session of sessions) goAway(session, lastStreamIds.get(session) ?? 0);
+    });
+    return closing;
+  };
+
+  return { url: urlFor(options.host, port), host: options.host, port, close };
+}
+
+/** Node types authorizationError as an Error; at run time it is OpenSSL's code as a string. */
+function verifyErrorOf(socket: TLSSocket): string | null {
+  const value = socket.authorizationError as unknown;
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return (value as NodeJS.ErrnoException).code ?? value.message;
+  return null;
+}
+
+function toPem(certificate: Uint8Array): string {
+  return looksLikePemText(certificate)
+    ? Buffer.from(certificate).toString('utf8')
+    : encodePem('CERTIFICATE', certificate);
+}
+
+function peerCertificate(
+  session: ServerHttp2Session,
+  cache: WeakMap<ServerHttp2Session, CertificateInfo | null>,
+): CertificateInfo | null {
+  const cached = cache.get(session);
+  if (cached !== undefined) return cached;
+  let info: CertificateInfo | null = null;
+  const socket = session.socket as TLSSocket;
+  if (socket.authorized) {
+    try {
+      const raw = socket.getPeerCertificate(true).raw as Buffer | undefined;
+      if (raw) info = parseCertificate(raw);
+    } catch {
+      info = null;
+    }
+  }
+  cache.set(session, info);
+  return info;
+}
+
+/** Keeps the first MAX_KEPT_BODY_BYTES, counts the rest. */
+function readBody(stream: ServerHttp2Stream, done: (body: Buffer, length: number) => void): void {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let length = 0;
+  stream.on('data', (chunk: Buffer) => {
+    length += chunk.length;
+    if (kept < MAX_KEPT_BODY_BYTES) {
+      const part = chunk.subarray(0, MAX_KEPT_BODY_BYTES - kept);
+      chunks.push(part);
+      kept += part.length;
+    }
+  });
+  stream.on('end', () => done(Buffer.concat(chunks, kept), length));
+}
+
+/**
+ * The headers as sent, a repeated one as an array (Node's header object joins repeats with
+ * ", ", which would hide DuplicateHeaders). `rawHeaders` is the flat name, value list Node
+ * passes as the stream event's fourth argument.
+ */
+function headerRecord(
+  rawHeaders: string[] | undefined,
+  headers: IncomingHttpHeaders,
+): RequestHeaders {
+  if (!rawHeaders) return headers;
+  const record: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    const previous = record[name];
+    if (previous === undefined) record[name] = value;
+    else record[name] = [...(typeof previous === 'string' ? [previous] : previous), value];
+  }
+  return record;
+}
+
+function respond(
+  stream: ServerHttp2Stream,
+  status: number,
+  headers: Record<string, string>,
+  body: string | null,
+): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  stream.respond({ ':status': status, ...headers }, { endStream: body === null });
+  if (body !== null) stream.end(body);
+}
+
+/** APNs says goodbye with GOAWAY and a `{"reason": "Shutdown"}` body (reference/apns.md). */
+function goAway(session: ServerHttp2Session, lastStreamId: number): void {
+  if (session.closed || session.destroyed) return;
+  session.goaway(
+    http2.constants.NGHTTP2_NO_ERROR,
+    lastStreamId,
+    Buffer.from(JSON.stringify({ reason: 'Shutdown' })),
+  );
+  session.close();
+}
+
+function listen(server: Http2SecureServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, host, port));
+    server.once('error', onError);
+    try {
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    } catch (error) {
+      // Node checks the port's range before trying (ERR_SOCKET_BAD_PORT), and throws.
+      server.off('error', onError);
+      onError(error as NodeJS.ErrnoException);
+    }
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'ERR_SOCKET_BAD_PORT':
+      return new InputError('USAGE', `${port} is not a port number`, {
+        hint: 'Pass --port with a number from 1 to 65535, or 0 for any free port.',
+        cause: error,
+      });
+    case 'EADDRINUSE':
+      return new InputError('USAGE', `port ${port} is in use on ${host}`, {
+        hint: 'Pass another --port, or --port 0 for any free port.',
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('USAGE', `listening on port ${port} needs privileges this user lacks`, {
+        hint: 'Use a port above 1023, e.g. --port 8443, or --port 0 for any free port.',
+        cause: error,
+      });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError(
+        'USAGE',
+        `cannot listen on ${host}: it is not an address of this machine`,
+        {
+          hint: 'Pass --host 127.0.0.1 (the default), ::1, or an address of this machine.',
+          cause: error,
+        },
+      );
+    default:
+      return error;
+  }
+}
+
+function urlFor(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `https://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
