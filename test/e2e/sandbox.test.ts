@@ -83,12 +83,16 @@ describe.skipIf(!hasCurl)('apns-setup sandbox --json', () => {
 
   it('without --state keeps its CA in a temporary file that is gone once it stops (SIGINT)', async () => {
     const sandbox = spawnSandbox(['--json', '--port', '0']);
-    const announcement = JSON.parse(await sandbox.nextLine()) as Announcement;
-    expect(existsSync(announcement.caFile)).toBe(true);
-    await waitFor(() => sandbox.stderr().includes('Press Ctrl-C to stop.'));
-    expect(sandbox.stderr()).toMatch(/pass --state DIR to keep it across runs/);
-    expect(await sandbox.stop('SIGINT')).toEqual({ exitCode: 0, signal: null });
-    expect(existsSync(announcement.caFile)).toBe(false);
+    let caFile = '';
+    try {
+      caFile = (JSON.parse(await sandbox.nextLine()) as Announcement).caFile;
+      expect(existsSync(caFile)).toBe(true);
+      await waitFor(() => sandbox.stderr().includes('Press Ctrl-C to stop.'));
+      expect(sandbox.stderr()).toMatch(/pass --state DIR to keep it across runs/);
+    } finally {
+      expect(await sandbox.stop('SIGINT')).toEqual({ exitCode: 0, signal: null });
+    }
+    expect(existsSync(caFile)).toBe(false);
   });
 
   it('with --tokens and --client-ca: known tokens get 200, others BadDeviceToken', async () => {
