@@ -1,0 +1,685 @@
+/**
+ * The HTTP/2 connection to APNs (or to a local stand-in): one TLS session with the client
+ * certificate, many concurrent streams on it, and every way it can fail turned into one
+ * sentence with a next step. Apple asks providers to keep one connection open and reuse it
+ * rather than connect per notification, which it treats as abuse.
+ */
+import http2 from 'node:http2';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { APNS_HOSTS, APNS_LEGACY_SANDBOX_HOST } from '../core/apns/endpoints.js';
+import { describeReason, parseErrorBody, retryClassFor } from '../core/apns/reasons.js';
+import { InputError, OperationError, type ApnsSetupError } from '../core/errors.js';
+
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+export interface ApnsConnectOptions {
+  /** The origin, e.g. `https://api.sandbox.push.apple.com` or `https://127.0.0.1:8443`. */
+  url: string;
+  /** The host name without IPv6 brackets: the TLS server name, and what messages name. */
+  host: string;
+  port: number;
+  /** PEM certificates to trust instead of Node's bundled roots (a local sandbox's CA). */
+  ca?: string | undefined;
+  /** The client certificate and its private key, as PEM: Node ≥ 17 cannot read legacy .p12. */
+  certificatePem: string;
+  keyPem: string;
+  /** Bounds the connection set-up, and each request from sending to the end of its answer. */
+  timeoutMs: number;
+}
+
+export interface ApnsRequest {
+  /** Lower-case names, `:method` and `:path` included (buildPushRequest's headers). */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface ApnsResponse {
+  status: number;
+  headers: { 'apns-id': string | null; 'apns-unique-id': string | null };
+  body: Buffer;
+}
+
+export interface ApnsConnection {
+  readonly url: string;
+  /** False once the server sent GOAWAY or the connection closed: open a new one to go on. */
+  readonly usable: boolean;
+  send(request: ApnsRequest): Promise<ApnsResponse>;
+  /** Lets in-flight requests finish, then closes the connection. */
+  close(): Promise<void>;
+}
+
+export type ApnsFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'server-untrusted'
+  | 'client-certificate-rejected'
+  | 'tls'
+  | 'goaway'
+  | 'connection-lost'
+  | 'stream-reset'
+  | 'protocol';
+
+/** A push that got no HTTP answer. Exit 1: the operation ran and failed. */
+export class ApnsConnectionError extends OperationError {
+  readonly failure: ApnsFailure;
+  /** The server did not process the request: it may be sent again on a new connection. */
+  readonly retryable: boolean;
+  /** The `reason` in a GOAWAY frame's debug data (Apple sends `{"reason":"…"}`), else null. */
+  readonly goawayReason: string | null;
+
+  constructor(
+    failure: ApnsFailure,
+    message: string,
+    details: { hint: string; cause?: unknown; retryable?: boolean; goawayReason?: string | null },
+  ) {
+    super('OPERATION_FAILED', message, { hint: details.hint, cause: details.cause });
+    this.failure = failure;
+    this.retryable = details.retryable ?? false;
+    this.goawayReason = details.goawayReason ?? null;
+  }
+}
+
+/**
+ * Opens the connection and resolves once the server has sent its HTTP/2 SETTINGS. Waiting for
+ * them, not just for the TLS handshake, is what makes a rejected client certificate visible:
+ * in TLS 1.3 the client finishes its handshake before the server has looked at the
+ * certificate, so a server that refuses it (Node's `rejectUnauthorized`) just closes the
+ * socket, and Node's http2 client reports neither an error nor a response, only a stream
+ * closed with NGHTTP2_CANCEL.
+ */
+export function connectApns(options: ApnsConnectOptions): Promise<ApnsConnection> {
+  try {
+    return new Http2ApnsConnection(options).ready;
+  } catch (error) {
+    // tls.connect checks the certificate and key at once, before any byte is sent.
+    return Promise.reject(describeCredentialError(error));
+  }
+}
+
+/** Why OpenSSL would not load the client certificate and key into a TLS context. */
+function describeCredentialError(error: unknown): ApnsSetupError {
+  switch (errorCode(error as Error)) {
+    // OpenSSL 3's default security level refuses SHA-1 and MD5 signatures, also on our own
+    // certificate: Apple's push certificates were SHA-1 signed until about 2016.
+    case 'ERR_SSL_CA_MD_TOO_WEAK':
+      return new InputError(
+        'UNSUPPORTED_FORMAT',
+        'the certificate is signed with SHA-1 or MD5, which the OpenSSL 3 inside Node refuses to present in a TLS handshake.',
+        {
+          hint: 'Apple has signed push certificates with SHA-256 since 2016: make a new one in the Apple Developer portal (apns-setup renew --from this file).',
+          cause: error,
+        },
+      );
+    case 'ERR_SSL_EE_KEY_TOO_SMALL':
+      return new InputError(
+        'UNSUPPORTED_FORMAT',
+        "the certificate's key is too small for the OpenSSL 3 inside Node to use it.",
+        {
+          hint: 'Make a new key and certificate: apns-setup csr makes the 2048-bit RSA key Apple expects.',
+          cause: error,
+        },
+      );
+    case 'ERR_OSSL_X509_KEY_VALUES_MISMATCH':
+      return new InputError('KEY_MISMATCH', 'the private key does not belong to the certificate.', {
+        hint: 'Pass the key that made the CSR this certificate was issued for.',
+        cause: error,
+      });
+    default:
+      return new ApnsConnectionError(
+        'tls',
+        `could not set up TLS with this certificate and key: ${describe(error)}.`,
+        {
+          hint: 'Check with `apns-setup inspect` that the key belongs to the certificate.',
+          cause: error,
+        },
+      );
+  }
+}
+
+interface Goaway {
+  code: number;
+  lastStreamId: number;
+  reason: string | null;
+}
+
+/** How far the connection got: it tells a refused certificate from an unreachable host. */
+type Phase = 'tcp' | 'tls' | 'http2' | 'open';
+
+class Http2ApnsConnection implements ApnsConnection {
+  readonly url: string;
+  readonly ready: Promise<ApnsConnection>;
+  readonly #options: ApnsConnectOptions;
+  readonly #session: http2.ClientHttp2Session;
+  #phase: Phase = 'tcp';
+  #goaway: Goaway | null = null;
+  #error: Error | null = null;
+  #closed = false;
+  /** Marks the connection dead, destroys the session, and fails a pending connect. */
+  #end: (error: ApnsConnectionError) => void = () => {};
+
+  constructor(options: ApnsConnectOptions) {
+    this.#options = options;
+    this.url = options.url;
+    let settle!: { resolve(connection: ApnsConnection): void; reject(error: unknown): void };
+    this.ready = new Promise<ApnsConnection>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const session = http2.connect(options.url, { createConnection: () => this.#openSocket() });
+    this.#session = session;
+
+    let pending = true;
+    const timer = setTimeout(() => this.#end(this.#timeoutError('connect')), options.timeoutMs);
+    this.#end = (error: ApnsConnectionError) => {
+      this.#closed = true;
+      session.destroy();
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      settle.reject(error);
+    };
+
+    session.on('error', (error: Error) => {
+      this.#error ??= error;
+      this.#end(this.#describeFailure(error));
+    });
+    session.on('goaway', (code: number, lastStreamId: number, data: Buffer | undefined) => {
+      // Node emits 'goaway' again for the frame it sends back; keep the server's.
+      this.#goaway ??= {
+        code,
+        lastStreamId,
+        reason: data && data.length > 0 ? parseErrorBody(data).reason : null,
+      };
+    });
+    session.once('remoteSettings', () => {
+      this.#phase = 'open';
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      settle.resolve(this);
+    });
+    session.on('close', () => this.#end(this.#describeFailure(this.#error)));
+  }
+
+  get usable(): boolean {
+    return (
+      !this.#closed && this.#goaway === null && !this.#session.closed && !this.#session.destroyed
+    );
+  }
+
+  send(request: ApnsRequest): Promise<ApnsResponse> {
+    return new Promise<ApnsResponse>((resolve, reject) => {
+      if (!this.usable) {
+        reject(this.#notSentError());
+        return;
+      }
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = this.#session.request(request.headers);
+      } catch {
+        // ERR_HTTP2_GOAWAY_SESSION or ERR_HTTP2_INVALID_SESSION: the session ended meanwhile.
+        reject(this.#notSentError());
+        return;
+      }
+      let settled = false;
+      let status: number | null = null;
+      let apnsId: string | null = null;
+      let apnsUniqueId: string | null = null;
+      let streamError: Error | null = null;
+      const chunks: Buffer[] = [];
+      const finish = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        action();
+      };
+      const timer = setTimeout(() => {
+        finish(() => reject(this.#timeoutError('answer')));
+        stream.close(NGHTTP2_CANCEL);
+      }, this.#options.timeoutMs);
+
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+        apnsId = single(headers['apns-id']);
+        apnsUniqueId = single(headers['apns-unique-id']);
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (error) => {
+        streamError ??= error;
+      });
+      stream.on('close', () => {
+        if (status !== null) {
+          // The status is what matters; a body cut short still names its reason, or says nothing.
+          const response: ApnsResponse = {
+            status,
+            headers: { 'apns-id': apnsId, 'apns-unique-id': apnsUniqueId },
+            body: Buffer.concat(chunks),
+          };
+          finish(() => resolve(response));
+          return;
+        }
+        // The session's own error, GOAWAY or close may be reported just after the stream's.
+        setImmediate(() =>
+          finish(() => reject(this.#streamFailure(stream.id, stream.rstCode, streamError))),
+        );
+      });
+      stream.end(request.body);
+    });
+  }
+
+  close(): Promise<void> {
+    const session = this.#session;
+    return new Promise<void>((resolve) => {
+      if (session.closed || session.destroyed) {
+        resolve();
+        return;
+      }
+      // A server that never answers must not keep the process alive.
+      const timer = setTimeout(() => session.destroy(), this.#options.timeoutMs);
+      session.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #openSocket(): tls.TLSSocket {
+    const { host, port, ca, certificatePem, keyPem } = this.#options;
+    const socket = tls.connect({
+      host,
+      port,
+      // RFC 6066: the server name is a host name, never an IP address.
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      ...(ca === undefined ? {} : { ca }),
+      cert: certificatePem,
+      key: keyPem,
+      ALPNProtocols: ['h2'],
+      minVersion: 'TLSv1.2',
+    });
+    socket.once('connect', () => {
+      if (this.#phase === 'tcp') this.#phase = 'tls';
+    });
+    socket.once('secureConnect', () => {
+      if (this.#phase === 'tls') this.#phase = 'http2';
+    });
+    // A TLS 1.3 alert after the handshake (OpenSSL's s_server, Apple) reaches the socket but
+    // neither the http2 session nor a stream-less connect: without this it would hang.
+    socket.on('error', (error: Error) => {
+      this.#error ??= error;
+      this.#end(this.#describeFailure(error));
+    });
+    return socket;
+  }
+
+  /** The connection ended before this request was written: sending it again is safe. */
+  #notSentError(): ApnsConnectionError {
+    const goaway = this.#goaway;
+    return new ApnsConnectionError(
+      goaway === null ? 'connection-lost' : 'goaway',
+      goaway === null
+        ? `the connection to ${this.#where()} had already closed.`
+        : `${this.#where()} had closed the connection (GOAWAY${goaway.reason === null ? '' : `, reason ${goaway.reason}`}).`,
+      {
+        hint: 'Send again on a new connection.',
+        retryable: true,
+        goawayReason: goaway?.reason ?? null,
+      },
+    );
+  }
+
+  #streamFailure(
+    id: number | undefined,
+    rstCode: number,
+    error: Error | null,
+  ): ApnsConnectionError {
+    const goaway = this.#goaway;
+    if (goaway !== null) return this.#goawayError(goaway, id);
+    if (this.#error !== null || this.#closed || this.#session.destroyed) {
+      return this.#describeFailure(this.#error ?? error);
+    }
+    if (error !== null && !isStreamResetError(error)) return this.#describeFailure(error);
+    const code = http2CodeName(rstCode);
+    // RFC 9113 8.7: REFUSED_STREAM means the request was not processed, so it may be sent again.
+    const refused = rstCode === NGHTTP2_REFUSED_STREAM;
+    return new ApnsConnectionError(
+      'stream-reset',
+      `${this.#where()} reset the request without answering (HTTP/2 ${code}).`,
+      {
+        hint: refused
+          ? 'The server refused the request before processing it; try again.'
+          : 'Try again; if it keeps happening, check that --endpoint points at an APNs server.',
+        retryable: refused,
+        cause: error ?? undefined,
+      },
+    );
+  }
+
+  #goawayError(goaway: Goaway, id: number | undefined): ApnsConnectionError {
+    // RFC 9113 6.8: streams above the last stream id were not processed.
+    const unprocessed = id === undefined || id > goaway.lastStreamId;
+    const retryable =
+      unprocessed ||
+      goaway.reason === null ||
+      retryClassFor(null, goaway.reason) !== 'no' ||
+      goaway.code === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM;
+    const why = [
+      goaway.reason === null ? null : `reason ${goaway.reason}`,
+      goaway.code === NGHTTP2_NO_ERROR ? null : http2CodeName(goaway.code),
+    ].filter((part) => part !== null);
+    return new ApnsConnectionError(
+      'goaway',
+      `${this.#where()} closed the connection (GOAWAY${why.length > 0 ? `, ${why.join(', ')}` : ''}) before answering.`,
+      {
+        hint: retryable
+          ? 'APNs does this when a server goes down for maintenance or the connection is old: send again on a new connection.'
+          : (describeReason(goaway.reason ?? '')?.fix ??
+            `Look up "${goaway.reason}" in Apple's "Handling notification responses from APNs".`),
+        retryable,
+        goawayReason: goaway.reason,
+      },
+    );
+  }
+
+  /** Names what went wrong from the error (if any) and how far the connection had got. */
+  #describeFailure(error: Error | null): ApnsConnectionError {
+    const root = rootCause(error);
+    const code = errorCode(root);
+    const where = this.#where();
+    if (this.#goaway !== null && this.#phase === 'open')
+      return this.#goawayError(this.#goaway, undefined);
+
+    if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+      return new ApnsConnectionError(
+        'unreachable',
+        `APNs unreachable: ${where} (${unreachableReason(code, root)}).`,
+        {
+          hint: this.#isApple()
+            ? 'Check the network connection and any firewall or proxy; networks that block outbound port 443 to servers other than web sites often allow --port 2197.'
+            : 'Check that the server is running at that address (`apns-setup sandbox` prints its URL).',
+          cause: root,
+        },
+      );
+    }
+    if (code !== undefined && UNTRUSTED_SERVER_CODES.has(code)) {
+      const altName = code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+      return new ApnsConnectionError(
+        'server-untrusted',
+        altName
+          ? `the server's certificate is not trusted: it is not issued for ${this.#options.host} (${code}).`
+          : `the server's certificate is not trusted (${code}: ${root?.message ?? 'verification failed'}).`,
+        { hint: this.#untrustedHint(altName), cause: root },
+      );
+    }
+    const alert = code === undefined ? null : tlsAlertOf(code);
+    if (alert !== null) {
+      const rejection = CERTIFICATE_ALERTS[alert];
+      if (rejection !== undefined) {
+        return new ApnsConnectionError(
+          'client-certificate-rejected',
+          `the server rejected the client certificate (${rejection}; TLS alert ${alert.toLowerCase()}).`,
+          { hint: clientCertificateHint(alert), cause: root },
+        );
+      }
+      if (alert === 'NO_APPLICATION_PROTOCOL') {
+        return new ApnsConnectionError(
+          'protocol',
+          `${where} does not speak HTTP/2 (TLS alert no_application_protocol).`,
+          {
+            hint: 'Point --endpoint at an APNs-compatible HTTP/2 server, such as `apns-setup sandbox`.',
+            cause: root,
+          },
+        );
+      }
+      return new ApnsConnectionError(
+        'tls',
+        `the TLS handshake with ${where} failed (TLS alert ${alert.toLowerCase()}).`,
+        {
+          hint: 'Check that --endpoint points at an APNs server and that nothing on the network intercepts TLS.',
+          cause: root,
+        },
+      );
+    }
+    switch (this.#phase) {
+      case 'tcp':
+        return new ApnsConnectionError(
+          'unreachable',
+          `APNs unreachable: ${where} (${describe(root)}).`,
+          {
+            hint: 'Check the network connection and the address.',
+            cause: root,
+          },
+        );
+      case 'tls':
+        // TLS 1.2: the server sees the certificate before finishing the handshake, and Node's
+        // rejectUnauthorized closes the socket without sending an alert.
+        return new ApnsConnectionError(
+          'client-certificate-rejected',
+          'the server rejected the client certificate (it closed the connection during the TLS handshake).',
+          { hint: clientCertificateHint(null), cause: root },
+        );
+      case 'http2':
+        // TLS 1.3: the handshake is complete for the client before the server has checked the
+        // certificate; a refusal is a closed socket, with no HTTP/2 frame at all.
+        return new ApnsConnectionError(
+          'client-certificate-rejected',
+          `the server rejected the client certificate (it closed the connection right after the TLS handshake, before any HTTP/2 exchange${root ? `: ${describe(root)}` : ''}).`,
+          { hint: clientCertificateHint(null), cause: root },
+        );
+      case 'open':
+        if (
+          root !== null &&
+          code !== undefined &&
+          code.startsWith('ERR_HTTP2_') &&
+          code !== 'ERR_HTTP2_STREAM_CANCEL'
+        ) {
+          return new ApnsConnectionError(
+            'protocol',
+            `the HTTP/2 exchange with ${where} failed: ${describe(root)}.`,
+            {
+              hint: 'Try again; if it keeps happening, check that --endpoint points at an APNs server.',
+              cause: root,
+            },
+          );
+        }
+        return new ApnsConnectionError(
+          'connection-lost',
+          `the connection to ${where} closed before the server answered${root ? ` (${describe(root)})` : ''}.`,
+          {
+            hint: 'The push may or may not have been delivered; check the network and try again.',
+            cause: root,
+          },
+        );
+    }
+  }
+
+  #timeoutError(stage: 'connect' | 'answer'): ApnsConnectionError {
+    const seconds = formatSeconds(this.#options.timeoutMs);
+    const where = this.#where();
+    return new ApnsConnectionError(
+      'timeout',
+      stage === 'connect'
+        ? `could not connect to ${where} within ${seconds} (--timeout).`
+        : `${where} did not answer within ${seconds} (--timeout).`,
+      {
+        hint:
+          stage === 'connect' && this.#isApple()
+            ? 'Check the network connection and any firewall; networks that block outbound port 443 often allow --port 2197. Allow more time with --timeout SECONDS.'
+            : 'Check that the server is an APNs-compatible HTTP/2 server, or allow more time with --timeout SECONDS.',
+      },
+    );
+  }
+
+  #untrustedHint(altName: boolean): string {
+    if (altName) {
+      return 'Connect with the name or address the certificate was issued for (the URL `apns-setup sandbox` prints).';
+    }
+    if (this.#options.ca !== undefined) {
+      return 'The --ca file does not hold the CA that issued the server certificate: pass the caFile that `apns-setup sandbox --json` prints.';
+    }
+    return this.#isApple()
+      ? "Apple's servers chain to USERTrust RSA Certification Authority since 2025: update Node or the system's CA store, and check that no proxy intercepts TLS."
+      : "Pass --ca FILE for a local sandbox: the CA certificate that issued the server's certificate.";
+  }
+
+  #isApple(): boolean {
+    const host = this.#options.host.toLowerCase();
+    return (
+      host === APNS_HOSTS.sandbox ||
+      host === APNS_HOSTS.production ||
+      host === APNS_LEGACY_SANDBOX_HOST
+    );
+  }
+
+  #where(): string {
+    const { host, port } = this.#options;
+    return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  }
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+]);
+
+/** Node's and OpenSSL's names for a server certificate that does not verify. */
+const UNTRUSTED_SERVER_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** TLS alerts (RFC 8446 6.2) a server sends when it refuses the client's certificate. */
+const CERTIFICATE_ALERTS: Readonly<Record<string, string>> = {
+  BAD_CERTIFICATE: 'it found the certificate bad or unverifiable',
+  UNSUPPORTED_CERTIFICATE: 'it does not accept this kind of certificate',
+  CERTIFICATE_REVOKED: 'the certificate has been revoked',
+  CERTIFICATE_EXPIRED: 'the certificate has expired or is not yet valid',
+  CERTIFICATE_UNKNOWN: 'it could not accept the certificate',
+  UNKNOWN_CA: "it does not trust the certificate's issuer",
+  ACCESS_DENIED: 'it refused access to this certificate',
+  CERTIFICATE_REQUIRED: 'it received no client certificate',
+  HANDSHAKE_FAILURE: 'the TLS handshake failed, most often over the certificate',
+  DECRYPT_ERROR: 'the certificate and key did not prove themselves',
+};
+
+/** `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED` → `CERTIFICATE_REQUIRED`. */
+function tlsAlertOf(code: string): string | null {
+  return /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code)?.[1] ?? null;
+}
+
+function clientCertificateHint(alert: string | null): string {
+  if (alert === 'CERTIFICATE_EXPIRED') {
+    return 'Make a new push certificate in the Apple Developer portal (`apns-setup renew --from` your current one).';
+  }
+  if (alert === 'CERTIFICATE_REVOKED') {
+    return 'Make a new push certificate in the Apple Developer portal and bring it in with `apns-setup import`.';
+  }
+  return 'Check with `apns-setup inspect` that it is a current Apple push certificate with its own key; a local server must trust its issuer (apns-setup sandbox --client-ca).';
+}
+
+function unreachableReason(code: string, error: Error | null): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return 'the host name does not resolve';
+    case 'EAI_AGAIN':
+      return 'the host name could not be resolved now (DNS)';
+    case 'ETIMEDOUT':
+      return 'the connection timed out';
+    case 'EHOSTUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+      return 'no route to the host';
+    default:
+      return describe(error);
+  }
+}
+
+/** Node wraps the error that ended a session in ERR_HTTP2_STREAM_CANCEL for each open stream. */
+function rootCause(error: Error | null): Error | null {
+  let current = error;
+  while (
+    current !== null &&
+    errorCode(current) === 'ERR_HTTP2_STREAM_CANCEL' &&
+    current.cause instanceof Error
+  ) {
+    current = current.cause;
+  }
+  return current;
+}
+
+function isStreamResetError(error: Error): boolean {
+  const code = errorCode(error);
+  return code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_STREAM_CANCEL';
+}
+
+function errorCode(error: Error | null): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // OpenSSL messages carry a library path and a trailing newline: keep the first line.
+  const message = error.message.split('\n')[0]!.trim();
+  const code = errorCode(error);
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** RFC 9113 section 7. */
+const HTTP2_ERROR_CODES = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
+
+function http2CodeName(code: number): string {
+  return HTTP2_ERROR_CODES[code] ?? `error ${code}`;
+}
+
+function single(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
