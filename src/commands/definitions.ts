@@ -147,7 +147,12 @@ export const commandDefinitions: CommandDefinition[] = [
       command
         .description('fail (for CI) when a certificate has expired or expires within --days')
         .argument('[paths...]', 'certificate files or folders to search')
-        .option('--days <n>', 'warn when a certificate expires within N days', nonNegativeInteger, 30)
+        .option(
+          '--days <n>',
+          'warn when a certificate expires within N days',
+          nonNegativeInteger,
+          30,
+        )
         .option('--json', 'print a JSON report on stdout')
         .addOption(
           new Option(

@@ -1,14 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { connectApns } from '../adapters/apns-client.js';
-import { DEFAULT_MAX_INPUT_BYTES, formatSize } from '../adapters/input-files.js';
-import { readTemplate } from '../adapters/templates.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
-import { InputError, type ExitCode } from '../core/errors.js';
-import { pushExitCode, testPush, type PushPorts } from '../flows/test-push.js';
+import type { ExitCode } from '../core/errors.js';
+import { pushExitCode, testPush } from '../flows/test-push.js';
 import { pushJson, pushReport } from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
-import { createFlowPorts } from './flow-ports.js';
+import { createPushPorts } from './push-ports.js';
 
 interface PushOptions {
   cert: string;
@@ -44,16 +39,7 @@ export async function run(
   context: CommandContext,
 ): Promise<ExitCode> {
   const options = raw as unknown as PushOptions;
-  const ports: PushPorts = {
-    ...createFlowPorts(context, options),
-    readStdin: () => readStdin(context.stdin),
-    readTemplate,
-    connect: connectApns,
-    randomBytes: (size) => randomBytes(size),
-    random: () => Math.random(),
-    sleep: (ms) => sleep(ms),
-    progress: (message) => context.ui.say(message),
-  };
+  const ports = createPushPorts(context, options);
   const results = await testPush(
     {
       cert: options.cert,
@@ -87,23 +73,4 @@ export async function run(
       : pushReport(results, context.ui.style),
   );
   return pushExitCode(results);
-}
-
-/** `--payload -`: the payload piped in, bounded like any input file. */
-async function readStdin(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += bytes.length;
-    if (size > DEFAULT_MAX_INPUT_BYTES) {
-      throw new InputError(
-        'FILE_TOO_LARGE',
-        `stdin holds more than ${formatSize(DEFAULT_MAX_INPUT_BYTES)}, far more than a payload.`,
-        { hint: 'Pipe in the JSON payload alone (APNs accepts at most 4096 bytes).' },
-      );
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
 }

@@ -1,0 +1,42 @@
+/** The ports of the push flow, wired to the real HTTP/2 client: shared by `push` and `demo`. */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectApns } from '../adapters/apns-client.js';
+import { DEFAULT_MAX_INPUT_BYTES, formatSize } from '../adapters/input-files.js';
+import { readTemplate } from '../adapters/templates.js';
+import { InputError } from '../core/errors.js';
+import type { PushPorts } from '../flows/test-push.js';
+import type { CommandContext } from './context.js';
+import { createFlowPorts, type PassphraseFlags } from './flow-ports.js';
+
+export function createPushPorts(context: CommandContext, flags: PassphraseFlags): PushPorts {
+  return {
+    ...createFlowPorts(context, flags),
+    readStdin: () => readStdin(context.stdin),
+    readTemplate,
+    connect: connectApns,
+    randomBytes: (size) => randomBytes(size),
+    random: () => Math.random(),
+    sleep: (ms) => sleep(ms),
+    progress: (message) => context.ui.say(message),
+  };
+}
+
+/** `--payload -`: the payload piped in, bounded like any input file. */
+async function readStdin(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > DEFAULT_MAX_INPUT_BYTES) {
+      throw new InputError(
+        'FILE_TOO_LARGE',
+        `stdin holds more than ${formatSize(DEFAULT_MAX_INPUT_BYTES)}, far more than a payload.`,
+        { hint: 'Pipe in the JSON payload alone (APNs accepts at most 4096 bytes).' },
+      );
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+}
