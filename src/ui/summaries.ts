@@ -16,6 +16,8 @@ const FILE_ROLES: Record<string, string> = {
   [FILE_NAMES.p12]: 'certificate + key, for Keychain Access, Java, .NET and Node',
   [FILE_NAMES.certificateP12]: 'certificate only',
   [FILE_NAMES.keyP12]: 'private key only',
+  'aps.cer': 'the certificate, DER, as the portal sends it',
+  'passphrase.txt': 'the passphrase of key.pem and apns.p12',
 };
 
 function display(path: string): string {
@@ -92,4 +94,42 @@ export function credentialSummary(
     '',
     `Next: check it with  apns-setup inspect ${ck ? display(ck.path) : FILE_NAMES.combined}`,
   ].join('\n');
+}
+
+export function demoSummary(
+  result: {
+    dir: string;
+    certificate: CertificateInfo;
+    written: WrittenFile[];
+    push: { ok: boolean; explanation: string };
+  },
+  options: { kept: boolean; passphraseFile: string | null },
+  style: Style,
+): string {
+  const verdict = result.push.ok
+    ? style.green(
+        'It works: the files apns-setup made were accepted by an APNs-compatible server over HTTP/2.',
+      )
+    : style.red(`The test push failed: ${result.push.explanation}`);
+  const lines = [
+    '',
+    verdict,
+    `The certificate was issued by a local stand-in for Apple's portal (not Apple), for ${describeCertificate(result.certificate)}.`,
+  ];
+  if (options.kept) {
+    lines.push('', fileList(result.written, style, true));
+    if (options.passphraseFile) {
+      lines.push(
+        `The passphrase of key.pem and apns.p12 is in ${display(options.passphraseFile)} (secret, 0600).`,
+      );
+    }
+  } else {
+    lines.push('The scratch folder was removed; run with --out DIR to keep the files.');
+  }
+  lines.push(
+    '',
+    'For real: apns-setup csr --email you@example.com --common-name "MyApp Push" --out certs',
+    '          then upload the CSR at developer.apple.com and run apns-setup import.',
+  );
+  return lines.join('\n');
 }

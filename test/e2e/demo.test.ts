@@ -1,0 +1,106 @@
+/** The README's main job: `npm run demo`, the whole recipe offline, and `demo --out`. */
+import { execa } from 'execa';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/fixtures.js';
+import { opensslOk } from '../helpers/openssl.js';
+
+const scratch = scratchDir();
+afterAll(() => scratch.remove());
+
+describe('demo', () => {
+  it('npm run demo proves the whole flow offline, without a TTY, and leaves nothing behind', async () => {
+    // A private TMPDIR: whatever the demo puts in the temporary folder must be gone after it.
+    const tmp = join(scratch.path, 'tmp');
+    mkdirSync(tmp);
+    const result = await execa('npm', ['run', '--silent', 'demo'], {
+      cwd: repoRoot,
+      reject: false,
+      stdin: 'ignore',
+      env: { ...process.env, APNS_SETUP_PASSPHRASE: undefined, NO_COLOR: '1', TMPDIR: tmp },
+      extendEnv: false,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain("local stand-in for Apple's portal (not Apple)");
+    expect(result.stderr).toMatch(/The sandbox accepted the push: 200 apns-id [0-9a-f-]{36}/);
+    expect(result.stderr).toContain('It works');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('--out keeps every file with the right modes, and a made-up passphrase in passphrase.txt (0600)', async () => {
+    const out = join(scratch.path, 'kept');
+    const result = await runCli(['demo', '--out', out]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(
+      [
+        'CertificateSigningRequest.certSigningRequest',
+        'apns.p12',
+        'aps.cer',
+        'cert.pem',
+        'ck.pem',
+        'key.pem',
+        'key.unencrypted.pem',
+        'passphrase.txt',
+      ].sort(),
+    );
+    for (const secret of [
+      'apns.p12',
+      'ck.pem',
+      'key.pem',
+      'key.unencrypted.pem',
+      'passphrase.txt',
+    ]) {
+      expect(statSync(join(out, secret)).mode & 0o777, secret).toBe(0o600);
+    }
+    const passphrase = readFileSync(join(out, 'passphrase.txt'), 'utf8').trim();
+    expect(result.stdout + result.stderr).not.toContain(passphrase);
+    const p12 = await opensslOk([
+      'pkcs12',
+      '-in',
+      join(out, 'apns.p12'),
+      '-passin',
+      `pass:${passphrase}`,
+      '-nodes',
+    ]);
+    expect(p12.stdout).toContain('friendlyName: Apple Push Services: com.example.apns-setup-demo');
+    await opensslOk([
+      'pkey',
+      '-in',
+      join(out, 'key.pem'),
+      '-passin',
+      `pass:${passphrase}`,
+      '-noout',
+    ]);
+  });
+
+  it('with APNS_SETUP_PASSPHRASE uses it and writes no passphrase.txt', async () => {
+    const out = join(scratch.path, 'env');
+    const result = await runCli(['demo', '--out', out], {
+      env: { APNS_SETUP_PASSPHRASE: 'demo pass 42' },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readdirSync(out)).not.toContain('passphrase.txt');
+    await opensslOk([
+      'pkey',
+      '-in',
+      join(out, 'key.pem'),
+      '-passin',
+      'pass:demo pass 42',
+      '-noout',
+    ]);
+  });
+
+  it('refuses an --out folder that is not empty, touching nothing', async () => {
+    const out = join(scratch.path, 'busy');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const result = await runCli(['demo', '--out', out]);
+    expect(result.exitCode).toBe(2);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain('is not empty');
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+  });
+});
