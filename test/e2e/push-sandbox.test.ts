@@ -1,0 +1,216 @@
+/**
+ * The two halves together, as a user runs them: `apns-setup sandbox` in one process, `apns-setup
+ * push` in another, a client certificate trusted through --client-ca. Also the Node provider
+ * sample from templates/providers against the same sandbox.
+ */
+import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCertificateAuthority,
+  issueApnsCertificate,
+} from '../../src/core/pki/issue-certificate.js';
+import { exportPkcs1Pem } from '../../src/core/pki/keys.js';
+import { runCli, scratchDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/fixtures.js';
+import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
+import {
+  issueSandboxCertificate,
+  issueUniversalCertificate,
+  testCa,
+  testKey,
+} from '../helpers/test-ca.js';
+
+const scratch = scratchDir();
+const TOKEN = 'a'.repeat(64);
+let sandbox: SandboxProcess;
+let url = '';
+let caFile = '';
+let productionSandbox: SandboxProcess;
+let productionUrl = '';
+let productionCaFile = '';
+const universalCk = join(scratch.path, 'universal-ck.pem');
+const sandboxOnlyCk = join(scratch.path, 'sandbox-ck.pem');
+
+function writeCk(path: string, issued: { certificatePem: string }, key = testKey('leaf')): void {
+  writeFileSync(path, issued.certificatePem + exportPkcs1Pem(key), { mode: 0o600 });
+}
+
+async function start(
+  args: string[],
+): Promise<{ process: SandboxProcess; url: string; caFile: string }> {
+  const process = spawnSandbox([
+    '--json',
+    '--client-ca',
+    join(scratch.path, 'test-ca.pem'),
+    ...args,
+  ]);
+  const first = JSON.parse(await process.nextLine()) as { url: string; caFile: string };
+  return { process, url: first.url, caFile: first.caFile };
+}
+
+beforeAll(async () => {
+  writeFileSync(join(scratch.path, 'test-ca.pem'), testCa().certificatePem);
+  writeFileSync(join(scratch.path, 'tokens.txt'), `${TOKEN}\n`);
+  writeCk(universalCk, issueUniversalCertificate({ bundleId: 'com.example.pair' }));
+  writeCk(sandboxOnlyCk, issueSandboxCertificate({ bundleId: 'com.example.pair' }));
+  ({ process: sandbox, url, caFile } = await start(['--tokens', join(scratch.path, 'tokens.txt')]));
+  ({
+    process: productionSandbox,
+    url: productionUrl,
+    caFile: productionCaFile,
+  } = await start(['--env', 'production']));
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  await productionSandbox?.stop();
+  scratch.remove();
+});
+
+interface PushJson {
+  token: string;
+  status: number | null;
+  ok: boolean;
+  reason: string | null;
+  apnsId: string | null;
+  apnsUniqueId: string | null;
+  explanation: string;
+}
+
+describe('push against the sandbox', () => {
+  it('delivers to a known token: exit 0, 200 with apns-id and apns-unique-id, and the sandbox logs it', async () => {
+    const result = await runCli([
+      'push',
+      '--cert',
+      universalCk,
+      '--endpoint',
+      url,
+      '--ca',
+      caFile,
+      '--token',
+      TOKEN,
+      '--alert',
+      'Hi',
+      '--json',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [only] = JSON.parse(result.stdout) as PushJson[];
+    expect(only).toMatchObject({ token: TOKEN, status: 200, ok: true });
+    expect(only!.apnsId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(only!.apnsUniqueId).toMatch(/^[0-9a-f-]{36}$/);
+    const logged = JSON.parse(await sandbox.nextLine()) as Record<string, unknown>;
+    expect(JSON.stringify(logged)).toContain(only!.apnsId!);
+    expect(JSON.stringify(logged)).toContain('com.example.pair');
+  });
+
+  it('proves the certificate with the credential probe (no --token): BadDeviceToken means accepted, exit 0', async () => {
+    const result = await runCli([
+      'push',
+      '--cert',
+      universalCk,
+      '--endpoint',
+      url,
+      '--ca',
+      caFile,
+      '--json',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [probe] = JSON.parse(result.stdout) as PushJson[];
+    expect(probe).toMatchObject({ status: 400, reason: 'BadDeviceToken', ok: true });
+    expect(probe!.explanation).toMatch(/accepted this certificate/i);
+    await sandbox.nextLine();
+  });
+
+  it('an unknown token is refused: exit 1 with the reason explained', async () => {
+    const result = await runCli([
+      'push',
+      '--cert',
+      universalCk,
+      '--endpoint',
+      url,
+      '--ca',
+      caFile,
+      '--token',
+      'b'.repeat(64),
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toContain('BadDeviceToken');
+    await sandbox.nextLine();
+  });
+
+  it('a sandbox-only certificate against a production server: BadCertificateEnvironment, explained', async () => {
+    const result = await runCli([
+      'push',
+      '--cert',
+      sandboxOnlyCk,
+      '--endpoint',
+      productionUrl,
+      '--ca',
+      productionCaFile,
+      '--token',
+      TOKEN,
+      '--json',
+    ]);
+    expect(result.exitCode).toBe(1);
+    const [only] = JSON.parse(result.stdout) as PushJson[];
+    expect(only).toMatchObject({ status: 403, reason: 'BadCertificateEnvironment', ok: false });
+    expect(only!.explanation).toMatch(/sandbox/i);
+  });
+
+  it('a certificate from a CA the server does not trust is reported as rejected, not a hang', async () => {
+    const rogueKey = testKey('rogue-ca');
+    const now = Date.now();
+    const rogue = createCertificateAuthority({
+      commonName: 'Rogue CA',
+      key: rogueKey,
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 86_400_000),
+      serialNumber: '0a',
+    });
+    const leaf = issueApnsCertificate({
+      ca: { key: rogueKey, certificatePem: rogue.certificatePem },
+      publicKey: testKey('leaf'),
+      bundleId: 'com.example.pair',
+      teamId: 'A1B2C3D4E5',
+      teamName: 'Rogue',
+      type: 'universal',
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 86_400_000),
+      serialNumber: '0b',
+    });
+    const rogueCk = join(scratch.path, 'rogue-ck.pem');
+    writeCk(rogueCk, leaf);
+    const result = await runCli([
+      'push',
+      '--cert',
+      rogueCk,
+      '--endpoint',
+      url,
+      '--ca',
+      caFile,
+      '--token',
+      TOKEN,
+    ]);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/rejected the client certificate/i);
+  });
+
+  it('the Node provider sample in templates/providers delivers with ck.pem', async () => {
+    const result = await execa(
+      'node',
+      [
+        join(repoRoot, 'templates/providers/send-push.mjs'),
+        universalCk,
+        TOKEN,
+        '--topic',
+        'com.example.pair',
+      ],
+      { env: { ...process.env, APNS_URL: url, APNS_CA: caFile }, reject: false },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^accepted: apns-id [0-9a-f-]{36}$/m);
+    await sandbox.nextLine();
+  });
+});
