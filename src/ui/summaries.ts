@@ -92,7 +92,7 @@ export function credentialSummary(
       : []),
     ...backups(result.written),
     '',
-    `Next: check it with  apns-setup inspect ${ck ? display(ck.path) : FILE_NAMES.combined}`,
+    `Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ck ? display(ck.path) : FILE_NAMES.combined}`,
   ].join('\n');
 }
 

@@ -191,6 +191,8 @@ describe('import', () => {
     );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('com.example.recipe');
+    // The next step is named: prove it with a credential probe.
+    expect(result.stderr).toMatch(/apns-setup push --cert \S*ck\.pem/);
     expect(readFileSync(join(certs, 'key.pem'))).toEqual(keyBefore);
     outputs = readdirSync(certs);
   });
