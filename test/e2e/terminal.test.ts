@@ -1,0 +1,65 @@
+/**
+ * In a real terminal (a pseudo-terminal driven by test/helpers/pty-drive.py), passphrases are
+ * asked for, masked, confirmed, and Ctrl-C cancels with exit 130.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath, scratchDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/fixtures.js';
+import { opensslOk } from '../helpers/openssl.js';
+
+const scratch = scratchDir();
+afterAll(() => scratch.remove());
+
+interface Driven {
+  exitCode: number | null;
+  output: string;
+  error?: string;
+}
+
+function drive(args: string[], steps: { expect: string; send: string }[]): Driven {
+  const spec = {
+    argv: [process.execPath, cliPath, ...args],
+    env: { APNS_SETUP_PASSPHRASE: null, NO_COLOR: '1', TERM: 'xterm' },
+    steps,
+    timeout: 40,
+  };
+  const out = execFileSync(
+    'python3',
+    [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out) as Driven;
+}
+
+describe('in a terminal', () => {
+  it('csr asks for a new passphrase twice, masks it, and encrypts key.pem with it', async () => {
+    const out = join(scratch.path, 'tty');
+    const secret = 'typed in a terminal 9';
+    const result = drive(
+      ['csr', '--email', 'tty@example.com', '--common-name', 'TTY', '--out', out],
+      [
+        { expect: '[Pp]assphrase', send: `${secret}\r` },
+        { expect: '[Pp]assphrase', send: `${secret}\r` },
+      ],
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).not.toContain(secret);
+    await opensslOk(['pkey', '-in', join(out, 'key.pem'), '-passin', `pass:${secret}`, '-noout']);
+  });
+
+  it('Ctrl-C at the passphrase prompt cancels with exit 130 and writes nothing', () => {
+    const out = join(scratch.path, 'cancelled');
+    const result = drive(
+      ['csr', '--email', 'tty@example.com', '--common-name', 'TTY', '--out', out],
+      [{ expect: '[Pp]assphrase', send: '\u0003' }],
+    );
+    expect(result.exitCode, result.output).toBe(130);
+    expect(existsSync(join(out, 'key.pem'))).toBe(false);
+  });
+});
