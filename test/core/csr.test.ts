@@ -4,22 +4,11 @@
  */
 import { type KeyObject, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isApnsSetupError } from '../../src/core/errors.js';
 import { createCsr, parseCsr } from '../../src/core/pki/csr.js';
 import { childrenOf, contentOf, decodeOid, decodeString, readTlv } from '../../src/core/pki/der.js';
 import { publicKeySpkiOf } from '../../src/core/pki/key-match.js';
 import { parsePem } from '../../src/core/pki/pem.js';
-
-function errorOf(run: () => unknown): { code: string; message: string; hint?: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error))
-      return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../helpers/errors.js';
 
 /** The subject as [OID, DER tag, value] triples, in order, straight from the DER. */
 function subjectOf(der: Buffer): [string, number, string][] {

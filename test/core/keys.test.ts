@@ -15,17 +15,7 @@ import {
   openPrivateKey,
 } from '../../src/core/pki/keys.js';
 import { encodePem, parsePem } from '../../src/core/pki/pem.js';
-
-function errorOf(run: () => unknown): { code: string; message: string; hint?: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error))
-      return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../helpers/errors.js';
 
 const block = (pem: string) => parsePem(pem)[0]!;
 

@@ -5,7 +5,6 @@
  */
 import { type KeyObject, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isApnsSetupError } from '../../src/core/errors.js';
 import { childrenOf, encodingOf, readTlv } from '../../src/core/pki/der.js';
 import { derFromForgeAsn1, forge, toForgeBytes } from '../../src/core/pki/forge.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
@@ -17,6 +16,7 @@ import {
   writePkcs12,
 } from '../../src/core/pki/pkcs12-write.js';
 import { hasRealWorld, realWorldFile } from '../helpers/fixtures.js';
+import { errorOf } from '../helpers/errors.js';
 
 /** A self-signed RSA certificate for `key`, made with forge (no OpenSSL needed here). */
 function selfSigned(key: KeyObject, commonName: string): Buffer {
@@ -32,17 +32,6 @@ function selfSigned(key: KeyObject, commonName: string): Buffer {
   cert.setIssuer([{ name: 'commonName', value: commonName }]);
   cert.sign(forgeKey, forge.md.sha256.create());
   return derFromForgeAsn1(forge.pki.certificateToAsn1(cert));
-}
-
-function errorOf(run: () => unknown): { code: string; message: string; hint?: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error))
-      return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 const sha1 = (der: Buffer): Buffer => createHash('sha1').update(der).digest();

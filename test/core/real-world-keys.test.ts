@@ -6,7 +6,6 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isApnsSetupError } from '../../src/core/errors.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
 import { describePrivateKeyBlock, openPrivateKey } from '../../src/core/pki/keys.js';
 import { type PemBlock, parsePem } from '../../src/core/pki/pem.js';
@@ -18,18 +17,9 @@ import {
   realWorldPath,
 } from '../helpers/fixtures.js';
 import { hasOpenssl3, openssl } from '../helpers/openssl.js';
+import { codeOf } from '../helpers/errors.js';
 
 const isKeyBlock = (b: PemBlock): boolean => b.label.endsWith('PRIVATE KEY');
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error)) return error.code;
-    throw error;
-  }
-  return 'opened';
-}
 
 describe.skipIf(!hasRealWorld)('real-world private keys', () => {
   const corpus = hasRealWorld ? loadExpected() : { files: [], wrongPasswordCases: [] };

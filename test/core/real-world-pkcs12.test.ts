@@ -20,6 +20,7 @@ import {
   realWorldDir,
   realWorldFile,
 } from '../helpers/fixtures.js';
+import { codeOf } from '../helpers/errors.js';
 
 interface ManifestRow {
   /** pairs of [bag type, OpenSSL's algorithm name], then the MAC digest, in file order */
@@ -67,16 +68,6 @@ const sha256 = (der: Buffer): string =>
   createHash('sha256').update(der).digest('hex').toUpperCase();
 const spkiOf = (der: Buffer): Buffer =>
   new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' });
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error)) return error.code;
-    throw error;
-  }
-  return 'opened';
-}
 
 describe.skipIf(!hasRealWorld)('real-world .p12 files', () => {
   const corpus = hasRealWorld ? loadExpected() : { files: [], wrongPasswordCases: [] };

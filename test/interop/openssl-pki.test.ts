@@ -9,7 +9,6 @@ import { type KeyObject, X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isApnsSetupError } from '../../src/core/errors.js';
 import { createCsr } from '../../src/core/pki/csr.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
 import {
@@ -30,19 +29,10 @@ import {
   writePkcs12,
 } from '../../src/core/pki/pkcs12-write.js';
 import { hasOpenssl3, openssl, opensslOk, tempDir } from '../helpers/openssl.js';
+import { codeOf } from '../helpers/errors.js';
 
 const PASSPHRASE = 'pässwörd ✓ 1';
 const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isApnsSetupError(error)) return error.code;
-    throw error;
-  }
-  return 'opened';
-}
 
 const pemDer = (path: string): Buffer => parsePem(readFileSync(path))[0]!.der;
 const spkiOfCert = (der: Buffer): Buffer =>
