@@ -55,8 +55,10 @@ export function planCredentialFiles(input: CredentialPlanInput): PlannedFile[] {
   const { certificate, key, passphrase, profile } = input;
   const certificatePem = encodePem('CERTIFICATE', certificate.der);
   // PKCS#1 "RSA PRIVATE KEY" is what `openssl rsa -in key.pem -out key.unencrypted.pem` wrote
-  // for a decade of guides, and what every PHP, Ruby and Python APNs sender reads.
-  const unencryptedKeyPem = exportPkcs1Pem(key);
+  // for a decade of guides, and what every PHP, Ruby and Python APNs sender reads. PKCS#1 holds
+  // only RSA: an EC key (from a .p12 made outside Apple's portal) is written as PKCS#8.
+  const unencryptedKeyPem =
+    key.asymmetricKeyType === 'rsa' ? exportPkcs1Pem(key) : exportPkcs8Pem(key);
   const friendlyName = certificate.subject.commonName ?? certificate.bundleId ?? 'apns-setup';
   const files: PlannedFile[] = [
     { name: FILE_NAMES.certificate, contents: certificatePem, secret: false },

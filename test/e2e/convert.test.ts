@@ -244,6 +244,20 @@ describe.skipIf(!hasRealWorld || !hasOpenssl3)('convert a real Keychain Access .
     expect(await sha256Of(join(out, 'cert.pem'))).toBe(entry.certificates[0]!.sha256);
     await expectKeysMatchCertificate(out, 'two ids');
   });
+
+  it('EC keys (pushy multiple-keys.p12): the unencrypted key is PKCS#8, since PKCS#1 holds only RSA', async () => {
+    const entry = expected('pushy/multiple-keys.p12');
+    const out = outDir();
+    const result = await runCli(['convert', realWorldPath(entry.path), '--out', out], {
+      env: { APNS_SETUP_PASSPHRASE: entry.password! },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readFileSync(join(out, 'key.unencrypted.pem'), 'utf8')).toMatch(
+      /^-----BEGIN PRIVATE KEY-----\n/,
+    );
+    expect(await sha256Of(join(out, 'cert.pem'))).toBe(entry.certificates[0]!.sha256);
+    await expectKeysMatchCertificate(out, entry.password!);
+  });
 });
 
 describe.skipIf(!hasRealWorld)('convert refuses the wrong .p12, writing nothing', () => {
