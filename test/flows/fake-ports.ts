@@ -1,0 +1,73 @@
+/**
+ * Hand-written FlowPorts over an in-memory folder tree: flows are checked for what they ask,
+ * in which order, and what they write, without a disk or a terminal.
+ */
+import { join } from 'node:path';
+import { InputError } from '../../src/core/errors.js';
+import type { PlannedFile } from '../../src/core/outputs.js';
+import type { FlowPorts, PassphraseRequest, WrittenFile } from '../../src/flows/ports.js';
+
+export interface FakePorts extends FlowPorts {
+  files: Map<string, Buffer>;
+  /** Every call, in order: 'read X', 'assert DIR', 'passphrase open|protect', 'write DIR: a, b'. */
+  calls: string[];
+  warnings: string[];
+}
+
+export function fakePorts(
+  options: { passphrases?: string[]; files?: Record<string, Uint8Array> } = {},
+): FakePorts {
+  const files = new Map(Object.entries(options.files ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+  const answers = [...(options.passphrases ?? [])];
+  const calls: string[] = [];
+  const warnings: string[] = [];
+  const existing = (dir: string, names: string[]) => names.filter((n) => files.has(join(dir, n)));
+  return {
+    files,
+    calls,
+    warnings,
+    readFile: (path) => {
+      calls.push(`read ${path}`);
+      const bytes = files.get(path);
+      if (!bytes) return Promise.reject(new InputError('FILE_NOT_FOUND', `${path}: no such file`));
+      return Promise.resolve(bytes);
+    },
+    assertWritable: (dir, names, force) => {
+      calls.push(`assert ${dir}`);
+      const clash = existing(dir, names);
+      if (clash.length > 0 && !force) {
+        return Promise.reject(
+          new InputError('FILE_EXISTS', `${join(dir, clash[0]!)} already exists`),
+        );
+      }
+      return Promise.resolve();
+    },
+    writeFiles: (dir, planned: PlannedFile[], force) => {
+      calls.push(`write ${dir}: ${planned.map((f) => f.name).join(', ')}`);
+      if (
+        existing(
+          dir,
+          planned.map((f) => f.name),
+        ).length > 0 &&
+        !force
+      ) {
+        return Promise.reject(new InputError('FILE_EXISTS', 'exists'));
+      }
+      const written: WrittenFile[] = planned.map((f) => {
+        files.set(join(dir, f.name), Buffer.from(f.contents));
+        return { name: f.name, path: join(dir, f.name), secret: f.secret, backupPath: null };
+      });
+      return Promise.resolve(written);
+    },
+    passphrase: (request: PassphraseRequest) => {
+      calls.push(`passphrase ${request.purpose}`);
+      const answer = answers.shift();
+      if (answer === undefined) {
+        return Promise.reject(new InputError('NO_TTY', `${request.subject} needs a passphrase`));
+      }
+      return Promise.resolve(answer);
+    },
+    warn: (message) => warnings.push(message),
+    now: () => new Date(),
+  };
+}
