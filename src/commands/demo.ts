@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isEmptyOrMissingDir } from '../adapters/output-files.js';
 import { runTaskList } from '../adapters/task-list.js';
-import { InputError, type ExitCode } from '../core/errors.js';
-import { DEMO_BUNDLE_ID, DEMO_TEAM_ID, runDemo, type DemoPorts } from '../flows/demo.js';
+import { CancelledError, InputError, type ExitCode } from '../core/errors.js';
+import { runDemo, type DemoPorts, type DemoSandbox } from '../flows/demo.js';
+import { startDemoSandbox } from '../sandbox/demo-sandbox.js';
+import { listenForStopSignal } from '../adapters/stop-signal.js';
 import { testPush } from '../flows/test-push.js';
-import { signCsrAsApple } from '../sandbox/portal.js';
-import { startSandbox } from '../sandbox/server.js';
-import { loadOrCreateSandboxState } from '../sandbox/state.js';
 import { demoSummary } from '../ui/summaries.js';
 import type { CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
@@ -27,10 +26,14 @@ export async function run(
   context: CommandContext,
 ): Promise<ExitCode> {
   const options = raw as DemoOptions;
+  const started: { sandbox: DemoSandbox | null } = { sandbox: null };
   const keep = options.out !== undefined;
   const dir = keep
     ? resolve(context.cwd, options.out!)
     : await mkdtemp(join(tmpdir(), 'apns-setup-demo-'));
+  // Ctrl-C must not leave private keys in a scratch folder: stop, clean up, then exit 130.
+  const stop = listenForStopSignal();
+  let cancelled = false;
   try {
     if (keep && !(await isEmptyOrMissingDir(dir))) {
       throw new InputError('FILE_EXISTS', `${options.out!} is not empty`, {
@@ -42,39 +45,14 @@ export async function run(
     const generated = given === undefined || given === '';
     const passphrase = generated ? randomBytes(18).toString('base64url') : given;
     const flowPorts = createFlowPorts(context, {});
+    // After Ctrl-C the flow may still be running: it must not write into the folder being removed.
+    const writeFiles: typeof flowPorts.writeFiles = (...args) =>
+      cancelled ? Promise.reject(new CancelledError()) : flowPorts.writeFiles(...args);
     const ports: DemoPorts = {
       ...flowPorts,
+      writeFiles,
       passphrase: () => Promise.resolve(passphrase),
-      startSandbox: async () => {
-        const state = await loadOrCreateSandboxState(null, context.now());
-        const sandbox = await startSandbox({
-          host: '127.0.0.1',
-          port: 0,
-          environment: 'sandbox',
-          state,
-          knownTokens: null,
-          log: () => undefined,
-        });
-        return {
-          url: sandbox.url,
-          caFile: state.caFile,
-          signCsr: (csr) =>
-            signCsrAsApple({
-              portalCa: state.portalCa,
-              csrDer: csr,
-              bundleId: DEMO_BUNDLE_ID,
-              teamId: DEMO_TEAM_ID,
-              teamName: 'apns-setup demo',
-              type: 'universal',
-              now: context.now(),
-              serialNumber: randomBytes(8).toString('hex'),
-            }).der,
-          close: async () => {
-            await sandbox.close();
-            await state.release();
-          },
-        };
-      },
+      startSandbox: async () => (started.sandbox = await startDemoSandbox(context.now)),
       push: async ({ credentialFile, url, caFile, topic }) => {
         const [result] = await testPush(
           {
@@ -104,7 +82,19 @@ export async function run(
       runTasks: (tasks) =>
         runTaskList(tasks, { stderr: context.stderr, interactive: context.isInteractive }),
     };
-    const result = await runDemo({ dir }, ports);
+    const outcome = await Promise.race([
+      runDemo({ dir }, ports),
+      stop.signal.then((signal) => {
+        cancelled = true;
+        return signal;
+      }),
+    ]);
+    if (typeof outcome === 'string') {
+      throw new CancelledError(
+        keep ? 'Cancelled.' : 'Cancelled; the scratch folder and everything in it were removed.',
+      );
+    }
+    const result = outcome;
     if (keep && generated) {
       await flowPorts.writeFiles(
         dir,
@@ -121,6 +111,8 @@ export async function run(
     );
     return result.push.ok ? 0 : 1;
   } finally {
+    stop.dispose();
+    await started.sandbox?.close();
     if (!keep) await rm(dir, { recursive: true, force: true });
   }
 }

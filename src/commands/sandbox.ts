@@ -13,6 +13,7 @@ import { loadOrCreateSandboxState } from '../sandbox/state.js';
 import { parseTokenList } from '../sandbox/tokens.js';
 import type { Ui } from '../ui/console.js';
 import type { CommandContext } from './context.js';
+import { listenForStopSignal } from '../adapters/stop-signal.js';
 
 interface SandboxOptions {
   host: string;
@@ -94,28 +95,6 @@ export async function run(
     await state.release();
   }
   return 0;
-}
-
-/**
- * SIGINT (Ctrl-C) and SIGTERM (`kill`, docker stop, CI teardown) end the run normally: the
- * command returns and cli.ts exits 0. Listening starts before the sandbox announces itself, so
- * that a signal sent the moment a script reads the first line is not fatal.
- */
-function listenForStopSignal(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
-  let stop: (signal: NodeJS.Signals) => void = () => undefined;
-  const signal = new Promise<NodeJS.Signals>((resolvePromise) => {
-    stop = (received) => {
-      dispose();
-      resolvePromise(received);
-    };
-  });
-  const dispose = (): void => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return { signal, dispose };
 }
 
 /** `--client-ca FILE`: one or more CA certificates, PEM or DER (or a .p7b). */

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import { cliPath, expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { opensslOk } from '../helpers/openssl.js';
 
@@ -102,5 +102,29 @@ describe('demo', () => {
     expectCleanFailure(result);
     expect(result.stderr).toContain('is not empty');
     expect(readdirSync(out)).toEqual(['keep.txt']);
+  });
+});
+
+describe('demo interrupted', () => {
+  it('Ctrl-C mid-run removes the scratch folder (keys included) and exits 130', async () => {
+    const tmp = join(scratch.path, 'tmp-interrupted');
+    mkdirSync(tmp);
+    const child = execa('node', [cliPath, 'demo'], {
+      reject: false,
+      stdin: 'ignore',
+      env: { ...process.env, APNS_SETUP_PASSPHRASE: undefined, NO_COLOR: '1', TMPDIR: tmp },
+      extendEnv: false,
+    });
+    // Interrupt once the key exists on disk: the moment a leak would matter.
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('Made key.pem')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, result.stderr).toBe(130);
+    expect(result.stderr).toContain('Cancelled');
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
