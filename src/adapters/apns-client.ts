@@ -107,7 +107,7 @@ function describeCredentialError(error: unknown): ApnsSetupError {
         'UNSUPPORTED_FORMAT',
         'the certificate is signed with SHA-1 or MD5, which the OpenSSL 3 inside Node refuses to present in a TLS handshake.',
         {
-          hint: 'Apple has signed push certificates with SHA-256 since 2016: make a new one in the Apple Developer portal (apns-setup renew --from this file).',
+          hint: 'Apple has signed push certificates with SHA-256 since 2016: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
           cause: error,
         },
       );
@@ -591,7 +591,7 @@ function tlsAlertOf(code: string): string | null {
 
 function clientCertificateHint(alert: string | null): string {
   if (alert === 'CERTIFICATE_EXPIRED') {
-    return 'Make a new push certificate in the Apple Developer portal (`apns-setup renew --from` your current one).';
+    return 'Make a new push certificate: apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import.';
   }
   if (alert === 'CERTIFICATE_REVOKED') {
     return 'Make a new push certificate in the Apple Developer portal and bring it in with `apns-setup import`.';

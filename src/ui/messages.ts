@@ -10,6 +10,10 @@ export function describeUnexpectedError(error: unknown): string {
   return `something unexpected went wrong: ${detail}`;
 }
 
+/** How to get a new push certificate (Apple allows two at a time, so the old one keeps working meanwhile). */
+export const NEW_CERTIFICATE_STEPS =
+  'make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import)';
+
 const TYPE_NAMES: Record<CertificateInfo['type'], string> = {
   development: 'development (sandbox)',
   production: 'production',
@@ -102,11 +106,13 @@ export const checkMessages = {
   ): string {
     const date = formatDate(certificate.notAfter);
     if (notYetValid) return `not valid until ${formatDate(certificate.notBefore)}`;
+    // Only a push certificate is the user's to remake; a CA or other certificate is theirs to replace or remove.
+    const next = certificate.isApns ? `: ${NEW_CERTIFICATE_STEPS}` : ' (not an APNs certificate)';
     switch (status) {
       case 'expired':
-        return `expired on ${date} (${-daysLeft} days ago): make a new one with apns-setup renew`;
+        return `expired on ${date} (${-daysLeft} days ago)${next}`;
       case 'expiring':
-        return `expires on ${date}, in ${daysLeft} days: renew it now (apns-setup renew)`;
+        return `expires on ${date}, in ${daysLeft} days${next}`;
       default:
         return `valid until ${date} (${daysLeft} days left)`;
     }

@@ -6,7 +6,7 @@ import { formatDate } from '../core/expiry.js';
 import type { Environment } from '../core/pki/types.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { PushResult } from '../flows/test-push.js';
-import { describeCertificate } from './messages.js';
+import { describeCertificate, NEW_CERTIFICATE_STEPS } from './messages.js';
 import type { Style } from './style.js';
 
 function envName(environment: Environment): string {
@@ -48,7 +48,7 @@ export const pushMessages = {
   notApns: (file: string, certificate: CertificateInfo) =>
     `${file} holds ${certificate.subject.commonName ?? 'a certificate'}, which carries neither Apple's sandbox nor production push extension: APNs will most likely refuse it. Sending anyway.`,
   expired: (file: string, certificate: CertificateInfo) =>
-    `the certificate in ${file} expired on ${formatDate(certificate.notAfter)}: APNs refuses expired certificates. Make a new one with apns-setup renew --from ${file}.`,
+    `the certificate in ${file} expired on ${formatDate(certificate.notAfter)}: APNs refuses expired certificates: ${NEW_CERTIFICATE_STEPS}.`,
   notYetValid: (file: string, certificate: CertificateInfo) =>
     `the certificate in ${file} is not valid until ${formatDate(certificate.notBefore)}: APNs will refuse it until then.`,
   endpointEnvironmentMismatch: (requested: Environment, endpointEnvironment: Environment) =>

@@ -94,7 +94,9 @@ describe('check on certificates issued today (valid 365 days)', () => {
     expect(result.exitCode).toBe(1);
     expect(rowOf(result.stdout, join(dir, 'cert.pem'))).toMatch(/ expiring$/);
     expect(result.stdout).toContain(`${join(dir, 'cert.pem')}: expires on `);
-    expect(result.stdout).toMatch(/renew it now \(apns-setup renew\)/);
+    expect(result.stdout).toMatch(
+      /in 36\d days: make a new one \(apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import\)/,
+    );
   });
 
   it('--json: the contract shape, and nothing else on stdout', async () => {

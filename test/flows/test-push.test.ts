@@ -577,7 +577,7 @@ describe('testPush: the credential', () => {
     const h = harness({ 'ck.pem': ckPem(expired) });
     await testPush(input(), h.ports);
     expect(h.warnings).toEqual([
-      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates. Make a new one with apns-setup renew --from ck.pem.',
+      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
     ]);
     expect(sandbox.requests).toHaveLength(1);
   });
