@@ -28,6 +28,11 @@ function warnOnOldNode(ui: Ui): void {
   }
 }
 
+/** `--name=value` → `--name=…` in commander's messages, whatever the option. */
+function redactOptionValues(text: string): string {
+  return text.replace(/(--[\w-]+)=[^\s']+/g, '$1=…');
+}
+
 async function main(argv: string[]): Promise<ExitCode> {
   const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
   const debug = argv.includes('--debug');
@@ -48,9 +53,11 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--debug', 'show a stack trace when something fails')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError()
     .configureOutput({
       writeOut: (text) => ui.data(text.replace(/\n$/, '')),
-      writeErr: (text) => process.stderr.write(text),
+      // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
+      writeErr: (text) => process.stderr.write(redactOptionValues(text)),
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
@@ -68,19 +75,15 @@ async function main(argv: string[]): Promise<ExitCode> {
     });
   }
 
-  program.action(() => {
-    // The wizard is the TTY default once it exists; scripts and CI get the help and exit 2.
-    program.outputHelp({ error: true });
-    exitCode = 2;
-  });
-
   try {
     await program.parseAsync(argv, { from: 'node' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      if (error.code === 'commander.help') return 0;
+      // No command at all: the help went to stderr. The wizard will be the TTY default here;
+      // scripts and CI get the help and exit 2.
+      if (error.code === 'commander.help') return 2;
       // commander has already printed "error: …" and the hint; usage errors are exit 2.
       return 2;
     }

@@ -58,4 +58,25 @@ describe('the apns-setup binary', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--common-name');
   });
+
+  it('suggests the command a typo meant', async () => {
+    const result = await runCli(['imprt', 'aps.cer']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown command 'imprt'");
+    expect(result.stderr).toContain('Did you mean import?');
+  });
+
+  it('never echoes the value of an unknown --option=value (it may be a passphrase)', async () => {
+    const result = await runCli([
+      'csr',
+      '--passphrase=hunter2',
+      '--email',
+      'a@example.com',
+      '--common-name',
+      'x',
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown option '--passphrase=…'");
+    expect(result.stderr).not.toContain('hunter2');
+  });
 });
