@@ -1,7 +1,7 @@
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
-import type { ExitCode } from '../core/errors.js';
+import { isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushExitCode, testPush } from '../flows/test-push.js';
-import { pushJson, pushReport } from '../ui/render-push.js';
+import { pushFailureJson, pushJson, pushReport } from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
 import { createPushPorts } from './push-ports.js';
 
@@ -40,7 +40,7 @@ export async function run(
 ): Promise<ExitCode> {
   const options = raw as unknown as PushOptions;
   const ports = createPushPorts(context, options);
-  const results = await testPush(
+  const pushing = testPush(
     {
       cert: options.cert,
       key: options.key,
@@ -67,10 +67,30 @@ export async function run(
     },
     ports,
   );
+  const results = options.json ? await withJsonOnFailure(pushing, options, context) : await pushing;
   context.ui.data(
     options.json
       ? JSON.stringify(pushJson(results), null, 2)
       : pushReport(results, context.ui.style),
   );
   return pushExitCode(results);
+}
+
+/**
+ * With --json, stdout must stay a JSON document even when no answer came (unreachable, timeout,
+ * certificate refused in the handshake): one object saying so, then the error as usual (exit 1).
+ */
+async function withJsonOnFailure<T>(
+  pushing: Promise<T>,
+  options: PushOptions,
+  context: CommandContext,
+): Promise<T> {
+  try {
+    return await pushing;
+  } catch (error) {
+    if (isApnsSetupError(error) && error.exitCode === 1) {
+      context.ui.data(JSON.stringify(pushFailureJson(error, options.endpoint ?? null), null, 2));
+    }
+    throw error;
+  }
 }

@@ -119,6 +119,27 @@ export function pushJson(results: readonly PushResult[]) {
   }));
 }
 
+/** The --json document when the push got no answer at all: the contract's fields, mostly null. */
+export function pushFailureJson(
+  error: { message: string; hint?: string | undefined; failure?: string },
+  endpoint: string | null,
+) {
+  return [
+    {
+      token: null,
+      environment: null,
+      endpoint,
+      status: null,
+      apnsId: null,
+      apnsUniqueId: null,
+      reason: error.failure ?? null,
+      ok: false,
+      explanation: error.message,
+      hint: error.hint ?? null,
+    },
+  ];
+}
+
 /** For people: a ✓ or ✗ line per token, then what it means and what to do. */
 export function pushReport(results: readonly PushResult[], style: Style): string {
   const lines: string[] = [];

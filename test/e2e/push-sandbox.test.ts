@@ -197,6 +197,26 @@ describe('push against the sandbox', () => {
     expect(result.stderr).toMatch(/rejected the client certificate/i);
   });
 
+  it('with --json, stdout stays a JSON document when no answer comes (unreachable): exit 1', async () => {
+    const result = await runCli([
+      'push',
+      '--cert',
+      universalCk,
+      '--endpoint',
+      'https://127.0.0.1:1',
+      '--json',
+    ]);
+    expect(result.exitCode).toBe(1);
+    const [only] = JSON.parse(result.stdout) as (PushJson & { endpoint: string })[];
+    expect(only).toMatchObject({
+      ok: false,
+      status: null,
+      reason: 'unreachable',
+      endpoint: 'https://127.0.0.1:1',
+    });
+    expect(result.stderr).toContain('unreachable');
+  });
+
   it('the Node provider sample in templates/providers delivers with ck.pem', async () => {
     const result = await execa(
       'node',
