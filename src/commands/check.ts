@@ -3,7 +3,7 @@ import { findCertificateFiles } from '../adapters/find-files.js';
 import { readTemplate } from '../adapters/templates.js';
 import { checkCertificates, checkExitCode } from '../flows/check-expiry.js';
 import { checkMessages } from '../ui/messages.js';
-import { checkJson, checkTable } from '../ui/render-check.js';
+import { checkJson, checkTable, ciWorkflow } from '../ui/render-check.js';
 import type { CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 
@@ -21,7 +21,12 @@ export async function run(
 ): Promise<ExitCode> {
   const options = raw as unknown as CheckOptions;
   if (options.printCi) {
-    context.ui.data(await readTemplate(`ci/${options.printCi}.yml`));
+    context.ui.data(
+      ciWorkflow(await readTemplate(`ci/${options.printCi}.yml`), {
+        paths: args,
+        days: options.days,
+      }),
+    );
     return 0;
   }
   if (args.length === 0) {

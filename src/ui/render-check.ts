@@ -51,3 +51,22 @@ export function checkTable(results: CheckResult[], style: Style): string {
     ...(problems.length ? ['', ...problems] : []),
   ].join('\n');
 }
+
+/**
+ * The CI workflow template with the paths and --days of the check command that printed it;
+ * `certs/` when no path was given.
+ */
+export function ciWorkflow(template: string, options: { paths: string[]; days: number }): string {
+  const paths = options.paths.length > 0 ? options.paths : ['certs/'];
+  // The workflow also runs when a checked file changes: a glob per path, folders recursively.
+  const first = paths[0]!;
+  const pathGlob = first.endsWith('/')
+    ? `${first}**`
+    : /\.[a-z0-9]+$/i.test(first)
+      ? first
+      : `${first}/**`;
+  return template
+    .replaceAll('{{paths}}', paths.join(' '))
+    .replaceAll('{{days}}', String(options.days))
+    .replaceAll('{{pathGlob}}', pathGlob);
+}

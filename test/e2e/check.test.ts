@@ -310,6 +310,18 @@ describe('check --print-ci and usage', () => {
     expect(run).toMatch(/apns-setup(@\S+)? check /);
   });
 
+  it('--print-ci github takes the paths and --days of the command that printed it', async () => {
+    const defaults = await runCli(['check', '--print-ci', 'github']);
+    expect(defaults.stdout).toMatch(/^ +CERT_PATHS: 'certs\/'$/m);
+    expect(defaults.stdout).toMatch(/^ +DAYS: '30'$/m);
+    const custom = await runCli(['check', '--print-ci', 'github', 'push-certs/', '--days', '10']);
+    expect(custom.exitCode).toBe(0);
+    expect(custom.stdout).toMatch(/^ +CERT_PATHS: 'push-certs\/'$/m);
+    expect(custom.stdout).toMatch(/^ +DAYS: '10'$/m);
+    expect(custom.stdout).toMatch(/^ +- 'push-certs\/\*\*'$/m);
+    expect(custom.stdout).not.toContain('{{');
+  });
+
   it('check with no paths: exit 2, says what to pass', async () => {
     const result = await runCli(['check']);
     expect(result.exitCode).toBe(2);
