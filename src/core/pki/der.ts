@@ -174,11 +174,34 @@ export function decodeTime(bytes: Uint8Array, tlv: Tlv): Date {
   );
 }
 
-/** An INTEGER as upper-case hex without the sign-padding zero byte. */
+/**
+ * An INTEGER as upper-case hex without the sign-padding zero byte. A negative one (DER is
+ * two's complement; RFC 5280 forbids negative serials but `openssl x509 -set_serial -0x1234`
+ * makes them) is a '-' and its magnitude, as `openssl x509 -serial` prints it: `-1234`.
+ */
 export function decodeIntegerHex(bytes: Uint8Array, tlv: Tlv): string {
-  let content = contentOf(bytes, tlv);
-  while (content.length > 1 && content[0] === 0) content = content.subarray(1);
-  return content.toString('hex').toUpperCase();
+  const content = contentOf(bytes, tlv);
+  if (content.length > 0 && (content[0]! & 0x80) !== 0) return `-${hexOf(negate(content))}`;
+  return hexOf(content);
+}
+
+function hexOf(content: Buffer): string {
+  let digits = content;
+  while (digits.length > 1 && digits[0] === 0) digits = digits.subarray(1);
+  return digits.toString('hex').toUpperCase();
+}
+
+/** The magnitude of a negative two's-complement number: invert, add one. */
+function negate(content: Buffer): Buffer {
+  const out = Buffer.alloc(content.length + 1);
+  let carry = 1;
+  for (let i = content.length - 1; i >= 0; i--) {
+    const sum = (~content[i]! & 0xff) + carry;
+    out[i + 1] = sum & 0xff;
+    carry = sum >> 8;
+  }
+  out[0] = carry;
+  return out;
 }
 
 /**
