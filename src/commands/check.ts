@@ -38,10 +38,11 @@ export async function run(
   const named = new Set(args);
   // A CI gate must never stop to ask: passphrases come from --passphrase-file or the environment.
   const ports = createFlowPorts(context, { ...options, prompt: false });
-  const results = await checkCertificates(
+  const { results, skipped } = await checkCertificates(
     { files: found.map((path) => ({ path, named: named.has(path) })), days: options.days },
     ports,
   );
+  for (const { file, message } of skipped) context.ui.say(`${file}: ${message}`);
   if (results.length === 0) {
     throw new InputError('NO_CERTIFICATE', checkMessages.nothingFound(args), {
       hint: checkMessages.nothingFoundHint,
@@ -49,7 +50,7 @@ export async function run(
   }
   context.ui.data(
     options.json
-      ? JSON.stringify(checkJson(options.days, results), null, 2)
+      ? JSON.stringify(checkJson(options.days, results, skipped), null, 2)
       : checkTable(results, context.ui.style),
   );
   return checkExitCode(results);

@@ -25,25 +25,42 @@ export interface CheckInput {
   days: number;
 }
 
+export interface CheckReport {
+  results: CheckResult[];
+  /**
+   * Protected .p12 files met while walking a folder, with no passphrase to open them: said, not
+   * failed, so that `check certs/` passes beside the apns.p12 that import writes there.
+   */
+  skipped: { file: string; message: string }[];
+}
+
 export async function checkCertificates(
   input: CheckInput,
   ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'now'>,
-): Promise<CheckResult[]> {
+): Promise<CheckReport> {
   const now = ports.now();
   const results: CheckResult[] = [];
+  const skipped: CheckReport['skipped'] = [];
   for (const { path, named } of input.files) {
     let certificate: CertificateInfo | undefined;
     try {
       const { material } = await openMaterial(ports, path, { needKey: false });
       certificate = material.certificates[0];
     } catch (error) {
-      if (!isApnsSetupError(error) || error.code === 'CANCELLED') throw error;
+      if (isApnsSetupError(error) && error.code === 'CANCELLED') throw error;
+      if (!named && isApnsSetupError(error) && error.code === 'NO_TTY') {
+        skipped.push({ file: path, message: checkMessages.skippedLocked });
+        continue;
+      }
+      // One unreadable file is a row of the report, never the end of the run.
       results.push({
         file: path,
         status: 'invalid',
         certificate: null,
         daysLeft: null,
-        ...describeFailure(path, error),
+        ...(isApnsSetupError(error)
+          ? describeFailure(path, error)
+          : { message: checkMessages.unreadable(error), hint: null }),
       });
       continue;
     }
@@ -72,7 +89,7 @@ export async function checkCertificates(
       hint: null,
     });
   }
-  return results;
+  return { results, skipped };
 }
 
 /**

@@ -117,6 +117,10 @@ export const checkMessages = {
         return `valid until ${date} (${daysLeft} days left)`;
     }
   },
+  skippedLocked:
+    'skipped: a .p12 protected by a passphrase (check never asks; set APNS_SETUP_PASSPHRASE or pass --passphrase-file to include it)',
+  unreadable: (error: unknown) =>
+    `could not be read: ${error instanceof Error ? error.message : String(error)}`,
   nothingFound: (paths: string[]) => `no certificates found in ${paths.join(', ')}`,
   nothingFoundHint: 'Pass the folder or files holding your .cer, .pem or .p12 certificates.',
 };

@@ -1,9 +1,13 @@
 /** `check` output: a table for people, the contract's JSON for machines. */
 import { formatDate } from '../core/expiry.js';
-import type { CheckResult } from '../flows/check-expiry.js';
+import type { CheckReport, CheckResult } from '../flows/check-expiry.js';
 import type { Style } from './style.js';
 
-export function checkJson(days: number, results: CheckResult[]) {
+export function checkJson(
+  days: number,
+  results: CheckResult[],
+  skipped: CheckReport['skipped'] = [],
+) {
   return {
     days,
     results: results.map((r) => ({
@@ -15,6 +19,7 @@ export function checkJson(days: number, results: CheckResult[]) {
       daysLeft: r.daysLeft,
       message: r.message,
     })),
+    skipped,
   };
 }
 
@@ -22,7 +27,7 @@ export function checkTable(results: CheckResult[], style: Style): string {
   const header = ['FILE', 'BUNDLE ID', 'TYPE', 'EXPIRES', 'DAYS LEFT', 'STATUS'];
   const body = results.map((r) => [
     r.file,
-    r.certificate?.bundleId ?? r.certificate?.subject.commonName ?? '-',
+    r.certificate?.bundleId ?? '-',
     r.certificate?.type ?? '-',
     r.certificate ? formatDate(r.certificate.notAfter) : '-',
     r.daysLeft === null ? '-' : String(r.daysLeft),

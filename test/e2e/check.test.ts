@@ -280,6 +280,25 @@ describe.skipIf(!hasOpenssl3)('check a passphrase-protected .p12', () => {
   });
 });
 
+describe('check on the folder import writes', () => {
+  it('passes beside the protected apns.p12, saying it was skipped (check never asks)', async () => {
+    const dir = folder();
+    const made = await runCli(['demo', '--out', dir]);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const result = await runCli(['check', dir, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as CheckReport & { skipped: { file: string }[] };
+    expect(report.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(report.skipped.map((s) => s.file)).toEqual([join(dir, 'apns.p12')]);
+    expect(result.stderr).toContain(
+      `${join(dir, 'apns.p12')}: skipped: a .p12 protected by a passphrase`,
+    );
+    // Named explicitly, the same file is a failure: the user asked about it.
+    const named = await runCli(['check', join(dir, 'apns.p12')]);
+    expect(named.exitCode).toBe(2);
+  });
+});
+
 describe('check --print-ci and usage', () => {
   it('--print-ci github prints a workflow YAML that runs apns-setup check, exit 0', async () => {
     const result = await runCli(['check', '--print-ci', 'github']);
