@@ -4,7 +4,16 @@
  * one kept as NAME.bak-<timestamp>.
  *
  * Each file goes to a temporary file in the target folder (same file system, so rename(2) is
- * atomic), is fsynced, and only when every file is safely on disk are they renamed into place.
+ * atomic), is fsynced, and only when every file is safely on disk are they published.
+ *
+ * A name that was absent is published with link(2), not rename(2): rename silently replaces a
+ * file that appeared since the check (another run writing the same new folder), link fails with
+ * EEXIST. The loser then takes back the files it already published and fails with FILE_EXISTS,
+ * so each run ends either with all of its files or with none, never a mix.
+ * Where hard links are unsupported (FAT, some network shares) an empty placeholder is created
+ * with O_EXCL and the temporary renamed over it: best effort, as a non-atomic writer that
+ * renames over the placeholder in between still wins, but two apns-setup runs exclude each other.
+ * A replaced file (--force) is renamed over, after its backup: replacing is what was asked.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -51,6 +60,8 @@ const BACKUP_NAME = /\.bak-\d{8}T\d{6}Z(-\d+)?$/;
  * its pid has since been reused by another process or it was written from another machine.
  */
 const STALE_TEMP_AGE_MS = 15 * 60 * 1000;
+/** link(2) failures that mean "no hard links here", not "the name is taken". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
 /** `.apns-setup-tmp-<pid>-<random>-<name>`: what a killed run leaves behind. */
 export function isTemporaryFileName(name: string): boolean {
@@ -91,20 +102,27 @@ export async function writeOutputFiles(
   const staged: Staged[] = [];
   try {
     for (const file of files) {
+      const temp = await writeTempFile(fs, dir, file);
       staged.push({
         file,
         path: join(dir, file.name),
-        tempPath: await writeTempFile(fs, dir, file),
+        tempPath: temp.path,
+        identity: temp.identity,
         backup: null,
-        replaced: false,
+        published: null,
       });
     }
     for (const entry of staged) {
       if (existing.has(entry.file.name)) entry.backup = await backUp(fs, entry.path, stamp);
     }
     for (const entry of staged) {
-      await fs.rename(entry.tempPath, entry.path);
-      entry.replaced = true;
+      if (existing.has(entry.file.name)) {
+        await fs.rename(entry.tempPath, entry.path);
+        entry.published = 'replaced';
+      } else {
+        await publishNew(fs, entry);
+        entry.published = 'created';
+      }
     }
   } catch (error) {
     await rollBack(fs, staged);
@@ -161,8 +179,16 @@ interface Staged {
   file: OutputFile;
   path: string;
   tempPath: string;
+  /** The temporary file's inode: what this run published, wherever the name now points. */
+  identity: FileIdentity;
   backup: Backup | null;
-  replaced: boolean;
+  /** 'created' where the name was absent, 'replaced' where --force replaced a file. */
+  published: 'created' | 'replaced' | null;
+}
+
+interface FileIdentity {
+  dev: number;
+  ino: number;
 }
 
 interface Backup {
@@ -224,25 +250,31 @@ async function checkTargets(
     existing.add(name);
   }
 
-  const [first, ...others] = [...existing];
-  if (first !== undefined && !force) {
-    const path = join(dir, first);
-    throw others.length === 0
-      ? new InputError('FILE_EXISTS', `${path} already exists`, {
-          hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another --out`,
-        })
-      : new InputError(
-          'FILE_EXISTS',
-          `${path} and ${others.length} more of the files to write already exist`,
-          {
-            hint: 'pass --force to replace them (the old files are kept as NAME.bak-<timestamp>), or choose another --out',
-          },
-        );
-  }
+  if (existing.size > 0 && !force) throw alreadyExistsError(dir, [...existing]);
   return existing;
 }
 
-async function writeTempFile(fs: OutputFileSystem, dir: string, file: OutputFile): Promise<string> {
+function alreadyExistsError(dir: string, names: string[]): InputError {
+  const [first, ...others] = names;
+  const path = join(dir, first ?? '');
+  return others.length === 0
+    ? new InputError('FILE_EXISTS', `${path} already exists`, {
+        hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another --out`,
+      })
+    : new InputError(
+        'FILE_EXISTS',
+        `${path} and ${others.length} more of the files to write already exist`,
+        {
+          hint: 'pass --force to replace them (the old files are kept as NAME.bak-<timestamp>), or choose another --out',
+        },
+      );
+}
+
+async function writeTempFile(
+  fs: OutputFileSystem,
+  dir: string,
+  file: OutputFile,
+): Promise<{ path: string; identity: FileIdentity }> {
   const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
   const tempPath = join(
     dir,
@@ -255,13 +287,52 @@ async function writeTempFile(fs: OutputFileSystem, dir: string, file: OutputFile
     await handle.chmod(mode);
     await handle.writeFile(file.contents);
     await handle.sync();
+    const { dev, ino } = await handle.stat();
     await handle.close();
+    return { path: tempPath, identity: { dev, ino } };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await fs.unlink(tempPath).catch(() => undefined);
     throw error;
   }
-  return tempPath;
+}
+
+/**
+ * Puts a temporary file at a name that was absent, failing with FILE_EXISTS if it is not
+ * absent any more: link(2) never replaces, where rename(2) would silently.
+ */
+async function publishNew(fs: OutputFileSystem, entry: Staged): Promise<void> {
+  const dir = dirname(entry.path);
+  try {
+    await fs.link(entry.tempPath, entry.path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EEXIST') throw alreadyExistsError(dir, [entry.file.name]);
+    if (code === undefined || !NO_HARD_LINKS.has(code)) throw error;
+    await publishWithoutLink(fs, entry);
+    return;
+  }
+  // The name holds the file now; a temporary left behind is only clutter for the next run.
+  await fs.unlink(entry.tempPath).catch(() => undefined);
+}
+
+/** Best effort where hard links are unsupported: claim the name with O_EXCL, then fill it. */
+async function publishWithoutLink(fs: OutputFileSystem, entry: Staged): Promise<void> {
+  let placeholder;
+  try {
+    placeholder = await fs.open(entry.path, 'wx', entry.file.secret ? SECRET_MODE : PUBLIC_MODE);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST')
+      throw alreadyExistsError(dirname(entry.path), [entry.file.name]);
+    throw error;
+  }
+  await placeholder.close();
+  try {
+    await fs.rename(entry.tempPath, entry.path);
+  } catch (error) {
+    await fs.unlink(entry.path).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promise<Backup> {
@@ -293,7 +364,13 @@ async function rollBack(fs: OutputFileSystem, staged: Staged[]): Promise<void> {
   const ignore = (): undefined => undefined;
   for (const entry of staged) {
     const { backup } = entry;
-    if (entry.replaced) {
+    if (entry.published === 'created') {
+      // Only our own file: the name may since hold another run's (a race we lost elsewhere).
+      if (await isSameFile(fs, entry.path, entry.identity)) {
+        await fs.unlink(entry.path).catch(ignore);
+      }
+      await fs.unlink(entry.tempPath).catch(ignore);
+    } else if (entry.published === 'replaced') {
       if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
       else await fs.unlink(entry.path).catch(ignore);
     } else {
@@ -301,6 +378,19 @@ async function rollBack(fs: OutputFileSystem, staged: Staged[]): Promise<void> {
       if (backup?.linked) await fs.unlink(backup.path).catch(ignore);
       else if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
     }
+  }
+}
+
+async function isSameFile(
+  fs: OutputFileSystem,
+  path: string,
+  identity: FileIdentity,
+): Promise<boolean> {
+  try {
+    const stats = await fs.lstat(path);
+    return stats.dev === identity.dev && stats.ino === identity.ino;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import {
   mkdir,
@@ -13,6 +14,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isApnsSetupError } from '../../src/core/errors.js';
 import {
@@ -360,5 +362,152 @@ describe('our own file names', () => {
     expect(isBackupFileName(`ck.pem.bak-${stamp}-3`)).toBe(true);
     expect(isBackupFileName('ck.pem.bak')).toBe(false);
     expect(isBackupFileName('cert.bak-old.pem')).toBe(false);
+  });
+});
+
+describe('writeOutputFiles, two runs into one new folder at once', () => {
+  const names = ['key.pem', 'key.unencrypted.pem', 'ck.pem', 'cert.pem', 'apns.p12'];
+  const runOf = (tag: string): OutputFile[] =>
+    names.map((name) => ({ name, contents: `${name} from run ${tag}\n`, secret: true }));
+
+  /** Both settle; exactly one wins, the loser says FILE_EXISTS, the folder holds one run's set. */
+  async function expectOneConsistentWinner(fileSystem?: OutputFileSystem): Promise<void> {
+    const results = await Promise.allSettled(
+      ['A', 'B'].map((tag) =>
+        writeOutputFiles(out, runOf(tag), { force: false, now, ...(fileSystem && { fileSystem }) }),
+      ),
+    );
+    const won = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
+    expect(won).toHaveLength(1);
+    const lost = results.find((result) => result.status === 'rejected');
+    expect(lost?.status === 'rejected' && (lost.reason as { code?: string }).code).toBe(
+      'FILE_EXISTS',
+    );
+    const winner = won[0] === 0 ? 'A' : 'B';
+    const expected = Object.fromEntries(
+      runOf(winner).map((file) => [file.name, file.contents as string]),
+    );
+    // No temporary file left, no file of the loser, no file missing.
+    expect(await listing(out)).toEqual(
+      Object.fromEntries(
+        Object.keys(expected)
+          .sort()
+          .map((name) => [name, expected[name]]),
+      ),
+    );
+  }
+
+  it('one succeeds, the other fails with FILE_EXISTS, and every file is from the winner', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      await rm(out, { recursive: true, force: true });
+      await expectOneConsistentWinner();
+    }
+  });
+
+  it('the same where hard links are not supported (an O_EXCL placeholder claims each name)', async () => {
+    const noLinks: OutputFileSystem = {
+      ...nodeFs,
+      link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
+    };
+    for (let round = 0; round < 5; round += 1) {
+      await rm(out, { recursive: true, force: true });
+      await expectOneConsistentWinner(noLinks);
+    }
+  });
+
+  it('the same with two processes', async () => {
+    // The children run this very source, bundled by esbuild (vitest's own compiler): outside
+    // vitest, Node 20 cannot import TypeScript.
+    const bundle = join(root, 'output-files.mjs');
+    const esbuild = fileURLToPath(new URL('../../node_modules/.bin/esbuild', import.meta.url));
+    const source = fileURLToPath(new URL('../../src/adapters/output-files.ts', import.meta.url));
+    spawnSync(esbuild, [
+      source,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      `--outfile=${bundle}`,
+    ]);
+    expect(existsSync(bundle)).toBe(true);
+    const script = join(root, 'race.mjs');
+    const moduleUrl = pathToFileURL(bundle);
+    await writeFile(
+      script,
+      `import { writeOutputFiles } from ${JSON.stringify(moduleUrl.href)};
+const [dir, tag, at] = process.argv.slice(2);
+const names = ${JSON.stringify(names)};
+while (Date.now() < Number(at)) {}
+try {
+  await writeOutputFiles(dir, names.map((name) => ({ name, contents: name + ' from run ' + tag + '\\n', secret: true })), { force: false, now: new Date() });
+  console.log('ok');
+} catch (e) { console.log(e.code); }
+`,
+    );
+    for (let round = 0; round < 3; round += 1) {
+      await rm(out, { recursive: true, force: true });
+      const at = String(Date.now() + 300);
+      const outcomes = await Promise.all(
+        ['A', 'B'].map(
+          (tag) =>
+            new Promise<string>((resolve, reject) => {
+              execFile(process.execPath, [script, out, tag, at], (error, stdout) =>
+                error ? reject(error) : resolve(`${tag}:${stdout.trim()}`),
+              );
+            }),
+        ),
+      );
+      const winners = outcomes.filter((outcome) => outcome.endsWith(':ok'));
+      expect(winners).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.endsWith(':FILE_EXISTS'))).toHaveLength(1);
+      const winner = winners[0]!.slice(0, 1);
+      for (const name of names) {
+        expect(await readFile(join(out, name), 'utf8')).toBe(`${name} from run ${winner}\n`);
+      }
+      expect((await readdir(out)).sort()).toEqual([...names].sort());
+    }
+  });
+
+  it('a loser takes back the files it published, and leaves the file that beat it alone', async () => {
+    let links = 0;
+    const fileSystem: OutputFileSystem = {
+      ...nodeFs,
+      link: async (from, to) => {
+        links += 1;
+        // Another run publishes ck.pem (the third file) just before this one does.
+        if (links === 3) await writeFile(to, 'theirs');
+        return nodeFs.link(from, to);
+      },
+    };
+    const error = await failure(
+      writeOutputFiles(out, runOf('A'), { force: false, now, fileSystem }),
+    );
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(error.message).toBe(`${join(out, 'ck.pem')} already exists`);
+    expect(await listing(out)).toEqual({ 'ck.pem': 'theirs' });
+  });
+
+  it('a loser does not remove a file that replaced one it had published', async () => {
+    let links = 0;
+    const fileSystem: OutputFileSystem = {
+      ...nodeFs,
+      link: async (from, to) => {
+        links += 1;
+        if (links === 2) {
+          // Someone replaces key.pem (published first) and takes key.unencrypted.pem.
+          await writeFile(join(out, 'key.pem.new'), 'theirs');
+          await nodeFs.rename(join(out, 'key.pem.new'), join(out, 'key.pem'));
+          await writeFile(to, 'theirs too');
+        }
+        return nodeFs.link(from, to);
+      },
+    };
+    const error = await failure(
+      writeOutputFiles(out, runOf('A'), { force: false, now, fileSystem }),
+    );
+    expect(error.code).toBe('FILE_EXISTS');
+    expect(await listing(out)).toEqual({
+      'key.pem': 'theirs',
+      'key.unencrypted.pem': 'theirs too',
+    });
   });
 });
