@@ -60,6 +60,12 @@ const BACKUP_NAME = /\.bak-\d{8}T\d{6}Z(-\d+)?$/;
  * its pid has since been reused by another process or it was written from another machine.
  */
 const STALE_TEMP_AGE_MS = 15 * 60 * 1000;
+/**
+ * A dead pid alone proves nothing: a run in another pid namespace (a container sharing a bind
+ * mount) or on another host (NFS) looks dead from here. Its temporary files live milliseconds,
+ * so a dead pid counts only for a file older than this.
+ */
+const DEAD_PID_TEMP_AGE_MS = 60 * 1000;
 /** link(2) failures that mean "no hard links here", not "the name is taken". */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -404,8 +410,11 @@ async function removeStaleTempFiles(fs: OutputFileSystem, dir: string): Promise<
     try {
       const stats = await fs.lstat(path);
       if (!stats.isFile()) continue;
-      const old = Date.now() - stats.mtimeMs > STALE_TEMP_AGE_MS;
-      if (old || !isProcessAlive(Number(match[1]))) await fs.unlink(path);
+      const age = Date.now() - stats.mtimeMs;
+      const stale =
+        age > STALE_TEMP_AGE_MS ||
+        (age > DEAD_PID_TEMP_AGE_MS && !isProcessAlive(Number(match[1])));
+      if (stale) await fs.unlink(path);
     } catch {
       // Housekeeping only: a file another run removed first, or one we may not delete, must
       // not stop this write.

@@ -199,24 +199,34 @@ describe('writeOutputFiles', () => {
     expect(await readFile(join(out, 'cert.pem'), 'utf8')).toBe(files[0]!.contents);
   });
 
-  it('removes a temporary file left by a killed run', async () => {
+  it('removes a temporary file left by a killed run, once it is a minute old', async () => {
     await mkdir(out);
     // A process that has exited: its pid is free, as a killed run's would be.
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     const killed = `.apns-setup-tmp-${dead}-0a1b2c3d4e5f-key.pem`;
+    // A dead pid may be a live run in another container or on another host (a bind mount, NFS):
+    // while its file is fresh, it may be a write in progress there.
+    const freshDead = `.apns-setup-tmp-${dead}-0a1b2c3d4e5f-ck.pem`;
     const running = `.apns-setup-tmp-${process.ppid}-0a1b2c3d4e5f-cert.pem`;
     const oldRunning = `.apns-setup-tmp-${process.ppid}-abcdef012345-ck.pem`;
-    for (const name of [killed, running, oldRunning]) await writeFile(join(out, name), 'partial');
+    for (const name of [killed, freshDead, running, oldRunning]) {
+      await writeFile(join(out, name), 'partial');
+    }
+    const twoMinutesAgo = new Date(Date.now() - 2 * 60 * 1000);
+    await utimes(join(out, killed), twoMinutesAgo, twoMinutesAgo);
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
     await utimes(join(out, oldRunning), twoHoursAgo, twoHoursAgo);
     await writeFile(join(out, '.apns-setup-tmp-notes'), 'not ours');
 
     await writeOutputFiles(out, [files[0]!], { force: false, now });
-    expect((await readdir(out)).sort()).toEqual([
-      running, // its process is alive and it is recent: it may be a write in progress
-      '.apns-setup-tmp-notes',
-      'cert.pem',
-    ]);
+    expect((await readdir(out)).sort()).toEqual(
+      [
+        freshDead,
+        running, // its process is alive and it is recent: it may be a write in progress
+        '.apns-setup-tmp-notes',
+        'cert.pem',
+      ].sort(),
+    );
   });
 
   it('refuses a target that is a folder, before writing anything', async () => {
