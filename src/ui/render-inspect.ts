@@ -56,14 +56,19 @@ function pkcs12Algorithms(structure: Pkcs12Structure) {
 }
 
 export function inspectJson(entries: InspectEntry[], now: Date) {
-  return entries.map(({ file, material, error }) => {
+  return entries.map(({ file, material, error, lockedPkcs12 }) => {
     if (!material) {
       return {
         file,
-        kind: null,
+        kind: lockedPkcs12 ? 'pkcs12' : null,
         certificate: null,
-        privateKey: null,
-        pkcs12: null,
+        // Key bags are visible without the passphrase; whether they match is not.
+        privateKey: lockedPkcs12
+          ? { present: lockedPkcs12.keyBagCount > 0, encrypted: true, matchesCertificate: null }
+          : null,
+        pkcs12: lockedPkcs12
+          ? { algorithms: pkcs12Algorithms(lockedPkcs12), readableBy: lockedPkcs12.readableBy }
+          : null,
         error: {
           code: error?.code ?? 'INTERNAL',
           message: error?.message ?? '',
