@@ -86,12 +86,17 @@ export async function writeOutputFiles(
 ): Promise<WrittenFile[]> {
   const fs = options.fileSystem ?? nodeFs;
   assertValidNames(files.map((file) => file.name));
-  const existing = await checkTargets(
-    fs,
-    dir,
-    files.map((file) => file.name),
-    options.force,
-  );
+  let existing: Set<string>;
+  try {
+    existing = await checkTargets(
+      fs,
+      dir,
+      files.map((file) => file.name),
+      options.force,
+    );
+  } catch (error) {
+    throw describeWriteError(dir, error);
+  }
 
   try {
     // A folder that will hold keys is created 0700, as ssh does for ~/.ssh: the files are 0600
@@ -155,7 +160,11 @@ export async function assertWritable(
 ): Promise<void> {
   const fs = options.fileSystem ?? nodeFs;
   assertValidNames(names);
-  await checkTargets(fs, dir, names, options.force);
+  try {
+    await checkTargets(fs, dir, names, options.force);
+  } catch (error) {
+    throw describeWriteError(dir, error);
+  }
   const folder = await nearestExistingFolder(fs, dir);
   try {
     await fs.access(folder, constants.W_OK | constants.X_OK);
@@ -516,19 +525,17 @@ function pathThroughFileError(dir: string, cause: unknown): InputError {
 function describeWriteError(dir: string, error: unknown): unknown {
   if (error instanceof ApnsSetupError) return error;
   switch (errnoCode(error)) {
+    // A folder the user cannot write is a choice of theirs, like a bad path: exit 2 (DESIGN
+    // "Exit codes": invalid input or usage), where a full or failing disk is exit 1.
     case 'EACCES':
     case 'EPERM':
-      return new OperationError(
-        'OPERATION_FAILED',
-        `${dir}: permission denied, cannot write there`,
-        {
-          hint: 'choose another --out, or make the folder writable by your user',
-          cause: error,
-        },
-      );
+      return new InputError('USAGE', `${dir}: permission denied, cannot write there`, {
+        hint: 'choose another folder, or fix its permissions (ls -ld shows its owner and mode)',
+        cause: error,
+      });
     case 'EROFS':
-      return new OperationError('OPERATION_FAILED', `${dir}: is on a read-only file system`, {
-        hint: 'choose another --out',
+      return new InputError('USAGE', `${dir}: is on a read-only file system`, {
+        hint: 'choose another folder, on a writable file system',
         cause: error,
       });
     case 'ENOSPC':

@@ -71,7 +71,11 @@ async function failure(promise: Promise<unknown>) {
 }
 
 /** The real file system, except that the nth call of `name` fails with `code`. */
-function failingOn(name: 'rename' | 'open' | 'link', nth: number, code: string): OutputFileSystem {
+function failingOn(
+  name: 'rename' | 'open' | 'link' | 'mkdir' | 'access',
+  nth: number,
+  code: string,
+): OutputFileSystem {
   let calls = 0;
   const real = nodeFs[name] as (...args: unknown[]) => Promise<unknown>;
   const wrapped = (...args: unknown[]) => {
@@ -261,6 +265,44 @@ describe('writeOutputFiles', () => {
     expect(await readFile(out, 'utf8')).toBe('a file');
   });
 
+  it("an unwritable folder is the user's input (exit 2), naming the folder and what to do", async () => {
+    // Root ignores permissions, so the refusal is injected as the kernel would report it.
+    const denied = await failure(
+      writeOutputFiles(join(out, 'new'), files, {
+        force: false,
+        now,
+        fileSystem: failingOn('mkdir', 1, 'EACCES'),
+      }),
+    );
+    expect(isApnsSetupError(denied) && denied.exitCode).toBe(2);
+    expect(denied.message).toBe(`${join(out, 'new')}: permission denied, cannot write there`);
+    expect(denied.hint).toBe(
+      'choose another folder, or fix its permissions (ls -ld shows its owner and mode)',
+    );
+
+    await mkdir(out);
+    const readOnly = await failure(
+      writeOutputFiles(out, files, {
+        force: false,
+        now,
+        fileSystem: failingOn('open', 1, 'EROFS'),
+      }),
+    );
+    expect(isApnsSetupError(readOnly) && readOnly.exitCode).toBe(2);
+    expect(readOnly.message).toBe(`${out}: is on a read-only file system`);
+    expect(await readdir(out)).toEqual([]);
+
+    // The early check of the flows says the same, about the nearest folder that exists.
+    const early = await failure(
+      assertWritable(join(out, 'new'), ['key.pem'], {
+        force: false,
+        fileSystem: failingOn('access', 1, 'EACCES'),
+      }),
+    );
+    expect(isApnsSetupError(early) && early.exitCode).toBe(2);
+    expect(early.message).toBe(`${out}: permission denied, cannot write there`);
+  });
+
   it('leaves no partial file and no temporary file when a write fails midway', async () => {
     await writeOld();
     const before = await listing(out);
@@ -273,6 +315,7 @@ describe('writeOutputFiles', () => {
       }),
     );
     expect(error.code).toBe('OPERATION_FAILED');
+    expect(isApnsSetupError(error) && error.exitCode).toBe(1);
     expect(error.message).toBe(`${out}: no space left on the device`);
     expect(await listing(out)).toEqual(before);
   });
