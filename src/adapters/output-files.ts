@@ -242,7 +242,7 @@ async function checkTargets(
         'IS_A_DIRECTORY',
         `${path}: is a folder, where ${name} is to be written`,
         {
-          hint: 'move the folder away, or choose another --out',
+          hint: 'move the folder away, or choose another folder',
         },
       );
     }
@@ -253,13 +253,13 @@ async function checkTargets(
         'FILE_EXISTS',
         `${path}: is a symbolic link; apns-setup does not write through links`,
         {
-          hint: 'remove the link (or copy the file it points to over it), or choose another --out',
+          hint: 'remove the link (or copy the file it points to over it), or choose another folder',
         },
       );
     }
     if (!stats.isFile()) {
       throw new InputError('FILE_EXISTS', `${path}: is not a regular file`, {
-        hint: 'move it away, or choose another --out',
+        hint: 'move it away, or choose another folder',
       });
     }
     existing.add(name);
@@ -274,13 +274,13 @@ function alreadyExistsError(dir: string, names: string[]): InputError {
   const path = join(dir, first ?? '');
   return others.length === 0
     ? new InputError('FILE_EXISTS', `${path} already exists`, {
-        hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another --out`,
+        hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another folder`,
       })
     : new InputError(
         'FILE_EXISTS',
         `${path} and ${others.length} more of the files to write already exist`,
         {
-          hint: 'pass --force to replace them (the old files are kept as NAME.bak-<timestamp>), or choose another --out',
+          hint: 'pass --force to replace them (the old files are kept as NAME.bak-<timestamp>), or choose another folder',
         },
       );
 }
@@ -511,13 +511,13 @@ function assertValidNames(names: string[]): void {
 
 function notAFolderError(dir: string): InputError {
   return new InputError('FILE_EXISTS', `${dir}: is a file, not a folder`, {
-    hint: 'choose another --out (a folder, new or existing)',
+    hint: 'choose another folder (a new or existing one)',
   });
 }
 
 function pathThroughFileError(dir: string, cause: unknown): InputError {
   return new InputError('FILE_EXISTS', `${dir}: part of this path is a file, not a folder`, {
-    hint: 'choose another --out',
+    hint: 'choose another folder',
     cause,
   });
 }
@@ -541,7 +541,7 @@ function describeWriteError(dir: string, error: unknown): unknown {
     case 'ENOSPC':
     case 'EDQUOT':
       return new OperationError('OPERATION_FAILED', `${dir}: no space left on the device`, {
-        hint: 'free some space, or choose another --out; nothing was written',
+        hint: 'free some space, or choose another folder; nothing was written',
         cause: error,
       });
     case 'ENOTDIR':

@@ -145,7 +145,9 @@ describe('writeOutputFiles', () => {
       `${join(out, 'cert.pem')} and 1 more of the files to write already exist`,
     );
     expect(error.hint).toContain('--force');
-    expect(error.hint).toContain('--out');
+    // Neutral: the folder may come from --out or from sandbox --state.
+    expect(error.hint).toContain('or choose another folder');
+    expect(error.hint).not.toContain('--out');
     expect(await listing(out)).toEqual(before);
   });
 
@@ -155,7 +157,7 @@ describe('writeOutputFiles', () => {
     const error = await failure(writeOutputFiles(out, files, { force: false, now }));
     expect(error.message).toBe(`${join(out, 'key.pem')} already exists`);
     expect(error.hint).toBe(
-      'pass --force to replace it (the old file is kept as key.pem.bak-<timestamp>), or choose another --out',
+      'pass --force to replace it (the old file is kept as key.pem.bak-<timestamp>), or choose another folder',
     );
   });
 
@@ -259,6 +261,7 @@ describe('writeOutputFiles', () => {
     const error = await failure(writeOutputFiles(out, files, { force: true, now }));
     expect(error.code).toBe('FILE_EXISTS');
     expect(error.message).toBe(`${out}: is a file, not a folder`);
+    expect(error.hint).toBe('choose another folder (a new or existing one)');
     const nested = await failure(writeOutputFiles(join(out, 'sub'), files, { force: true, now }));
     expect(nested.code).toBe('FILE_EXISTS');
     expect(nested.message).toBe(`${join(out, 'sub')}: part of this path is a file, not a folder`);
