@@ -56,10 +56,22 @@ export async function readInputFile(path: string, options: ReadInputOptions = {}
  * it. Its content never goes into an error: only the path and the size do.
  */
 export async function readPassphraseFile(path: string): Promise<string> {
-  const bytes = await readInputFile(path, {
-    maxBytes: MAX_PASSPHRASE_FILE_BYTES,
-    what: 'the passphrase file',
-  });
+  let bytes: Buffer;
+  try {
+    bytes = await readInputFile(path, {
+      maxBytes: MAX_PASSPHRASE_FILE_BYTES,
+      what: 'the passphrase file',
+    });
+  } catch (error) {
+    // The generic "export or download it again" fits a certificate, not a file the user wrote;
+    // and callers prefix the file being opened ("key.pem: "), so this names its own path.
+    if (error instanceof InputError && error.code === 'FILE_EMPTY') {
+      throw new InputError('FILE_EMPTY', `${path} is empty: put the passphrase on its first line`, {
+        hint: '--passphrase-file takes a file whose first line is the passphrase',
+      });
+    }
+    throw error;
+  }
   // decodeText drops a BOM and turns CRLF into LF: Notepad and PowerShell write both.
   const text = decodeText(bytes);
   const newline = text.indexOf('\n');

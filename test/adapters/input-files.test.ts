@@ -187,7 +187,10 @@ describe('readPassphraseFile', () => {
     await writeFile(join(dir, 'pass.txt'), '');
     const error = await failure(readPassphraseFile(join(dir, 'pass.txt')));
     expect(error.code).toBe('FILE_EMPTY');
-    expect(error.hint).toMatch(/^The passphrase file has no content/);
+    expect(error.message).toBe(
+      `${join(dir, 'pass.txt')} is empty: put the passphrase on its first line`,
+    );
+    expect(error.hint).toBe('--passphrase-file takes a file whose first line is the passphrase');
   });
 
   it.skipIf(!canMakeFifo)('reads a pipe, as with --passphrase-file <(…)', async () => {
