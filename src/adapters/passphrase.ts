@@ -1,7 +1,7 @@
 /**
  * Where a passphrase comes from (DESIGN "Commands"). Never from a plain flag value: it would show
  * in `ps` and in shell history. In order: --passphrase-file, APNS_SETUP_PASSPHRASE, the OS
- * keychain (not yet), a prompt; without a terminal the error names the options.
+ * keychain (not yet), a prompt; when it cannot ask, the error names the options and says why.
  */
 import { InputError } from '../core/errors.js';
 import { readPassphraseFile } from './input-files.js';
@@ -23,6 +23,11 @@ export interface PassphraseSources {
   env: NodeJS.ProcessEnv;
   prompter: Prompter;
   isInteractive: boolean;
+  /**
+   * The command never asks (check: a CI gate must not hang), terminal or not: the error must
+   * then not blame a missing terminal, since running it in one would not help.
+   */
+  neverPrompts?: boolean | undefined;
   /** --insecure: a key may be written without a passphrase. */
   insecure?: boolean | undefined;
 }
@@ -44,7 +49,7 @@ export async function resolvePassphrase(
 
   const protect = request.purpose === 'protect';
   const insecure = protect && sources.insecure === true;
-  if (sources.isInteractive) {
+  if (sources.isInteractive && sources.neverPrompts !== true) {
     return sources.prompter.password(promptMessage(request, insecure), {
       confirm: protect,
       allowEmpty: protect ? insecure : request.allowEmpty === true,
@@ -52,16 +57,25 @@ export async function resolvePassphrase(
   }
   // --insecure without any source and no one to ask: the user chose an unprotected key.
   if (insecure) return '';
-  throw new InputError(
-    'NO_TTY',
-    `${capitalise(request.subject)} needs a passphrase and there is no terminal to ask for it`,
-    { hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV}` },
-  );
+  const why =
+    sources.neverPrompts === true
+      ? 'this command never asks for one'
+      : 'there is no terminal to ask for it';
+  // The same two sources either way; not "run it in a terminal": a command that never asks
+  // would not ask there either.
+  throw new InputError('NO_TTY', `${capitalise(request.subject)} needs a passphrase, and ${why}`, {
+    hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV}`,
+  });
 }
 
 /** Sources for a command's flags, with a prompter on the given streams. */
 export function passphraseSourcesFrom(
-  options: { passphraseFile?: string | undefined; insecure?: boolean | undefined },
+  options: {
+    passphraseFile?: string | undefined;
+    insecure?: boolean | undefined;
+    /** False for a command that must never stop to ask (check). */
+    prompt?: boolean | undefined;
+  },
   env: NodeJS.ProcessEnv,
   io: PromptIo,
 ): PassphraseSources {
@@ -69,7 +83,8 @@ export function passphraseSourcesFrom(
     passphraseFile: options.passphraseFile,
     env,
     prompter: createPrompter(io),
-    isInteractive: io.isInteractive,
+    isInteractive: io.isInteractive && options.prompt !== false,
+    neverPrompts: options.prompt === false,
     insecure: options.insecure,
   };
 }

@@ -121,9 +121,22 @@ describe('resolvePassphrase: where the passphrase comes from', () => {
     expect(error.code).toBe('NO_TTY');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
-      'The key in certs/key.pem needs a passphrase and there is no terminal to ask for it',
+      'The key in certs/key.pem needs a passphrase, and there is no terminal to ask for it',
     );
     expect(error.hint).toBe('pass --passphrase-file FILE or set APNS_SETUP_PASSPHRASE');
+  });
+
+  it('in a command that never asks, does not blame the terminal, even in one', async () => {
+    const prompter = new FakePrompter(['never used']);
+    const error = await rejection(
+      resolvePassphrase(openKey, sources({ prompter, isInteractive: true, neverPrompts: true })),
+    );
+    expect(error.code).toBe('NO_TTY');
+    expect(error.message).toBe(
+      'The key in certs/key.pem needs a passphrase, and this command never asks for one',
+    );
+    expect(error.hint).toBe('pass --passphrase-file FILE or set APNS_SETUP_PASSPHRASE');
+    expect(prompter.asked).toEqual([]);
   });
 
   it('without a terminal, --insecure means no passphrase for a new key (and only for one)', async () => {
@@ -177,5 +190,17 @@ describe('passphraseSourcesFrom', () => {
     expect(await resolvePassphrase(openKey, built)).toBe('env');
     const error = await rejection(built.prompter.password('Passphrase:'));
     expect(error.code).toBe('NO_TTY');
+  });
+
+  it('with prompt: false, never asks even on a terminal, and says so', async () => {
+    const io = {
+      stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+      stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+      isInteractive: true,
+    };
+    const built = passphraseSourcesFrom({ prompt: false }, {}, io);
+    expect(built).toMatchObject({ isInteractive: false, neverPrompts: true });
+    const error = await rejection(resolvePassphrase(openKey, built));
+    expect(error.message).toContain('this command never asks for one');
   });
 });
