@@ -33,7 +33,7 @@ export async function run(args: string[], raw: Record<string, unknown>, context:
         keyEncrypted: result.keyEncrypted,
       },
       context.now(),
-      context.ui.style,
+      { style: context.ui.style, cwd: context.cwd },
     ),
   );
   return 0 as const;

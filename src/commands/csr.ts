@@ -28,6 +28,6 @@ export async function run(_args: string[], raw: Record<string, unknown>, context
     },
     ports,
   );
-  context.ui.say(csrSummary(result, context.ui.style));
+  context.ui.say(csrSummary(result, { style: context.ui.style, cwd: context.cwd }));
   return 0 as const;
 }

@@ -106,7 +106,7 @@ export async function run(
       demoSummary(
         result,
         { kept: keep, passphraseFile: keep && generated ? join(dir, PASSPHRASE_FILE) : null },
-        context.ui.style,
+        { style: context.ui.style, cwd: context.cwd },
       ),
     );
     return result.push.ok ? 0 : 1;

@@ -59,7 +59,7 @@ export const importMessages = {
   mismatch: (certificateFile: string, keyFile: string) =>
     `${certificateFile} was issued for another CSR: its public key is not the one in ${keyFile}`,
   mismatchHint: (keyDir: string) =>
-    `Upload ${keyDir}/CertificateSigningRequest.certSigningRequest to Apple and download the new .cer, or pass the key you used for this CSR with --key.`,
+    `Upload the CertificateSigningRequest.certSigningRequest made with this key (apns-setup csr writes it beside key.pem, here ${keyDir}) and download the new .cer, or pass the key you used for this CSR with --key.`,
 };
 
 export const convertMessages = {

@@ -11,7 +11,7 @@ const FILE_ROLES: Record<string, string> = {
   [FILE_NAMES.csr]: 'upload this to Apple',
   [FILE_NAMES.key]: 'private key (PKCS#8)',
   [FILE_NAMES.certificate]: 'certificate',
-  [FILE_NAMES.unencryptedKey]: 'private key without a passphrase (PKCS#1)',
+  [FILE_NAMES.unencryptedKey]: 'private key without a passphrase',
   [FILE_NAMES.combined]: 'certificate + unencrypted key, for PHP, Ruby, Python and curl senders',
   [FILE_NAMES.p12]: 'certificate + key, for Keychain Access, Java, .NET and Node',
   [FILE_NAMES.certificateP12]: 'certificate only',
@@ -20,49 +20,58 @@ const FILE_ROLES: Record<string, string> = {
   'passphrase.txt': 'the passphrase of key.pem and apns.p12',
 };
 
-function display(path: string): string {
-  const rel = relative(process.cwd(), path);
+/** How a summary is shown: colours, and the folder paths are made relative to. */
+export interface View {
+  style: Style;
+  cwd: string;
+}
+
+function display(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
-function fileList(written: WrittenFile[], style: Style, keyEncrypted: boolean): string {
-  const width = Math.max(...written.map((f) => display(f.path).length));
+function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): string {
+  const { style } = view;
+  const width = Math.max(...written.map((f) => display(f.path, view.cwd).length));
   return written
     .map((f) => {
       let role = FILE_ROLES[f.name] ?? '';
       if (f.name === FILE_NAMES.key)
         role += keyEncrypted ? ', encrypted' : ', NOT encrypted (--insecure)';
       const secret = f.secret ? ` ${style.yellow('(secret, 0600)')}` : '';
-      return `  ${display(f.path).padEnd(width)}  ${role}${secret}`;
+      return `  ${display(f.path, view.cwd).padEnd(width)}  ${role}${secret}`;
     })
     .join('\n');
 }
 
-function backups(written: WrittenFile[]): string[] {
+function backups(written: WrittenFile[], view: View): string[] {
   return written
     .filter((f) => f.backupPath)
-    .map((f) => `The old ${f.name} was kept as ${display(f.backupPath!)}.`);
+    .map((f) => `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`);
 }
 
 export function csrSummary(
   result: { written: WrittenFile[]; keyEncrypted: boolean },
-  style: Style,
+  view: View,
 ): string {
   const key = result.written.find((f) => f.name === FILE_NAMES.key);
   const csr = result.written.find((f) => f.name === FILE_NAMES.csr);
   return [
     'Created a new RSA key and a certificate signing request.',
     '',
-    fileList(result.written, style, result.keyEncrypted),
-    ...backups(result.written),
+    fileList(result.written, view, result.keyEncrypted),
+    ...backups(result.written, view),
     '',
     'Next:',
     '  1. Open https://developer.apple.com/account/resources/certificates/add and choose',
     '     "Apple Push Notification service SSL (Sandbox & Production)" for your App ID.',
-    `  2. Upload ${csr ? display(csr.path) : FILE_NAMES.csr} and download the certificate (aps.cer).`,
-    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? display(key.path) : FILE_NAMES.key}`,
+    `  2. Upload ${csr ? display(csr.path, view.cwd) : FILE_NAMES.csr} and download the certificate (aps.cer).`,
+    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? display(key.path, view.cwd) : FILE_NAMES.key}`,
     '',
-    `Keep ${key ? display(key.path) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`,
+    result.keyEncrypted
+      ? `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`
+      : `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} safe: it is not encrypted, Apple never has your private key, and the certificate is useless without it.`,
   ].join('\n');
 }
 
@@ -74,8 +83,9 @@ export function credentialSummary(
     keyEncrypted: boolean;
   },
   now: Date,
-  style: Style,
+  view: View,
 ): string {
+  const { style } = view;
   const c = result.certificate;
   const left = daysLeft(c.notAfter, now);
   const expiry =
@@ -86,13 +96,18 @@ export function credentialSummary(
   return [
     `The certificate for ${describeCertificate(c)} is ready. ${expiry}`,
     '',
-    fileList(result.written, style, result.keyEncrypted),
+    fileList(result.written, view, result.keyEncrypted),
     ...(result.keptKeyFile
-      ? [`  ${display(result.keptKeyFile)} was the input and is unchanged.`]
+      ? [`  ${display(result.keptKeyFile, view.cwd)} was the input and is unchanged.`]
       : []),
-    ...backups(result.written),
+    ...backups(result.written, view),
     '',
-    `Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ck ? display(ck.path) : FILE_NAMES.combined}`,
+    // A probe only proves something for a push certificate that is still valid.
+    ...(c.isApns && left >= 0
+      ? [
+          `Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ck ? display(ck.path, view.cwd) : FILE_NAMES.combined}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -104,8 +119,9 @@ export function demoSummary(
     push: { ok: boolean; explanation: string };
   },
   options: { kept: boolean; passphraseFile: string | null },
-  style: Style,
+  view: View,
 ): string {
+  const { style } = view;
   const verdict = result.push.ok
     ? style.green(
         'It works: the files apns-setup made were accepted by an APNs-compatible server over HTTP/2.',
@@ -117,10 +133,10 @@ export function demoSummary(
     `The certificate was issued by a local stand-in for Apple's portal (not Apple), for ${describeCertificate(result.certificate)}.`,
   ];
   if (options.kept) {
-    lines.push('', fileList(result.written, style, true));
+    lines.push('', fileList(result.written, view, true));
     if (options.passphraseFile) {
       lines.push(
-        `The passphrase of key.pem and apns.p12 is in ${display(options.passphraseFile)} (secret, 0600).`,
+        `The passphrase of key.pem and apns.p12 is in ${display(options.passphraseFile, view.cwd)} (secret, 0600).`,
       );
     }
   } else {
