@@ -529,12 +529,12 @@ function describeWriteError(dir: string, error: unknown): unknown {
     // "Exit codes": invalid input or usage), where a full or failing disk is exit 1.
     case 'EACCES':
     case 'EPERM':
-      return new InputError('USAGE', `${dir}: permission denied, cannot write there`, {
+      return new InputError('NOT_WRITABLE', `${dir}: permission denied, cannot write there`, {
         hint: 'choose another folder, or fix its permissions (ls -ld shows its owner and mode)',
         cause: error,
       });
     case 'EROFS':
-      return new InputError('USAGE', `${dir}: is on a read-only file system`, {
+      return new InputError('NOT_WRITABLE', `${dir}: is on a read-only file system`, {
         hint: 'choose another folder, on a writable file system',
         cause: error,
       });

@@ -35,6 +35,7 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
           prompter,
           isInteractive: (flags.prompt ?? true) && context.isInteractive,
           insecure: flags.insecure ?? false,
+          neverPrompts: flags.prompt === false,
         },
       ),
     warn: (message) => context.ui.warn(message),
