@@ -278,6 +278,7 @@ describe('writeOutputFiles', () => {
       }),
     );
     expect(isApnsSetupError(denied) && denied.exitCode).toBe(2);
+    expect(isApnsSetupError(denied) && denied.code).toBe('NOT_WRITABLE');
     expect(denied.message).toBe(`${join(out, 'new')}: permission denied, cannot write there`);
     expect(denied.hint).toBe(
       'choose another folder, or fix its permissions (ls -ld shows its owner and mode)',
