@@ -4,7 +4,7 @@
  * are and hands back typed records, the leaf first.
  */
 import type { KeyObject } from 'node:crypto';
-import { InputError } from '../errors.js';
+import { InputError, isApnsSetupError } from '../errors.js';
 import { parseCertificate } from './certificate.js';
 import { parseCsr, type CsrInfo } from './csr.js';
 import { childrenOf, decodeOid, contentOf, readTlv, TAG, type Tlv } from './der.js';
@@ -51,7 +51,27 @@ const PUBLIC_KEY_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
 const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
 const OID_PKCS7_SIGNED = '1.2.840.113549.1.7.2';
 
+/**
+ * Reads any supported file. Every failure is an ApnsSetupError: anything else that hostile
+ * input provokes in a parser (a RangeError, a forge exception) becomes CORRUPT_FILE.
+ */
 export function readMaterial(bytes: Uint8Array, options: ReadOptions): Material {
+  try {
+    return readAnyMaterial(bytes, options);
+  } catch (error) {
+    if (isApnsSetupError(error)) throw error;
+    throw new InputError(
+      'CORRUPT_FILE',
+      'it is damaged or not a valid certificate, key, CSR, .p12 or .p7b file',
+      {
+        hint: 'Download or export it again; check that it is the file you meant.',
+        cause: error,
+      },
+    );
+  }
+}
+
+function readAnyMaterial(bytes: Uint8Array, options: ReadOptions): Material {
   if (bytes.length === 0) {
     throw new InputError('FILE_EMPTY', 'the file is empty', {
       hint: 'Download or export it again.',

@@ -27,6 +27,7 @@ import {
   type RawBag,
   type RawMac,
   type RawPfx,
+  checkIterationCount,
   describePfx,
   parsePbeAlgorithm,
   parsePfx,
@@ -82,6 +83,8 @@ export function pkcs12Kdf(
 ): Buffer {
   const sizes = HASH_SIZES[hash];
   if (!sizes) throw new Error(`pkcs12Kdf: unsupported hash ${hash}`);
+  // Parsing already refused such counts; this keeps any other caller from a days-long loop.
+  checkIterationCount(iterations, 'key derivation iteration');
   const v = sizes.block;
   const pass =
     password === null
@@ -165,6 +168,7 @@ export function decryptPbe(
     }
     case 'pbes1': {
       if (algorithm.hash === 'md2') throw unsupportedInternally(algorithm);
+      checkIterationCount(algorithm.iterations, 'PBE iteration');
       // PBKDF1 (RFC 8018 §5.1): T = H^c(P || S); key = T[0..8], IV = T[8..16].
       let t = createHash(algorithm.hash).update(utf8).update(algorithm.salt).digest();
       for (let r = 1; r < algorithm.iterations; r++)
@@ -178,8 +182,10 @@ export function decryptPbe(
     }
     case 'pbes2': {
       const node = NODE_CBC[algorithm.cipher];
-      const keyLength = algorithm.keyLength ?? node?.key ?? 8;
-      const key = pbkdf2Sync(utf8, algorithm.salt, algorithm.iterations, keyLength, algorithm.prf);
+      // parsePbeAlgorithm refused a keyLength that is not the cipher's.
+      const keyLength = node?.key ?? 8;
+      const iterations = checkIterationCount(algorithm.iterations, 'PBKDF2 iteration');
+      const key = pbkdf2Sync(utf8, algorithm.salt, iterations, keyLength, algorithm.prf);
       block = node?.block ?? 8;
       if (data.length === 0 || data.length % block !== 0 || algorithm.iv.length !== block)
         return null;
@@ -378,9 +384,22 @@ function wrongPassphrase(macVerified: boolean): InputError {
 /**
  * Opens a .p12. With `passphrase` null or '' both empty-password conventions are tried:
  * '' first (OpenSSL's `-passin pass:`), then no password at all (Keychain exports whose MAC
- * uses iteration 1 open only that way).
+ * uses iteration 1 open only that way). Every failure is an ApnsSetupError: whatever else a
+ * hostile file provokes (a RangeError from Node's crypto, say) becomes CORRUPT_FILE.
  */
 export function readPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents {
+  try {
+    return openPkcs12(der, passphrase);
+  } catch (error) {
+    if (isApnsSetupError(error)) throw error;
+    throw new InputError('CORRUPT_FILE', 'it is damaged or not a valid PKCS#12 file', {
+      hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).',
+      cause: error,
+    });
+  }
+}
+
+function openPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents {
   const pfx = parsePfx(der);
   const structure = describePfx(pfx);
   requireSupported(pfx);

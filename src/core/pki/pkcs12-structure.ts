@@ -4,7 +4,7 @@
  * The MAC and the bag list are outside the encryption, which is how `inspect` can say "3 bags,
  * RC2-40 + 3DES, OpenSSL 3 needs -legacy" for a file whose passphrase nobody knows.
  */
-import { InputError } from '../errors.js';
+import { InputError, isApnsSetupError } from '../errors.js';
 import {
   TAG,
   childAt,
@@ -162,14 +162,33 @@ const PBKDF2_PRF: Record<string, string> = {
   '1.2.840.113549.2.11': 'sha512',
 };
 
-const PBES2_CIPHER: Record<string, string> = {
-  '2.16.840.1.101.3.4.1.2': 'aes-128-cbc',
-  '2.16.840.1.101.3.4.1.22': 'aes-192-cbc',
-  '2.16.840.1.101.3.4.1.42': 'aes-256-cbc',
-  '1.2.840.113549.3.7': 'des-ede3-cbc',
-  '1.3.14.3.2.7': 'des-cbc',
-  '1.2.840.113549.3.2': 'rc2-cbc',
+/** OpenSSL's name, key and block size in bytes (RC2's key size is a parameter: null). */
+const PBES2_CIPHER: Record<string, { name: string; key: number | null; block: number }> = {
+  '2.16.840.1.101.3.4.1.2': { name: 'aes-128-cbc', key: 16, block: 16 },
+  '2.16.840.1.101.3.4.1.22': { name: 'aes-192-cbc', key: 24, block: 16 },
+  '2.16.840.1.101.3.4.1.42': { name: 'aes-256-cbc', key: 32, block: 16 },
+  '1.2.840.113549.3.7': { name: 'des-ede3-cbc', key: 24, block: 8 },
+  '1.3.14.3.2.7': { name: 'des-cbc', key: 8, block: 8 },
+  '1.2.840.113549.3.2': { name: 'rc2-cbc', key: null, block: 8 },
 };
+
+/**
+ * The highest iteration count we run. Real files use 1 (Keychain Access's MAC) to 600,000
+ * (OWASP's PBKDF2-HMAC-SHA256 advice, which some exporters follow); OpenSSL and forge write
+ * 2048. The PKCS#12 KDF is a JavaScript loop (about 1.3 µs a round) that the MAC check runs
+ * for both empty-password conventions, so a crafted count such as 2^40 would hang `inspect`
+ * for days: counts are checked when parsed, before anything is derived.
+ */
+export const MAX_ITERATIONS = 1_000_000;
+
+/**
+ * safeContentsBags inside safeContentsBags: no producer nests at all, and each level is a
+ * recursion, so a crafted file of thousands of levels would exhaust the stack.
+ */
+const MAX_BAG_NESTING = 8;
+
+/** BER-chunked OCTET STRINGs are one level deep in practice (Java, Windows). */
+const MAX_CHUNK_NESTING = 8;
 
 const DIGEST: Record<string, string> = {
   '1.3.14.3.2.26': 'sha1',
@@ -198,14 +217,46 @@ function smallInteger(bytes: Uint8Array, tlv: Tlv | undefined, what: string): nu
   return value;
 }
 
+/** An iteration count read from the file, refused unless 1 ≤ count ≤ MAX_ITERATIONS. */
+function iterationCount(bytes: Uint8Array, tlv: Tlv | undefined, what: string): number {
+  const hex = decodeIntegerHex(bytes, expectTag(tlv, TAG.INTEGER, `the ${what} count`));
+  // More than 13 hex digits is beyond 2^52: far over the cap, and not a safe integer.
+  const value = hex.length > 13 ? Number.POSITIVE_INFINITY : Number.parseInt(hex, 16);
+  return checkIterationCount(value, what);
+}
+
+/**
+ * Refuses an iteration count of 0 or less (RFC 7292 and RFC 8018 require a positive one) as a
+ * damaged file, and one above MAX_ITERATIONS as an encryption we will not run.
+ */
+export function checkIterationCount(value: number, what: string): number {
+  if (!(value >= 1)) {
+    throw new InputError('CORRUPT_FILE', `its ${what} count is ${value}; it must be at least 1`, {
+      hint: 'The file is damaged or was not made by a real exporter: export it again.',
+    });
+  }
+  if (!Number.isSafeInteger(value) || value > MAX_ITERATIONS) {
+    const shown = Number.isFinite(value) ? value.toLocaleString('en-US') : 'astronomically high';
+    throw new InputError(
+      'UNSUPPORTED_ENCRYPTION',
+      `its ${what} count is ${shown}, above the ${MAX_ITERATIONS.toLocaleString('en-US')} apns-setup runs (real exporters use 1 to 600,000)`,
+      {
+        hint: 'The file is probably damaged or crafted. If it is genuine, export it again with the default iteration count (Keychain Access, or `openssl pkcs12 -export -iter 2048`).',
+      },
+    );
+  }
+  return value;
+}
+
 function oidAt(bytes: Uint8Array, tlv: Tlv | undefined, what: string): string {
   return decodeOid(contentOf(bytes, expectTag(tlv, TAG.OID, what)));
 }
 
 /** An OCTET STRING's bytes, also in BER's constructed (chunked) form and as `[0] IMPLICIT`. */
-function octets(bytes: Uint8Array, tlv: Tlv): Buffer {
+function octets(bytes: Uint8Array, tlv: Tlv, depth = 0): Buffer {
   if (!tlv.constructed) return contentOf(bytes, tlv);
-  return Buffer.concat(childrenOf(bytes, tlv).map((chunk) => octets(bytes, chunk)));
+  if (depth >= MAX_CHUNK_NESTING) throw notPkcs12('an OCTET STRING is chunked too deeply');
+  return Buffer.concat(childrenOf(bytes, tlv).map((chunk) => octets(bytes, chunk, depth + 1)));
 }
 
 /**
@@ -255,10 +306,10 @@ export function parsePbeAlgorithm(der: Uint8Array): PbeAlgorithm {
       der,
       expectTag(childAt(der, p, 0, 'the PBE salt'), TAG.OCTET_STRING, 'the PBE salt'),
     );
-    const iterations = smallInteger(
+    const iterations = iterationCount(
       der,
       childAt(der, p, 1, 'the PBE iterations'),
-      'the PBE iterations',
+      'PBE iteration',
     );
     if (pkcs12) return { scheme: 'pkcs12', name: pkcs12[0], cipher: pkcs12[1], salt, iterations };
     const [name, hash, cipher] = pbes1!;
@@ -275,13 +326,14 @@ function parsePbes2(der: Uint8Array, params: Tlv): PbeAlgorithm {
   const kdfOid = oidAt(der, kdfParts[0], 'the PBES2 key derivation');
   const encParts = childrenOf(der, expectTag(enc, TAG.SEQUENCE, 'the PBES2 cipher'));
   const encOid = oidAt(der, encParts[0], 'the PBES2 cipher');
-  const cipher = PBES2_CIPHER[encOid] ?? encOid;
+  const known = PBES2_CIPHER[encOid];
+  const cipher = known?.name ?? encOid;
   if (kdfOid !== OID.pbkdf2) {
     return { scheme: 'unknown', name: `PBES2/${kdfOid}/${cipher}`, iterations: null };
   }
   const pbkdf2 = childrenOf(der, expectTag(kdfParts[1], TAG.SEQUENCE, 'the PBKDF2 parameters'));
   const saltTlv = expectTag(pbkdf2[0], TAG.OCTET_STRING, 'the PBKDF2 salt');
-  const iterations = smallInteger(der, pbkdf2[1], 'the PBKDF2 iterations');
+  const iterations = iterationCount(der, pbkdf2[1], 'PBKDF2 iteration');
   let keyLength: number | null = null;
   let prfOid = '1.2.840.113549.2.7'; // DEFAULT hmacWithSHA1 (RFC 8018 A.2)
   for (const extra of pbkdf2.slice(2)) {
@@ -294,6 +346,18 @@ function parsePbes2(der: Uint8Array, params: Tlv): PbeAlgorithm {
   const ivTlv = encParts[1];
   const iv = ivTlv?.tag === TAG.OCTET_STRING ? contentOf(der, ivTlv) : Buffer.alloc(0);
   const name = `PBES2/PBKDF2-${prfName}/${cipher}`;
+  // RFC 8018 B.2: a CBC cipher's parameter is an IV of one block, and a keyLength, when
+  // present, is the cipher's. Anything else cannot decrypt and is not a wrong passphrase.
+  if (known?.key != null && keyLength !== null && keyLength !== known.key) {
+    throw notPkcs12(
+      `its PBKDF2 key length is ${keyLength} bytes, but ${cipher} takes ${known.key}-byte keys`,
+    );
+  }
+  if (known && known.name !== 'rc2-cbc' && iv.length !== known.block) {
+    throw notPkcs12(
+      `its ${cipher} IV is ${iv.length} bytes long instead of one ${known.block}-byte block`,
+    );
+  }
   if (!prf || iv.length === 0) return { scheme: 'unknown', name, iterations };
   return {
     scheme: 'pbes2',
@@ -364,7 +428,7 @@ function parseMac(der: Uint8Array, tlv: Tlv): RawMac {
     digest: contentOf(der, expectTag(digestTlv, TAG.OCTET_STRING, 'the MAC value')),
     salt: contentOf(der, expectTag(saltTlv, TAG.OCTET_STRING, 'the MAC salt')),
     // RFC 7292: iterations INTEGER DEFAULT 1
-    iterations: iterTlv ? smallInteger(der, iterTlv, 'the MAC iterations') : 1,
+    iterations: iterTlv ? iterationCount(der, iterTlv, 'MAC iteration') : 1,
   };
 }
 
@@ -400,7 +464,8 @@ function parseAuthenticatedSafe(bytes: Buffer): RawSafe[] {
 }
 
 /** The bags of a (decrypted) SafeContents; nested safeContentsBags are flattened in order. */
-export function parseSafeContents(bytes: Uint8Array): RawBag[] {
+export function parseSafeContents(bytes: Uint8Array, depth = 0): RawBag[] {
+  if (depth > MAX_BAG_NESTING) throw notPkcs12('its bags are nested too deeply');
   const root = expectTag(readTlv(bytes, 0), TAG.SEQUENCE, 'the bag list');
   return childrenOf(bytes, root).flatMap((bagTlv) => {
     const [oidTlv, valueTlv, attrsTlv] = childrenOf(
@@ -459,7 +524,7 @@ export function parseSafeContents(bytes: Uint8Array): RawBag[] {
         );
       }
       case OID.safeContentsBag:
-        return parseSafeContents(encodingOf(bytes, value));
+        return parseSafeContents(encodingOf(bytes, value), depth + 1);
       default:
         return bag('other', Buffer.alloc(0));
     }
@@ -542,7 +607,18 @@ export function describePfx(pfx: RawPfx): Pkcs12Structure {
   };
 }
 
-/** What a .p12 holds and how it is protected, without its passphrase. */
+/**
+ * What a .p12 holds and how it is protected, without its passphrase. Every failure is an
+ * ApnsSetupError: anything else a hostile file provokes becomes CORRUPT_FILE.
+ */
 export function inspectPkcs12(der: Uint8Array): Pkcs12Structure {
-  return describePfx(parsePfx(der));
+  try {
+    return describePfx(parsePfx(der));
+  } catch (error) {
+    if (isApnsSetupError(error)) throw error;
+    throw new InputError('CORRUPT_FILE', 'it is damaged or not a valid PKCS#12 file', {
+      hint: 'Export the .p12 again (Keychain Access: File > Export Items, format Personal Information Exchange).',
+      cause: error,
+    });
+  }
 }
