@@ -81,6 +81,11 @@ const OIDS = {
   aes256Cbc: '2.16.840.1.101.3.4.1.42',
   pbeWithSha3Des: '1.2.840.113549.1.12.1.3',
   sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  pbmac1: '1.2.840.113549.1.5.14',
+  pbeWithSha2Des: '1.2.840.113549.1.12.1.4',
+  pbeWithSha128Rc4: '1.2.840.113549.1.12.1.1',
+  pbeWithSha1Des: '1.2.840.113549.1.5.10',
 };
 
 const PASSPHRASE = 'secret';
@@ -116,12 +121,9 @@ function shroudedKeyBag(options: Pbes2Options = {}): Buffer {
   return seq(oid(OIDS.shroudedKeyBag), explicit0(seq(algorithm, octet(data))));
 }
 
-/** A shrouded key bag whose PKCS#12 3DES PBE declares `iterations` (the content is junk). */
-function tripleDesKeyBag(iterations: number | bigint): Buffer {
-  const algorithm = seq(
-    oid(OIDS.pbeWithSha3Des),
-    seq(octet(Buffer.alloc(8, 1)), integer(iterations)),
-  );
+/** A shrouded key bag whose PBE (PKCS#12 3DES by default) declares `iterations`; junk inside. */
+function tripleDesKeyBag(iterations: number | bigint, pbeOid = OIDS.pbeWithSha3Des): Buffer {
+  const algorithm = seq(oid(pbeOid), seq(octet(Buffer.alloc(8, 1)), integer(iterations)));
   return seq(oid(OIDS.shroudedKeyBag), explicit0(seq(algorithm, octet(Buffer.alloc(16)))));
 }
 
@@ -141,14 +143,17 @@ function encryptedSafe(bags: Buffer[], options: Pbes2Options = {}): Buffer {
   );
 }
 
-/** A PFX around `safes`; the MAC (when asked for) has a junk digest: only its count matters. */
-function pfx(safes: Buffer[], macIterations?: number | bigint): Buffer {
+/**
+ * A PFX around `safes`; the MAC (when asked for) has a junk digest: only its count and
+ * algorithm matter.
+ */
+function pfx(safes: Buffer[], macIterations?: number | bigint, macOid = OIDS.sha1): Buffer {
   const authSafe = seq(...safes);
   const parts = [integer(3), seq(oid(OIDS.data), explicit0(octet(authSafe)))];
   if (macIterations !== undefined) {
     parts.push(
       seq(
-        seq(seq(oid(OIDS.sha1), NULL), octet(Buffer.alloc(20))),
+        seq(seq(oid(macOid), NULL), octet(Buffer.alloc(20))),
         octet(Buffer.alloc(8, 7)),
         integer(macIterations),
       ),
@@ -335,5 +340,67 @@ describe('anything else that goes wrong inside', () => {
       cause: expect.any(RangeError),
     });
     expect(errorOf(() => readMaterial(file, { passphrase: PASSPHRASE })).code).toBe('CORRUPT_FILE');
+  });
+});
+
+describe('readableBy: a consumer is listed only when it reads every algorithm in the file', () => {
+  const readers = (safes: Buffer[], macIterations?: number, macOid?: string) =>
+    inspectPkcs12(pfx(safes, macIterations, macOid)).readableBy;
+  const keyIn = (pbeOid: string) => [dataSafe([tripleDesKeyBag(2048, pbeOid)])];
+
+  it('3DES with a SHA-1 MAC: everyone', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha3Des), 2048)).toEqual([
+      'openssl-3',
+      'node-tls',
+      'macos-keychain',
+      'java',
+      'go-pkcs12',
+    ]);
+  });
+
+  it('3DES with a SHA-256 MAC: not the Keychain-era readers', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha3Des), 2048, OIDS.sha256)).toEqual([
+      'openssl-3',
+      'node-tls',
+    ]);
+  });
+
+  it('3DES without a MAC: not Node (mac absent), not Go (needs one), not Keychain (unknown)', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha3Des))).toEqual(['openssl-3', 'java']);
+  });
+
+  it('a PBMAC1 MAC: nobody on the list (OpenSSL 3.0 and Node 20 cannot read it)', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha3Des), 2048, OIDS.pbmac1)).toEqual([]);
+  });
+
+  it('an unknown MAC digest: nobody', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha3Des), 2048, '1.2.3.4.5')).toEqual([]);
+  });
+
+  it.each([
+    ['RC4-128', OIDS.pbeWithSha128Rc4],
+    ['PBES1 single DES', OIDS.pbeWithSha1Des],
+  ])('%s: nobody (legacy provider, and not what Keychain writes)', (_, pbeOid) => {
+    expect(readers(keyIn(pbeOid), 2048)).toEqual([]);
+  });
+
+  it('2-key 3DES: OpenSSL 3 and Node only', () => {
+    expect(readers(keyIn(OIDS.pbeWithSha2Des), 2048)).toEqual(['openssl-3', 'node-tls']);
+  });
+
+  it('an encryption algorithm nobody knows: nobody', () => {
+    const algorithm = seq(oid('1.2.3.4.5.6'), NULL);
+    const bag = seq(oid(OIDS.shroudedKeyBag), explicit0(seq(algorithm, octet(Buffer.alloc(16)))));
+    expect(readers([dataSafe([bag])], 2048)).toEqual([]);
+  });
+
+  it('unencrypted bags with a SHA-1 MAC: everyone', () => {
+    expect(readers([dataSafe([plainKeyBag()])], 2048)).toEqual([
+      'openssl-3',
+      'node-tls',
+      'macos-keychain',
+      'java',
+      'go-pkcs12',
+    ]);
   });
 });

@@ -546,19 +546,65 @@ function parseAttributes(bytes: Uint8Array, tlv: Tlv): Pick<RawBag, 'friendlyNam
   return { friendlyName, localKeyId };
 }
 
-/** Ciphers that OpenSSL 3 (and so Node) only has in its legacy provider. */
-function needsLegacyProvider(algorithm: PbeAlgorithm): boolean {
+/**
+ * The PKCS#12 PBEs that Keychain Access itself writes (RC2-40 certificates, 3DES key): the only
+ * ones Go's x/crypto/pkcs12 implements, and the ones every macOS and Java version reads.
+ */
+function keychainEraPbe(algorithm: PbeAlgorithm): boolean {
+  return (
+    algorithm.scheme === 'pkcs12' && (algorithm.cipher === '3des' || algorithm.cipher === 'rc2-40')
+  );
+}
+
+/**
+ * What OpenSSL 3's default provider decrypts (Node ≥ 17 uses the same, without `-legacy`):
+ * 3-key and 2-key Triple DES (both checked against `openssl pkcs12` 3.0 and Node 20's tls),
+ * PBES2 with AES or 3DES. RC2, RC4 and single DES (so every PBES1 scheme) are legacy-only.
+ */
+function openssl3Pbe(algorithm: PbeAlgorithm): boolean {
   switch (algorithm.scheme) {
     case 'pkcs12':
-      return algorithm.cipher !== '3des' && algorithm.cipher !== '2des';
-    case 'pbes1':
-      return true;
+      return algorithm.cipher === '3des' || algorithm.cipher === '2des';
     case 'pbes2':
-      return algorithm.cipher === 'des-cbc' || algorithm.cipher === 'rc2-cbc';
+      return OPENSSL3_PBES2_CIPHERS.has(algorithm.cipher);
     default:
       return false;
   }
 }
+
+const OPENSSL3_PBES2_CIPHERS = new Set([
+  'aes-128-cbc',
+  'aes-192-cbc',
+  'aes-256-cbc',
+  'des-ede3-cbc',
+]);
+
+/** HMAC digests OpenSSL 3.0 verifies; it cannot read PBMAC1 (added in 3.4), nor can Node 20. */
+const OPENSSL3_MACS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']);
+
+interface ConsumerRule {
+  pbe: (algorithm: PbeAlgorithm) => boolean;
+  mac: (mac: Pkcs12MacInfo | null) => boolean;
+}
+
+/**
+ * Allow-lists, see reference/apns.md "Which PKCS#12 each consumer accepts": a consumer is
+ * listed only when every algorithm in the file is one it is known to read, so an algorithm we
+ * do not know makes the file readable by none of them.
+ */
+const CONSUMER_RULES: Record<Pkcs12Consumer, ConsumerRule> = {
+  'openssl-3': { pbe: openssl3Pbe, mac: (mac) => !mac || OPENSSL3_MACS.has(mac.algorithm) },
+  // Node 20's tls also refuses a .p12 without a MAC ("mac absent").
+  'node-tls': { pbe: openssl3Pbe, mac: (mac) => !!mac && OPENSSL3_MACS.has(mac.algorithm) },
+  // DESIGN.md: "older macOS Keychain, Java and Go's x/crypto/pkcs12 refuse" AES + SHA-256 MAC.
+  // Whether older Keychains take a file without a MAC is unknown: we do not claim it.
+  'macos-keychain': { pbe: keychainEraPbe, mac: (mac) => mac?.algorithm === 'sha1' },
+  // Java 17 does read PBES2/AES with a SHA-256 MAC, but older JREs do not, and
+  // we cannot know which Java will load the file. Java verifies a MAC only when there is one.
+  java: { pbe: keychainEraPbe, mac: (mac) => !mac || mac.algorithm === 'sha1' },
+  // x/crypto/pkcs12 requires the MAC and implements SHA-1 only.
+  'go-pkcs12': { pbe: keychainEraPbe, mac: (mac) => mac?.algorithm === 'sha1' },
+};
 
 /** Summarises a parsed file: see reference/apns.md, "Which PKCS#12 each consumer accepts". */
 export function describePfx(pfx: RawPfx): Pkcs12Structure {
@@ -588,22 +634,16 @@ export function describePfx(pfx: RawPfx): Pkcs12Structure {
     }
   }
   const mac = pfx.mac ? { algorithm: pfx.mac.algorithm, iterations: pfx.mac.iterations } : null;
-  const refused = new Set<Pkcs12Consumer>();
-  if (algorithms.some(needsLegacyProvider)) {
-    // OpenSSL 3 without -legacy, and Node ≥ 17: "unsupported" / "RC2-40-CBC".
-    refused.add('openssl-3').add('node-tls');
-  }
-  if (algorithms.some((a) => a.scheme === 'pbes2') || (mac && mac.algorithm !== 'sha1')) {
-    // Older macOS Keychain and Go's x/crypto/pkcs12 know only the PKCS#12 PBEs and a SHA-1 MAC.
-    refused.add('macos-keychain').add('go-pkcs12');
-  }
-  // Node 20's tls refuses a .p12 without a MAC ("mac absent").
-  if (!mac) refused.add('node-tls');
+  // A safe encrypted to a public key (envelopedData) needs that key: nobody opens it by passphrase.
+  const readable = !pfx.safes.some((safe) => safe.kind === 'other');
   return {
     mac,
     bags,
     keyBagCount,
-    readableBy: PKCS12_CONSUMERS.filter((consumer) => !refused.has(consumer)),
+    readableBy: PKCS12_CONSUMERS.filter((consumer) => {
+      const rule = CONSUMER_RULES[consumer];
+      return readable && rule.mac(mac) && algorithms.every(rule.pbe);
+    }),
   };
 }
 
