@@ -404,3 +404,24 @@ describe('readableBy: a consumer is listed only when it reads every algorithm in
     ]);
   });
 });
+
+describe('whether each key is encrypted in the file', () => {
+  it('tells a plain key bag from a shrouded one and from one inside an encrypted safe', () => {
+    const file = pfx([dataSafe([plainKeyBag(), shroudedKeyBag()]), encryptedSafe([plainKeyBag()])]);
+    expect(readPkcs12(file, PASSPHRASE).keyProtection).toEqual([
+      'none',
+      'shrouded',
+      'encrypted-safe',
+    ]);
+    expect(readMaterial(file, { passphrase: PASSPHRASE }).keys.map((k) => k.encrypted)).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  it('reports a .p12 whose only key is a plain bag as holding an unencrypted key', () => {
+    const material = readMaterial(pfx([dataSafe([plainKeyBag()])]), { passphrase: null });
+    expect(material.keys).toEqual([{ format: 'pkcs12', encrypted: false, key: expect.anything() }]);
+  });
+});

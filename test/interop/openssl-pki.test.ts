@@ -378,6 +378,7 @@ describe.skipIf(!hasOpenssl3)('OpenSSL 3 interop', () => {
       expect(contents.keys).toHaveLength(1);
       expect(keyMatchesSpki(contents.keys[0]!, spkiOfCert(leaf))).toBe(true);
       expect(contents.keyAttributes[0]!.friendlyName).toBe('From OpenSSL');
+      expect(contents.keyProtection).toEqual(['shrouded']);
       expect(contents.passphraseUsed).toBe(passphrase === '' ? 'empty' : 'given');
       const structure = inspectPkcs12(bytes);
       expect(structure.mac?.algorithm ?? null).toBe(expected.mac);
@@ -406,7 +407,9 @@ describe.skipIf(!hasOpenssl3)('OpenSSL 3 interop', () => {
       const structure = inspectPkcs12(readFileSync(file));
       expect(structure.bags.map((b) => b.kind)).toEqual(['certificate', 'certificate', 'key']);
       expect(structure.keyBagCount).toBe(1);
-      expect(readPkcs12(readFileSync(file), 'secret').certificates).toEqual([leaf, ca]);
+      const contents = readPkcs12(readFileSync(file), 'secret');
+      expect(contents.certificates).toEqual([leaf, ca]);
+      expect(contents.keyProtection).toEqual(['none']);
     });
 
     it('opens an EC key and certificate', async () => {

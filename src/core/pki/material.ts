@@ -165,9 +165,9 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     case 'pkcs12': {
       const contents = readPkcs12(bytes, options.passphrase);
       const certificates = contents.certificates.map((der) => parseCertificate(der));
-      const keys: KeyEntry[] = contents.keys.map((key) => ({
+      const keys: KeyEntry[] = contents.keys.map((key, i) => ({
         format: 'pkcs12',
-        encrypted: true,
+        encrypted: contents.keyProtection[i] !== 'none',
         key,
       }));
       return { ...assemble('pkcs12', certificates, keys), pkcs12: contents.structure };

@@ -41,6 +41,12 @@ export interface Pkcs12BagAttributes {
   localKeyId: Buffer | null;
 }
 
+/**
+ * How the file protects a key: a shrouded bag (encrypted on its own), a plain keyBag inside an
+ * encrypted safe, or nothing (a plain keyBag in a plain safe, as `-keypbe NONE` writes).
+ */
+export type Pkcs12KeyProtection = 'shrouded' | 'encrypted-safe' | 'none';
+
 export interface Pkcs12Contents {
   /** Certificate DER, in bag order. */
   certificates: Buffer[];
@@ -48,6 +54,8 @@ export interface Pkcs12Contents {
   /** Private keys, in bag order. */
   keys: KeyObject[];
   keyAttributes: Pkcs12BagAttributes[];
+  /** Per key, in the order of `keys`. */
+  keyProtection: Pkcs12KeyProtection[];
   structure: Pkcs12Structure;
   /** 'empty' when the file opened without a passphrase (either empty-password convention). */
   passphraseUsed: 'given' | 'empty';
@@ -276,6 +284,7 @@ function openSafes(pfx: RawPfx, password: string | null): Opened | null {
     certificateAttributes: [],
     keys: [],
     keyAttributes: [],
+    keyProtection: [],
   };
   for (const safe of pfx.safes) {
     let bags: RawBag[];
@@ -303,6 +312,13 @@ function openSafes(pfx: RawPfx, password: string | null): Opened | null {
         if (!key) return null;
         opened.keys.push(key);
         opened.keyAttributes.push(attributes);
+        opened.keyProtection.push(
+          bag.kind === 'shrouded-key'
+            ? 'shrouded'
+            : safe.kind === 'encrypted'
+              ? 'encrypted-safe'
+              : 'none',
+        );
       }
     }
   }
