@@ -1,5 +1,6 @@
 import type { ExitCode } from '../core/errors.js';
 import type { Ui } from '../ui/console.js';
+import type { View } from '../ui/summaries.js';
 
 /** What a command may use of the outside world; tests build one by hand. */
 export interface CommandContext {
@@ -15,4 +16,9 @@ export interface CommandContext {
 
 export interface CommandModule {
   run(args: string[], options: Record<string, unknown>, context: CommandContext): Promise<ExitCode>;
+}
+
+/** How summaries are shown for this run: its colours and its working folder. */
+export function viewOf(context: CommandContext): View {
+  return { style: context.ui.style, cwd: context.cwd };
 }

@@ -1,7 +1,7 @@
 import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import { convertP12 } from '../flows/convert-p12.js';
 import { credentialSummary } from '../ui/summaries.js';
-import type { CommandContext } from './context.js';
+import { viewOf, type CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 
 interface ConvertOptions {
@@ -24,17 +24,6 @@ export async function run(args: string[], raw: Record<string, unknown>, context:
     },
     ports,
   );
-  context.ui.say(
-    credentialSummary(
-      {
-        certificate: result.certificate,
-        written: result.written,
-        keptKeyFile: null,
-        keyEncrypted: result.keyEncrypted,
-      },
-      context.now(),
-      { style: context.ui.style, cwd: context.cwd },
-    ),
-  );
+  context.ui.say(credentialSummary(result, context.now(), viewOf(context)));
   return 0 as const;
 }

@@ -1,6 +1,6 @@
 import { createKeyAndCsr } from '../flows/create-csr.js';
 import { csrSummary } from '../ui/summaries.js';
-import type { CommandContext } from './context.js';
+import { viewOf, type CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 
 interface CsrOptions {
@@ -28,6 +28,6 @@ export async function run(_args: string[], raw: Record<string, unknown>, context
     },
     ports,
   );
-  context.ui.say(csrSummary(result, { style: context.ui.style, cwd: context.cwd }));
+  context.ui.say(csrSummary(result, viewOf(context)));
   return 0 as const;
 }

@@ -10,7 +10,7 @@ import { startDemoSandbox } from '../sandbox/demo-sandbox.js';
 import { listenForStopSignal } from '../adapters/stop-signal.js';
 import { testPush } from '../flows/test-push.js';
 import { demoSummary } from '../ui/summaries.js';
-import type { CommandContext } from './context.js';
+import { viewOf, type CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 import { createPushPorts } from './push-ports.js';
 
@@ -106,7 +106,7 @@ export async function run(
       demoSummary(
         result,
         { kept: keep, passphraseFile: keep && generated ? join(dir, PASSPHRASE_FILE) : null },
-        { style: context.ui.style, cwd: context.cwd },
+        viewOf(context),
       ),
     );
     return result.push.ok ? 0 : 1;

@@ -1,7 +1,7 @@
 import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import { importCertificate } from '../flows/import-certificate.js';
 import { credentialSummary } from '../ui/summaries.js';
-import type { CommandContext } from './context.js';
+import { viewOf, type CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 
 interface ImportOptions {
@@ -28,17 +28,6 @@ export async function run(args: string[], raw: Record<string, unknown>, context:
     },
     ports,
   );
-  context.ui.say(
-    credentialSummary(
-      {
-        certificate: result.certificate,
-        written: result.written,
-        keptKeyFile: result.keptKeyFile,
-        keyEncrypted: result.keyEncrypted,
-      },
-      context.now(),
-      { style: context.ui.style, cwd: context.cwd },
-    ),
-  );
+  context.ui.say(credentialSummary(result, context.now(), viewOf(context)));
   return 0 as const;
 }

@@ -79,7 +79,8 @@ export function credentialSummary(
   result: {
     certificate: CertificateInfo;
     written: WrittenFile[];
-    keptKeyFile: string | null;
+    /** import: the key that was the input and stayed as it was. */
+    keptKeyFile?: string | null;
     keyEncrypted: boolean;
   },
   now: Date,
