@@ -12,6 +12,7 @@ import type { FlowPorts, WrittenFile } from './ports.js';
 
 export const DEMO_BUNDLE_ID = 'com.example.apns-setup-demo';
 export const DEMO_TEAM_ID = 'DEMO123456';
+export const PORTAL_CA_FILE = 'portal-ca.pem';
 
 export interface DemoPush {
   ok: boolean;
@@ -24,6 +25,8 @@ export interface DemoPush {
 export interface DemoSandbox {
   url: string;
   caFile: string;
+  /** The portal stand-in's CA certificate (PEM): what another sandbox must trust (--client-ca). */
+  portalCaPem: string;
   /** Plays Apple's portal: turns the uploaded CSR into aps.cer (DER). */
   signCsr(csr: Uint8Array): Buffer;
   close(): Promise<void>;
@@ -94,7 +97,11 @@ export async function runDemo(input: { dir: string }, ports: DemoPorts): Promise
           written.push(
             ...(await ports.writeFiles(
               dir,
-              [{ name: 'aps.cer', contents: der, secret: false }],
+              [
+                { name: 'aps.cer', contents: der, secret: false },
+                // Kept so a long-running `apns-setup sandbox --client-ca portal-ca.pem` accepts ck.pem.
+                { name: PORTAL_CA_FILE, contents: sandbox!.portalCaPem, secret: false },
+              ],
               false,
             )),
           );

@@ -23,6 +23,7 @@ export async function startDemoSandbox(now: () => Date): Promise<DemoSandbox> {
     return {
       url: sandbox.url,
       caFile: state.caFile,
+      portalCaPem: state.portalCa.certificatePem,
       signCsr: (csr) =>
         signCsrAsApple({
           portalCa: state.portalCa,

@@ -17,6 +17,7 @@ const FILE_ROLES: Record<string, string> = {
   [FILE_NAMES.certificateP12]: 'certificate only',
   [FILE_NAMES.keyP12]: 'private key only',
   'aps.cer': 'the certificate, DER, as the portal sends it',
+  'portal-ca.pem': "the portal stand-in's CA: trust it with apns-setup sandbox --client-ca",
   'passphrase.txt': 'the passphrase of key.pem and apns.p12',
 };
 
@@ -135,6 +136,16 @@ export function demoSummary(
   ];
   if (options.kept) {
     lines.push('', fileList(result.written, view, true));
+    const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
+    const portalCa = result.written.find((f) => f.name === 'portal-ca.pem');
+    if (ck && portalCa) {
+      lines.push(
+        '',
+        'To develop a provider against a local APNs with these files:',
+        `  apns-setup sandbox --client-ca ${display(portalCa.path, view.cwd)} --port 8443`,
+        `  apns-setup push --cert ${display(ck.path, view.cwd)} --endpoint https://127.0.0.1:8443 --ca <the CA file it prints>`,
+      );
+    }
     if (options.passphraseFile) {
       lines.push(
         `The passphrase of key.pem and apns.p12 is in ${display(options.passphraseFile, view.cwd)} (secret, 0600).`,

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { opensslOk } from '../helpers/openssl.js';
+import { spawnSandbox } from '../helpers/sandbox-process.js';
 
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
@@ -44,6 +45,7 @@ describe('demo', () => {
         'key.pem',
         'key.unencrypted.pem',
         'passphrase.txt',
+        'portal-ca.pem',
       ].sort(),
     );
     for (const secret of [
@@ -74,6 +76,32 @@ describe('demo', () => {
       `pass:${passphrase}`,
       '-noout',
     ]);
+  });
+
+  it('its ck.pem works against a long-running sandbox that trusts the kept portal-ca.pem', async () => {
+    const out = join(scratch.path, 'kept');
+    await opensslOk(['verify', '-CAfile', join(out, 'portal-ca.pem'), join(out, 'cert.pem')]);
+    const sandbox = spawnSandbox(['--json', '--client-ca', join(out, 'portal-ca.pem')]);
+    try {
+      const { url, caFile } = JSON.parse(await sandbox.nextLine()) as {
+        url: string;
+        caFile: string;
+      };
+      const push = await runCli([
+        'push',
+        '--cert',
+        join(out, 'ck.pem'),
+        '--endpoint',
+        url,
+        '--ca',
+        caFile,
+        '--token',
+        'c'.repeat(64),
+      ]);
+      expect(push.exitCode, push.stderr).toBe(0);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('with APNS_SETUP_PASSPHRASE uses it and writes no passphrase.txt', async () => {
