@@ -157,7 +157,8 @@ export function pushReport(results: readonly PushResult[], style: Style): string
       r.apnsId === null ? null : `apns-id ${r.apnsId}`,
       r.apnsUniqueId === null
         ? null
-        : `apns-unique-id ${r.apnsUniqueId} (look it up in Apple's Push Notifications Console)`,
+        : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
+          `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
     ].filter((part) => part !== null);
     if (ids.length > 0) lines.push(`  ${style.dim(ids.join(', '))}`);
   }
