@@ -288,7 +288,10 @@ describe('check on the folder import writes', () => {
     const result = await runCli(['check', dir, '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as CheckReport & { skipped: { file: string }[] };
-    expect(report.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    // aps.cer, cert.pem and ck.pem hold the push certificate; portal-ca.pem the CA that issued it.
+    expect(report.results.map((r) => [r.file, r.status])).toEqual(
+      ['aps.cer', 'cert.pem', 'ck.pem', 'portal-ca.pem'].map((name) => [join(dir, name), 'ok']),
+    );
     expect(report.skipped.map((s) => s.file)).toEqual([join(dir, 'apns.p12')]);
     expect(result.stderr).toContain(
       `${join(dir, 'apns.p12')}: skipped: a .p12 protected by a passphrase`,
