@@ -369,13 +369,13 @@ async function readTokens(input: PushInput, ports: PushPorts): Promise<string[]>
       });
     }
   }
-  const unique = [...new Set(tokens)];
-  for (const token of unique) {
-    if (tokens.indexOf(token) !== tokens.lastIndexOf(token)) {
-      ports.warn(pushMessages.duplicateToken(token));
-    }
+  // A tokens file may hold thousands: count once instead of searching the list per token.
+  const counts = new Map<string, number>();
+  for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
+  for (const [token, count] of counts) {
+    if (count > 1) ports.warn(pushMessages.duplicateToken(token));
   }
-  return unique;
+  return [...counts.keys()];
 }
 
 function readEndpoint(input: PushInput): Endpoint | null {
