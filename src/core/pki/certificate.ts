@@ -14,9 +14,11 @@ import {
   decodeOid,
   decodeTime,
   encodingOf,
+  isTime,
   readTlv,
   type Tlv,
 } from './der.js';
+import { recogniseDerShape, type DerShape } from './der-shape.js';
 import { readDistinguishedName } from './distinguished-name.js';
 import { looksLikePemText } from './text.js';
 import type { CertificateInfo } from './types.js';
@@ -116,7 +118,7 @@ function walkStrict(bytes: Uint8Array): CertificateParts {
   const der = Buffer.from(bytes.subarray(0, outer.end));
   const top = outer.tag === TAG.SEQUENCE ? childrenOf(der, outer) : [];
   const [tbs, signatureAlgorithm, signature] = top;
-  const other = recogniseOtherKind(der, outer, top);
+  const other = recogniseOtherKind(der);
   if (other) {
     throw new InputError('WRONG_KIND', `it is ${other.what}, not a certificate`, {
       hint: other.hint,
@@ -172,10 +174,6 @@ function readExtensionList(der: Buffer, extensions: Tlv | null): CertificateExte
   });
 }
 
-function isTime(tlv: Tlv): boolean {
-  return tlv.tag === TAG.UTC_TIME || tlv.tag === TAG.GENERALIZED_TIME;
-}
-
 function notACertificate(detail: string, cause?: unknown): InputError {
   return new InputError('CORRUPT_FILE', `it is not a valid X.509 certificate: ${detail}`, {
     hint: 'The file is damaged or is not a certificate: download the .cer from the Apple Developer portal again.',
@@ -188,75 +186,36 @@ interface OtherKind {
   hint: string;
 }
 
-const OID_PKCS7_SIGNED_DATA = '1.2.840.113549.1.7.2';
-const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
+const KEY_HINT =
+  'That is a key. Pass the certificate Apple issued for it (the .cer, or a PEM with a CERTIFICATE block).';
 
-/** Names the structures people hand over instead of a certificate, so the error can say so. */
-function recogniseOtherKind(der: Buffer, outer: Tlv, top: Tlv[]): OtherKind | null {
-  if (outer.tag !== TAG.SEQUENCE) return null;
-  const [first, second, third] = top;
-  if (!first) return null;
-  const keyHint =
-    'That is a key. Pass the certificate Apple issued for it (the .cer, or a PEM with a CERTIFICATE block).';
-  const integerIs = (tlv: Tlv, value: number): boolean =>
-    tlv.tag === TAG.INTEGER && contentOf(der, tlv).equals(Buffer.from([value]));
-  const firstOid = (tlv: Tlv | undefined): string | null => {
-    if (tlv?.tag !== TAG.SEQUENCE) return null;
-    const head = childrenOf(der, tlv)[0];
-    return head?.tag === TAG.OID ? decodeOid(contentOf(der, head)) : null;
-  };
+/** The structures people hand over instead of a certificate, named so the error can say so. */
+const OTHER_KINDS: Partial<Record<DerShape, OtherKind>> = {
+  pkcs7: {
+    what: 'a PKCS#7 (.p7b) bundle',
+    hint: 'Read it as a .p7b, or export the certificate alone as a .cer.',
+  },
+  pkcs12: {
+    what: 'a PKCS#12 (.p12) file',
+    hint: 'Open it as a .p12 (it needs its export password), not as a certificate.',
+  },
+  'pkcs8-key': { what: 'a private key (PKCS#8)', hint: KEY_HINT },
+  'encrypted-pkcs8-key': { what: 'an encrypted private key (PKCS#8)', hint: KEY_HINT },
+  'pkcs1-key': { what: 'an RSA private key (PKCS#1)', hint: KEY_HINT },
+  'ec-key': { what: 'an EC private key', hint: KEY_HINT },
+  spki: { what: 'a public key', hint: KEY_HINT },
+  'pkcs1-public-key': { what: 'an RSA public key', hint: KEY_HINT },
+  csr: {
+    what: 'a certificate signing request (CSR)',
+    hint: 'Upload the CSR to the Apple Developer portal; the certificate is the .cer you download afterwards.',
+  },
+  crl: {
+    what: 'a certificate revocation list (CRL)',
+    hint: 'Pass the certificate (.cer) instead.',
+  },
+};
 
-  if (first.tag === TAG.OID && decodeOid(contentOf(der, first)) === OID_PKCS7_SIGNED_DATA) {
-    return {
-      what: 'a PKCS#7 (.p7b) bundle',
-      hint: 'Read it as a .p7b, or export the certificate alone as a .cer.',
-    };
-  }
-  if (integerIs(first, 3) && firstOid(second) === OID_PKCS7_DATA) {
-    return {
-      what: 'a PKCS#12 (.p12) file',
-      hint: 'Open it as a .p12 (it needs its export password), not as a certificate.',
-    };
-  }
-  if (
-    first.tag === TAG.INTEGER &&
-    second?.tag === TAG.SEQUENCE &&
-    third?.tag === TAG.OCTET_STRING
-  ) {
-    return { what: 'a private key (PKCS#8)', hint: keyHint };
-  }
-  if (top.length === 2 && firstOid(first) !== null && second?.tag === TAG.OCTET_STRING) {
-    return { what: 'an encrypted private key (PKCS#8)', hint: keyHint };
-  }
-  if (top.length >= 9 && top.every((tlv) => tlv.tag === TAG.INTEGER)) {
-    return { what: 'an RSA private key (PKCS#1)', hint: keyHint };
-  }
-  if (integerIs(first, 1) && second?.tag === TAG.OCTET_STRING) {
-    return { what: 'an EC private key', hint: keyHint };
-  }
-  if (top.length === 2 && firstOid(first) !== null && second?.tag === TAG.BIT_STRING) {
-    return { what: 'a public key', hint: keyHint };
-  }
-  if (top.length === 2 && top.every((tlv) => tlv.tag === TAG.INTEGER)) {
-    return { what: 'an RSA public key', hint: keyHint };
-  }
-  if (top.length === 3 && first.tag === TAG.SEQUENCE && third?.tag === TAG.BIT_STRING) {
-    const inner = childrenOf(der, first);
-    const last = inner[inner.length - 1];
-    if (inner.length === 4 && inner[0]?.tag === TAG.INTEGER && last?.tag === 0xa0) {
-      return {
-        what: 'a certificate signing request (CSR)',
-        hint: 'Upload the CSR to the Apple Developer portal; the certificate is the .cer you download afterwards.',
-      };
-    }
-    const offset = inner[0]?.tag === TAG.INTEGER ? 1 : 0;
-    const thisUpdate = inner[offset + 2];
-    if (inner[offset]?.tag === TAG.SEQUENCE && thisUpdate && isTime(thisUpdate)) {
-      return {
-        what: 'a certificate revocation list (CRL)',
-        hint: 'Pass the certificate (.cer) instead.',
-      };
-    }
-  }
-  return null;
+function recogniseOtherKind(der: Buffer): OtherKind | null {
+  const shape = recogniseDerShape(der);
+  return shape === null ? null : (OTHER_KINDS[shape] ?? null);
 }

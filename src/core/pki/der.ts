@@ -174,6 +174,10 @@ export function decodeTime(bytes: Uint8Array, tlv: Tlv): Date {
   );
 }
 
+export function isTime(tlv: Tlv): boolean {
+  return tlv.tag === TAG.UTC_TIME || tlv.tag === TAG.GENERALIZED_TIME;
+}
+
 /**
  * An INTEGER as upper-case hex without the sign-padding zero byte. A negative one (DER is
  * two's complement; RFC 5280 forbids negative serials but `openssl x509 -set_serial -0x1234`

@@ -7,7 +7,8 @@ import type { KeyObject } from 'node:crypto';
 import { InputError, isApnsSetupError } from '../errors.js';
 import { parseCertificate } from './certificate.js';
 import { parseCsr, type CsrInfo } from './csr.js';
-import { childrenOf, decodeOid, contentOf, readTlv, TAG, type Tlv } from './der.js';
+import { readTlv } from './der.js';
+import { recogniseDerShape, type DerShape } from './der-shape.js';
 import { keyMatchesSpki } from './key-match.js';
 import { describePrivateKeyBlock, openPrivateKey } from './keys.js';
 import { encodePem, parsePem, type PemBlock } from './pem.js';
@@ -48,8 +49,6 @@ export interface ReadOptions {
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
 const PUBLIC_KEY_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
-const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
-const OID_PKCS7_SIGNED = '1.2.840.113549.1.7.2';
 
 /**
  * Reads any supported file. Every failure is an ApnsSetupError: anything else that hostile
@@ -92,43 +91,34 @@ function readAnyMaterial(bytes: Uint8Array, options: ReadOptions): Material {
 
 type DerKind = 'certificate' | 'pkcs12' | 'pkcs7' | 'csr' | 'private-key' | 'public-key';
 
+/** How each DER shape is read; a CRL goes to the certificate parser, which names it. */
+const READ_AS: Record<DerShape, DerKind> = {
+  certificate: 'certificate',
+  crl: 'certificate',
+  csr: 'csr',
+  pkcs12: 'pkcs12',
+  pkcs7: 'pkcs7',
+  'pkcs8-key': 'private-key',
+  'encrypted-pkcs8-key': 'private-key',
+  'pkcs1-key': 'private-key',
+  'ec-key': 'private-key',
+  spki: 'public-key',
+  'pkcs1-public-key': 'public-key',
+};
+
+/** The PEM label a DER key would carry, so it can go through the PEM key reader. */
+const KEY_LABELS: Partial<Record<DerShape, string>> = {
+  'pkcs8-key': 'PRIVATE KEY',
+  'encrypted-pkcs8-key': 'ENCRYPTED PRIVATE KEY',
+  'pkcs1-key': 'RSA PRIVATE KEY',
+  'ec-key': 'EC PRIVATE KEY',
+};
+
 /** Tells the DER structures apart by their shape, since file extensions lie. */
 export function sniffDer(bytes: Uint8Array): DerKind {
-  if (bytes[0] !== TAG.SEQUENCE) throw notRecognised();
-  const outer = readTlv(bytes, 0);
-  const top = childrenOf(bytes, outer);
-  const [first, second, third] = top;
-  if (!first) throw notRecognised();
-  if (first.tag === TAG.INTEGER && second?.tag === TAG.SEQUENCE) {
-    const version = contentOf(bytes, first);
-    if (
-      version.length === 1 &&
-      version[0] === 3 &&
-      oidOfContentInfo(bytes, second) === OID_PKCS7_DATA
-    ) {
-      return 'pkcs12';
-    }
-    if (third?.tag === TAG.OCTET_STRING) return 'private-key'; // PKCS#8 PrivateKeyInfo
-  }
-  if (first.tag === TAG.INTEGER && top.length >= 9) return 'private-key'; // PKCS#1 RSAPrivateKey
-  if (first.tag === TAG.OID && decodeOid(contentOf(bytes, first)) === OID_PKCS7_SIGNED)
-    return 'pkcs7';
-  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.OCTET_STRING && top.length === 2) {
-    return 'private-key'; // EncryptedPrivateKeyInfo
-  }
-  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.BIT_STRING && top.length === 2) {
-    return 'public-key';
-  }
-  if (first.tag === TAG.SEQUENCE && second?.tag === TAG.SEQUENCE && third?.tag === TAG.BIT_STRING) {
-    // Signed structures: a CSR's inner part has 4 elements, a certificate's at least 6.
-    return childrenOf(bytes, first).length <= 4 ? 'csr' : 'certificate';
-  }
-  throw notRecognised();
-}
-
-function oidOfContentInfo(bytes: Uint8Array, contentInfo: Tlv): string | null {
-  const oid = childrenOf(bytes, contentInfo)[0];
-  return oid?.tag === TAG.OID ? decodeOid(contentOf(bytes, oid)) : null;
+  const shape = recogniseDerShape(bytes);
+  if (shape === null) throw notRecognised();
+  return READ_AS[shape];
 }
 
 function notRecognised(): InputError {
@@ -159,7 +149,9 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     }
     case 'private-key':
       return readPemMaterial(
-        parsePem(encodePem(derKeyLabel(bytes), bytes.subarray(0, readTlv(bytes).end))),
+        parsePem(
+          encodePem(KEY_LABELS[recogniseDerShape(bytes)!]!, bytes.subarray(0, readTlv(bytes).end)),
+        ),
         options,
       );
     case 'pkcs12': {
@@ -173,12 +165,6 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
       return { ...assemble('pkcs12', certificates, keys), pkcs12: contents.structure };
     }
   }
-}
-
-function derKeyLabel(bytes: Uint8Array): string {
-  const top = childrenOf(bytes, readTlv(bytes, 0));
-  if (top[0]?.tag === TAG.SEQUENCE) return 'ENCRYPTED PRIVATE KEY';
-  return top.length >= 9 ? 'RSA PRIVATE KEY' : 'PRIVATE KEY';
 }
 
 function readPemMaterial(blocks: PemBlock[], options: ReadOptions): Material {
