@@ -51,6 +51,21 @@ export interface CredentialPlanInput {
   includeKeyFile: boolean;
 }
 
+/**
+ * The names planCredentialFiles writes, in its order, known before any passphrase is asked:
+ * flows check them for clashes before slow or interactive work.
+ */
+export function credentialFileNames(splitP12: boolean, includeKeyFile: boolean): string[] {
+  return [
+    FILE_NAMES.certificate,
+    ...(includeKeyFile ? [FILE_NAMES.key] : []),
+    FILE_NAMES.unencryptedKey,
+    FILE_NAMES.combined,
+    FILE_NAMES.p12,
+    ...(splitP12 ? [FILE_NAMES.certificateP12, FILE_NAMES.keyP12] : []),
+  ];
+}
+
 export function planCredentialFiles(input: CredentialPlanInput): PlannedFile[] {
   const { certificate, key, passphrase, profile } = input;
   const certificatePem = encodePem('CERTIFICATE', certificate.der);

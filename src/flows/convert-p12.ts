@@ -1,10 +1,9 @@
 /** `convert`: a .p12 from anywhere (or a cert+key PEM bundle) → PEMs, ck.pem, a fresh apns.p12. */
 import { InputError } from '../core/errors.js';
-import { planCredentialFiles } from '../core/outputs.js';
+import { credentialFileNames, planCredentialFiles } from '../core/outputs.js';
 import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import { convertMessages } from '../ui/messages.js';
-import { planNames } from './import-certificate.js';
 import type { FlowPorts, WrittenFile } from './ports.js';
 import { openMaterial } from './read-file-material.js';
 
@@ -25,7 +24,7 @@ export interface ConvertResult {
 }
 
 export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise<ConvertResult> {
-  await ports.assertWritable(input.outDir, planNames(false, true), input.force);
+  await ports.assertWritable(input.outDir, credentialFileNames(false, true), input.force);
   // Say what the file is before asking for a passphrase: a .cer, a CSR or a lone key cannot
   // become a ck.pem whatever the passphrase, and the user should hear that first.
   let { material, passphrase: opened } = await openMaterial(ports, input.file, { needKey: false });

@@ -1,7 +1,7 @@
 /** `import`: Apple's .cer + the key that made the CSR → every file a provider needs. */
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { FILE_NAMES, planCredentialFiles } from '../core/outputs.js';
+import { credentialFileNames, FILE_NAMES, planCredentialFiles } from '../core/outputs.js';
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import type { CertificateInfo } from '../core/pki/types.js';
@@ -76,7 +76,7 @@ export async function importCertificate(
   const outDir = input.outDir ?? dirname(input.keyFile);
   // The key that made the CSR stays untouched when it already is OUT/key.pem.
   const keyIsTheInput = resolve(outDir, FILE_NAMES.key) === resolve(input.keyFile);
-  const plannedNames = planNames(input.splitP12, !keyIsTheInput);
+  const plannedNames = credentialFileNames(input.splitP12, !keyIsTheInput);
   await ports.assertWritable(outDir, plannedNames, input.force);
 
   const passphrase =
@@ -101,15 +101,4 @@ export async function importCertificate(
     keptKeyFile: keyIsTheInput ? input.keyFile : null,
     keyEncrypted: passphrase !== '',
   };
-}
-
-export function planNames(splitP12: boolean, includeKeyFile: boolean): string[] {
-  return [
-    FILE_NAMES.certificate,
-    ...(includeKeyFile ? [FILE_NAMES.key] : []),
-    FILE_NAMES.unencryptedKey,
-    FILE_NAMES.combined,
-    FILE_NAMES.p12,
-    ...(splitP12 ? [FILE_NAMES.certificateP12, FILE_NAMES.keyP12] : []),
-  ];
 }
