@@ -2,11 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readInputFile } from '../adapters/input-files.js';
 import type { KnownToken } from '../core/apns/sandbox-rules.js';
-import { InputError, type ExitCode } from '../core/errors.js';
-import { readMaterial } from '../core/pki/material.js';
+import type { ExitCode } from '../core/errors.js';
 import { decodeText } from '../core/pki/text.js';
 import type { Environment } from '../core/pki/types.js';
-import { inFile } from '../flows/read-file-material.js';
+import { inFile, readCertificates } from '../flows/read-file-material.js';
 import { describeLogEntry } from '../sandbox/describe-entry.js';
 import { startSandbox, type SandboxLogEntry } from '../sandbox/server.js';
 import { loadOrCreateSandboxState } from '../sandbox/state.js';
@@ -99,14 +98,15 @@ export async function run(
 
 /** `--client-ca FILE`: one or more CA certificates, PEM or DER (or a .p7b). */
 async function readClientCas(path: string, ui: Ui): Promise<Buffer[]> {
-  const bytes = await readInputFile(path, { what: 'the client CA certificate' });
-  const material = inFile(path, () => readMaterial(bytes, { passphrase: null }));
-  if (material.certificates.length === 0) {
-    throw new InputError('NO_CERTIFICATE', `${path}: holds no certificate`, {
+  const certificates = await readCertificates(
+    { readFile: (file) => readInputFile(file, { what: 'the client CA certificate' }) },
+    path,
+    {
+      message: `${path}: holds no certificate`,
       hint: 'Pass the PEM or DER certificate of the CA that issued your client certificates.',
-    });
-  }
-  for (const certificate of material.certificates) {
+    },
+  );
+  for (const certificate of certificates) {
     // A CA in the trust store vouches for what it issued; a leaf that is not self-signed
     // vouches for nothing, so a client presenting it would still be refused.
     if (!new X509Certificate(certificate.der).ca && !certificate.selfIssued) {
@@ -115,7 +115,7 @@ async function readClientCas(path: string, ui: Ui): Promise<Buffer[]> {
       );
     }
   }
-  return material.certificates.map((certificate) => certificate.der);
+  return certificates.map((certificate) => certificate.der);
 }
 
 async function readTokens(path: string, now: Date, ui: Ui): Promise<Map<string, KnownToken>> {

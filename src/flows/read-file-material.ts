@@ -2,7 +2,8 @@
  * Reading a user's file: errors name the file, and a passphrase is asked for only when the
  * file cannot be opened without one.
  */
-import { ApnsSetupError, isApnsSetupError } from '../core/errors.js';
+import { ApnsSetupError, InputError, isApnsSetupError } from '../core/errors.js';
+import type { CertificateInfo } from '../core/pki/types.js';
 import { readMaterial, type Material } from '../core/pki/material.js';
 import type { FlowPorts } from './ports.js';
 
@@ -61,4 +62,21 @@ export async function openMaterial(
   }
   material = inFile(file, () => readMaterial(bytes, { passphrase }));
   return { material, passphrase };
+}
+
+/**
+ * Every certificate in `file` (PEM, DER, .p7b or a bundle): the CA files of `--ca` and
+ * `--client-ca`. A file with none is refused with `message` and `hint`.
+ */
+export async function readCertificates(
+  ports: Pick<FlowPorts, 'readFile'>,
+  file: string,
+  none: { message: string; hint: string },
+): Promise<CertificateInfo[]> {
+  const bytes = await ports.readFile(file);
+  const material = inFile(file, () => readMaterial(bytes, { passphrase: null }));
+  if (material.certificates.length === 0) {
+    throw new InputError('NO_CERTIFICATE', none.message, { hint: none.hint });
+  }
+  return material.certificates;
 }

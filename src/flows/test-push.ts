@@ -35,13 +35,12 @@ import { buildPushRequest, type PushRequest } from '../core/apns/request.js';
 import { InputError, isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import { exportPkcs8Pem } from '../core/pki/keys.js';
-import { readMaterial } from '../core/pki/material.js';
 import { encodePem } from '../core/pki/pem.js';
 import { decodeText } from '../core/pki/text.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
 import { pushMessages } from '../ui/render-push.js';
 import type { FlowPorts } from './ports.js';
-import { inFile, openMaterial, withFileName } from './read-file-material.js';
+import { inFile, openMaterial, readCertificates, withFileName } from './read-file-material.js';
 
 export interface PushInput {
   /** ck.pem, a .p12, or a certificate PEM (with `key`). */
@@ -394,14 +393,11 @@ function readEndpoint(input: PushInput): Endpoint | null {
 
 /** `--ca FILE`: PEM or DER certificates, handed to TLS as PEM. */
 async function readTrustedCa(file: string, ports: PushPorts): Promise<string> {
-  const bytes = await ports.readFile(file);
-  const material = inFile(file, () => readMaterial(bytes, { passphrase: null }));
-  if (material.certificates.length === 0) {
-    throw new InputError('NO_CERTIFICATE', pushMessages.noCaCertificate(file), {
-      hint: pushMessages.noCaCertificateHint,
-    });
-  }
-  return material.certificates.map((c) => encodePem('CERTIFICATE', c.der)).join('');
+  const certificates = await readCertificates(ports, file, {
+    message: pushMessages.noCaCertificate(file),
+    hint: pushMessages.noCaCertificateHint,
+  });
+  return certificates.map((c) => encodePem('CERTIFICATE', c.der)).join('');
 }
 
 async function readCredential(
