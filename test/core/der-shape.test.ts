@@ -43,6 +43,10 @@ describe('recogniseDerShape', () => {
     }
   });
 
+  it('does not know text or other non-SEQUENCE bytes (null, not a DER error)', () => {
+    expect(recogniseDerShape(Buffer.from('this is not a certificate\n'))).toBeNull();
+  });
+
   it.skipIf(!hasRealWorld)('names a .p7b', () => {
     const p7b = realWorldFile(
       'paubins__pushserver/Apple_Development_IOS_Push_Services__com.paubins.LiveVideoShare.p7b',
