@@ -3,7 +3,7 @@
  * (in-memory) state, which signs the demo's CSR as Apple's portal would.
  */
 import { randomBytes } from 'node:crypto';
-import { DEMO_BUNDLE_ID, DEMO_TEAM_ID, type DemoSandbox } from '../flows/demo.js';
+import type { DemoSandbox } from '../flows/demo.js';
 import { signCsrAsApple } from './portal.js';
 import { startSandbox } from './server.js';
 import { loadOrCreateSandboxState } from './state.js';
@@ -24,14 +24,14 @@ export async function startDemoSandbox(now: () => Date): Promise<DemoSandbox> {
       url: sandbox.url,
       caFile: state.caFile,
       portalCaPem: state.portalCa.certificatePem,
-      signCsr: (csr) =>
+      signCsr: (csr, appId) =>
         signCsrAsApple({
           portalCa: state.portalCa,
           csrDer: csr,
-          bundleId: DEMO_BUNDLE_ID,
-          teamId: DEMO_TEAM_ID,
+          bundleId: appId.bundleId,
+          teamId: appId.teamId,
           teamName: 'apns-setup demo',
-          type: 'universal',
+          type: appId.type,
           now: now(),
           serialNumber: randomBytes(8).toString('hex'),
         }).der,

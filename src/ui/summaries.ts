@@ -1,10 +1,10 @@
 /** What a finished `csr`, `import` or `convert` tells the person: each file, and what to do next. */
 import { relative } from 'node:path';
-import { daysLeft, formatDate } from '../core/expiry.js';
+import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { FILE_NAMES } from '../core/outputs.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { WrittenFile } from '../flows/ports.js';
-import { describeCertificate } from './messages.js';
+import { describeCertificate, NEW_CERTIFICATE_STEPS, renewalStep, shellQuote } from './messages.js';
 import type { Style } from './style.js';
 
 const FILE_ROLES: Record<string, string> = {
@@ -30,6 +30,11 @@ export interface View {
 function display(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
+/** A path inside a command the person may paste: quoted when it holds spaces and the like. */
+function pasteable(path: string, cwd: string): string {
+  return shellQuote(display(path, cwd));
 }
 
 function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): string {
@@ -68,7 +73,7 @@ export function csrSummary(
     '  1. Open https://developer.apple.com/account/resources/certificates/add and choose',
     '     "Apple Push Notification service SSL (Sandbox & Production)" for your App ID.',
     `  2. Upload ${csr ? display(csr.path, view.cwd) : FILE_NAMES.csr} and download the certificate (aps.cer).`,
-    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? display(key.path, view.cwd) : FILE_NAMES.key}`,
+    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? pasteable(key.path, view.cwd) : FILE_NAMES.key}`,
     '',
     result.keyEncrypted
       ? `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`
@@ -90,26 +95,35 @@ export function credentialSummary(
   const { style } = view;
   const c = result.certificate;
   const left = daysLeft(c.notAfter, now);
-  const expiry =
-    left < 0
-      ? style.red(`It expired on ${formatDate(c.notAfter)}.`)
-      : `It expires on ${formatDate(c.notAfter)}, in ${left} days.`;
+  const expired = c.notAfter <= now;
   const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
+  const ckPath = ck ? pasteable(ck.path, view.cwd) : FILE_NAMES.combined;
+  const headline = expired
+    ? style.red(
+        `The files for ${describeCertificate(c)} are written, but its certificate expired on ${formatDate(c.notAfter)}: APNs refuses it, so they cannot push.`,
+      )
+    : `The certificate for ${describeCertificate(c)} is ready. It expires on ${formatDate(c.notAfter)}, in ${left} days.`;
+  const next: string[] = [];
+  if (c.isApns && expired) {
+    next.push(`To push again: ${NEW_CERTIFICATE_STEPS}.`);
+  } else if (c.isApns && c.notBefore <= now) {
+    if (left <= RENEWAL_WINDOW_DAYS) {
+      next.push(
+        style.yellow(`It is in its last ${RENEWAL_WINDOW_DAYS} days: ${renewalStep(ckPath)}.`),
+      );
+    }
+    // A probe only proves something for a push certificate that is valid now.
+    next.push(`Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ckPath}`);
+  }
   return [
-    `The certificate for ${describeCertificate(c)} is ready. ${expiry}`,
+    headline,
     '',
     fileList(result.written, view, result.keyEncrypted),
     ...(result.keptKeyFile
       ? [`  ${display(result.keptKeyFile, view.cwd)} was the input and is unchanged.`]
       : []),
     ...backups(result.written, view),
-    '',
-    // A probe only proves something for a push certificate that is still valid.
-    ...(c.isApns && left >= 0
-      ? [
-          `Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ck ? display(ck.path, view.cwd) : FILE_NAMES.combined}`,
-        ]
-      : []),
+    ...(next.length > 0 ? ['', ...next] : []),
   ].join('\n');
 }
 
@@ -119,8 +133,9 @@ export function demoSummary(
     certificate: CertificateInfo;
     written: WrittenFile[];
     push: { ok: boolean; explanation: string };
+    passphraseFile: string | null;
   },
-  options: { kept: boolean; passphraseFile: string | null },
+  options: { kept: boolean },
   view: View,
 ): string {
   const { style } = view;
@@ -142,13 +157,13 @@ export function demoSummary(
       lines.push(
         '',
         'To develop a provider against a local APNs with these files:',
-        `  apns-setup sandbox --client-ca ${display(portalCa.path, view.cwd)} --port 8443`,
-        `  apns-setup push --cert ${display(ck.path, view.cwd)} --endpoint https://127.0.0.1:8443 --ca <the CA file it prints>`,
+        `  apns-setup sandbox --client-ca ${pasteable(portalCa.path, view.cwd)} --port 8443`,
+        `  apns-setup push --cert ${pasteable(ck.path, view.cwd)} --endpoint https://127.0.0.1:8443 --ca <the CA file it prints>`,
       );
     }
-    if (options.passphraseFile) {
+    if (result.passphraseFile) {
       lines.push(
-        `The passphrase of key.pem and apns.p12 is in ${display(options.passphraseFile, view.cwd)} (secret, 0600).`,
+        `The passphrase of key.pem and apns.p12 is in ${display(result.passphraseFile, view.cwd)} (secret, 0600).`,
       );
     }
   } else {

@@ -75,6 +75,7 @@ afterAll(async () => {
 
 interface PushJson {
   token: string;
+  endpoint: string;
   status: number | null;
   ok: boolean;
   reason: string | null;
@@ -107,6 +108,24 @@ describe('push against the sandbox', () => {
     const logged = JSON.parse(await sandbox.nextLine()) as Record<string, unknown>;
     expect(JSON.stringify(logged)).toContain(only!.apnsId!);
     expect(JSON.stringify(logged)).toContain('com.example.pair');
+  });
+
+  it('--env production against a sandbox that plays the sandbox: says which server answered and the environment it reports', async () => {
+    const args = ['push', '--cert', universalCk, '--endpoint', url, '--ca', caFile];
+    const text = await runCli([...args, '--env', 'production', '--token', TOKEN]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    await sandbox.nextLine();
+    const where = url.replace('https://', '');
+    expect(text.stderr).toContain(`to ${where} (not Apple's; asked for production)`);
+    expect(text.stdout).toContain(`  ${url}, which reports the sandbox`);
+    expect(text.stdout).toContain(
+      `The server at ${where} accepted the notification for com.example.pair in the sandbox.`,
+    );
+    expect(text.stdout).not.toContain('in production');
+    const json = await runCli([...args, '--env', 'production', '--token', TOKEN, '--json']);
+    await sandbox.nextLine();
+    const [only] = JSON.parse(json.stdout) as (PushJson & { environment: string })[];
+    expect(only).toMatchObject({ environment: 'sandbox', endpoint: url, ok: true });
   });
 
   it('proves the certificate with the credential probe (no --token): BadDeviceToken means accepted, exit 0', async () => {

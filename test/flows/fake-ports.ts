@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import type { PlannedFile } from '../../src/core/outputs.js';
 import type { FlowPorts, PassphraseRequest, WrittenFile } from '../../src/flows/ports.js';
+import { describeWarning } from '../../src/ui/warnings.js';
 
 export interface FakePorts extends FlowPorts {
   files: Map<string, Buffer>;
@@ -70,7 +71,7 @@ export function fakePorts(options: {
       }
       return Promise.resolve(answer);
     },
-    warn: (message) => warnings.push(message),
+    warn: (warning) => warnings.push(describeWarning(warning)),
     now: () => options.now,
   };
 }

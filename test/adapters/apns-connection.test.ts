@@ -8,12 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ApnsConnectionError,
-  connectApns,
-  type ApnsConnection,
-  type ApnsConnectOptions,
-} from '../../src/adapters/apns-client.js';
+import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
+import { connectApns } from '../../src/adapters/apns-connection.js';
+import type { ApnsConnection, ApnsConnectOptions } from '../../src/flows/push-ports.js';
 import { buildPushRequest } from '../../src/core/apns/request.js';
 import { InputError } from '../../src/core/errors.js';
 import {
