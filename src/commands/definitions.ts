@@ -3,6 +3,7 @@
  * command's own module (and the libraries it needs) is imported when that command runs, so
  * `--version` and `check` do not pay for prompts or node-forge they never use.
  */
+import { RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandModule } from './context.js';
 
@@ -151,7 +152,7 @@ export const commandDefinitions: CommandDefinition[] = [
           '--days <n>',
           'warn when a certificate expires within N days',
           nonNegativeInteger,
-          30,
+          RENEWAL_WINDOW_DAYS,
         )
         .option('--json', 'print a JSON report on stdout')
         .addOption(

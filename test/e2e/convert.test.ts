@@ -134,8 +134,10 @@ describe.skipIf(!hasRealWorld || !hasOpenssl3)('convert a real Keychain Access .
     );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`The certificate for ${entry.certificates[0]!.bundleId}`);
-    expect(result.stderr).toContain('It expired on 2016-06-18.');
+    expect(result.stderr).toContain(`The files for ${entry.certificates[0]!.bundleId}`);
+    expect(result.stderr).toContain(
+      'but its certificate expired on 2016-06-18: APNs refuses it, so they cannot push.',
+    );
     expect(result.stdout + result.stderr).not.toContain(passphrase);
 
     expectOutputs(out);
@@ -170,9 +172,13 @@ describe.skipIf(!hasRealWorld || !hasOpenssl3)('convert a real Keychain Access .
         const result = await runCli(['convert', realWorldPath(path), '--out', out]);
         expect(result.exitCode).toBe(2);
         expectCleanFailure(result);
-        expect(result.stderr).toContain('needs a passphrase');
+        // It is a new passphrase, for the outputs: the .p12 itself opened without one.
+        expect(result.stderr).toContain(
+          `The key converted from ${realWorldPath(path)} needs a new passphrase, and there is no terminal to ask for it`,
+        );
         expect(result.stderr).toContain('--passphrase-file');
         expect(result.stderr).toContain('APNS_SETUP_PASSPHRASE');
+        expect(result.stderr).toContain('--insecure to write the key without one');
         expect(existsSync(out)).toBe(false);
       });
 
