@@ -18,6 +18,10 @@ import {
 import { hasOpenssl3, openssl, opensslOk } from '../helpers/openssl.js';
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const OUTPUTS = ['apns.p12', 'cert.pem', 'ck.pem', 'key.pem', 'key.unencrypted.pem'];
 const scratch = scratchDir('apns-setup-convert-');
 afterAll(() => scratch.remove());
@@ -346,7 +350,7 @@ describe.skipIf(!hasRealWorld)('convert refuses the wrong .p12, writing nothing'
 });
 
 describe.skipIf(!hasOpenssl3)('convert what OpenSSL 3 writes', () => {
-  const issued = issueSandboxCertificate({ bundleId: 'com.example.openssl3' });
+  const issued = issueSandboxCertificate({ now, bundleId: 'com.example.openssl3' });
   const bundle = join(scratch.path, 'openssl-input.pem');
   writeFileSync(
     bundle,

@@ -22,6 +22,10 @@ import {
   testKey,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const scratch = scratchDir();
 const TOKEN = 'a'.repeat(64);
 let sandbox: SandboxProcess;
@@ -53,8 +57,8 @@ async function start(
 beforeAll(async () => {
   writeFileSync(join(scratch.path, 'test-ca.pem'), testCa().certificatePem);
   writeFileSync(join(scratch.path, 'tokens.txt'), `${TOKEN}\n`);
-  writeCk(universalCk, issueUniversalCertificate({ bundleId: 'com.example.pair' }));
-  writeCk(sandboxOnlyCk, issueSandboxCertificate({ bundleId: 'com.example.pair' }));
+  writeCk(universalCk, issueUniversalCertificate({ now, bundleId: 'com.example.pair' }));
+  writeCk(sandboxOnlyCk, issueSandboxCertificate({ now, bundleId: 'com.example.pair' }));
   ({ process: sandbox, url, caFile } = await start(['--tokens', join(scratch.path, 'tokens.txt')]));
   ({
     process: productionSandbox,
@@ -161,12 +165,11 @@ describe('push against the sandbox', () => {
 
   it('a certificate from a CA the server does not trust is reported as rejected, not a hang', async () => {
     const rogueKey = testKey('rogue-ca');
-    const now = Date.now();
     const rogue = createCertificateAuthority({
       commonName: 'Rogue CA',
       key: rogueKey,
-      notBefore: new Date(now - 86_400_000),
-      notAfter: new Date(now + 86_400_000),
+      notBefore: new Date(now.getTime() - 86_400_000),
+      notAfter: new Date(now.getTime() + 86_400_000),
       serialNumber: '0a',
     });
     const leaf = issueApnsCertificate({
@@ -176,8 +179,8 @@ describe('push against the sandbox', () => {
       teamId: 'A1B2C3D4E5',
       teamName: 'Rogue',
       type: 'universal',
-      notBefore: new Date(now - 86_400_000),
-      notAfter: new Date(now + 86_400_000),
+      notBefore: new Date(now.getTime() - 86_400_000),
+      notAfter: new Date(now.getTime() + 86_400_000),
       serialNumber: '0b',
     });
     const rogueCk = join(scratch.path, 'rogue-ck.pem');

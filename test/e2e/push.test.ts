@@ -16,12 +16,16 @@ import {
 } from '../helpers/recording-http2-server.js';
 import { issueSandboxCertificate, testCa } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN_A = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const TOKEN_B = 'b'.repeat(64);
 const PASSPHRASE = 'e2e push passphrase';
 const scratch = scratchDir();
 const file = (name: string) => join(scratch.path, name);
-const certificate = issueSandboxCertificate({ bundleId: 'com.example.e2e' });
+const certificate = issueSandboxCertificate({ now, bundleId: 'com.example.e2e' });
 
 let server: RecordingServer | null = null;
 

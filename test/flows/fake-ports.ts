@@ -14,9 +14,12 @@ export interface FakePorts extends FlowPorts {
   warnings: string[];
 }
 
-export function fakePorts(
-  options: { passphrases?: string[]; files?: Record<string, Uint8Array> } = {},
-): FakePorts {
+export function fakePorts(options: {
+  /** The flow's clock, fixed by the test. */
+  now: Date;
+  passphrases?: string[];
+  files?: Record<string, Uint8Array>;
+}): FakePorts {
   const files = new Map(Object.entries(options.files ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
   const answers = [...(options.passphrases ?? [])];
   const calls: string[] = [];
@@ -68,6 +71,6 @@ export function fakePorts(
       return Promise.resolve(answer);
     },
     warn: (message) => warnings.push(message),
-    now: () => new Date(),
+    now: () => options.now,
   };
 }

@@ -35,6 +35,10 @@ import {
   type TestCertificate,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN_A = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const TOKEN_B = 'b'.repeat(64);
 const TOKEN_C = 'c0ffee00'.repeat(8);
@@ -42,8 +46,8 @@ const PROBE_BYTES = Buffer.alloc(32, 0xab);
 const PROBE_TOKEN = 'ab'.repeat(32);
 const PASSPHRASE = 'push test passphrase';
 
-const sandboxCert = issueSandboxCertificate({ bundleId: 'com.example.push' });
-const universalCert = issueUniversalCertificate({ bundleId: 'com.example.push' });
+const sandboxCert = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
+const universalCert = issueUniversalCertificate({ now, bundleId: 'com.example.push' });
 
 function ckPem(credential: TestCertificate): Buffer {
   return Buffer.from(credential.certificatePem + exportPkcs1Pem(credential.key));
@@ -83,7 +87,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       return Promise.resolve(PASSPHRASE);
     },
     warn: (message) => h.warnings.push(message),
-    now: () => new Date(),
+    now: () => now,
     readStdin: () => Promise.resolve(Buffer.from('{"aps":{"alert":"from stdin"}}')),
     readTemplate: (path) =>
       Promise.resolve(readFileSync(join(repoRoot, 'templates', path), 'utf8')),
@@ -570,6 +574,7 @@ describe('testPush: the credential', () => {
 
   it('warns about an expired certificate and still sends', async () => {
     const expired = issueSandboxCertificate({
+      now,
       notBefore: new Date('2020-01-01T00:00:00Z'),
       notAfter: new Date('2021-01-01T00:00:00Z'),
     });
@@ -622,8 +627,8 @@ function strangerCkPem(): Buffer {
   const certificate = createCertificateAuthority({
     commonName: 'Stranger',
     key,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 86_400_000),
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 86_400_000),
     serialNumber: '05',
   });
   return Buffer.from(certificate.certificatePem + exportPkcs1Pem(key));
