@@ -72,15 +72,21 @@ const url = (
 ).replace(/\/+$/, '');
 
 let why = null; // why no answer came, the first explanation wins
+let handshakeDone = false; // TLS
+let serverSpoke = false; // HTTP/2: the server's SETTINGS
+let timedOut = false;
 const session = http2.connect(url, {
   cert: pem,
   key: pem,
   ...(ca ? { ca } : {}),
 });
+session.on('connect', () => (handshakeDone = true));
+session.on('remoteSettings', () => (serverSpoke = true));
 session.on('error', (error) => (why ??= error.message));
 // Without a timeout a server that never answers (a dropped packet, a firewall) hangs forever.
 session.setTimeout(TIMEOUT_SECONDS * 1000, () => {
-  why ??= `no answer within ${TIMEOUT_SECONDS} s`;
+  timedOut = true;
+  why = `no answer within ${TIMEOUT_SECONDS} s`;
   session.destroy();
 });
 
@@ -105,12 +111,16 @@ request.on('error', (error) => (why ??= (error.cause ?? error).message));
 request.on('close', () => {
   session.close();
   if (!headers) {
-    // TLS 1.3 checks the client certificate after the handshake: a refusal arrives as a
-    // closed stream, with no error.
-    why ??=
-      'the server closed the connection without answering; over TLS 1.3 that is how it ' +
-      'refuses a client certificate (wrong environment, expired or revoked?)';
-    console.error(`connection failed (${url}): ${why}`);
+    // TLS 1.3 checks the client certificate after the handshake: a refusal closes the
+    // connection before the server's first HTTP/2 frame (seen as no error, or ECONNRESET).
+    if (handshakeDone && !serverSpoke && !timedOut) {
+      why =
+        'the server closed the connection without answering; over TLS 1.3 that is how it ' +
+        'refuses a client certificate (wrong environment, expired or revoked?)';
+    }
+    console.error(
+      `connection failed (${url}): ${why ?? 'the server closed the connection without answering'}`,
+    );
     process.exitCode = 1;
   } else if (headers[':status'] === 200) {
     console.log(`accepted: apns-id ${headers['apns-id'] ?? '(none)'}`);
