@@ -1,9 +1,8 @@
 /**
  * The two halves together, as a user runs them: `apns-setup sandbox` in one process, `apns-setup
- * push` in another, a client certificate trusted through --client-ca. Also the Node provider
- * sample from templates/providers against the same sandbox.
+ * push` in another, a client certificate trusted through --client-ca. (The provider samples in
+ * templates/providers meet the sandbox in provider-samples.test.ts.)
  */
-import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,6 @@ import {
 } from '../../src/core/pki/issue-certificate.js';
 import { exportPkcs1Pem } from '../../src/core/pki/keys.js';
 import { runCli, scratchDir } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import {
   issueSandboxCertificate,
@@ -237,22 +235,5 @@ describe('push against the sandbox', () => {
       endpoint: 'https://127.0.0.1:1',
     });
     expect(result.stderr).toContain('unreachable');
-  });
-
-  it('the Node provider sample in templates/providers delivers with ck.pem', async () => {
-    const result = await execa(
-      'node',
-      [
-        join(repoRoot, 'templates/providers/send-push.mjs'),
-        universalCk,
-        TOKEN,
-        '--topic',
-        'com.example.pair',
-      ],
-      { env: { ...process.env, APNS_URL: url, APNS_CA: caFile }, reject: false },
-    );
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^accepted: apns-id [0-9a-f-]{36}$/m);
-    await sandbox.nextLine();
   });
 });
