@@ -170,6 +170,30 @@ export const commandDefinitions: CommandDefinition[] = [
     load: () => import('./check.js'),
   },
   {
+    name: 'renew',
+    configure(command) {
+      command
+        .description(
+          'start the successor of a live push certificate: a new key and CSR in a new folder, the live files untouched',
+        )
+        .requiredOption('--from <file>', 'the live certificate: ck.pem, cert.pem, aps.cer or .p12')
+        .option(
+          '--out <dir>',
+          'a new or empty folder (default: beside the live folder, named after the bundle id and today)',
+        )
+        .option('--email <email>', 'CSR email (default: the live CSR, else git config)')
+        .option('--common-name <name>', 'CSR common name (default: the live CSR, else git config)')
+        .option('--reuse-key', "make the CSR with the live certificate's key instead of a new one")
+        .option('--insecure', 'allow writing key.pem without a passphrase');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup renew --from certs/ck.pem',
+        'apns-setup renew --from certs/ck.pem --out certs-2027',
+      ]);
+    },
+    load: () => import('./renew.js'),
+  },
+  {
     name: 'push',
     configure(command) {
       command
@@ -276,9 +300,23 @@ bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
         )
         .option(
           '--out <dir>',
-          'keep the files in DIR (must be new or empty); default: a scratch folder removed afterwards',
+          "keep the files in DIR (must be new or empty); default: a scratch folder removed afterwards (with --csr: the CSR's folder)",
+        )
+        .option(
+          '--csr <file>',
+          "instead: have the portal stand-in sign YOUR CSR into aps.cer (NOT Apple's), to try the recipe offline with your own key",
+        )
+        .option('--bundle-id <id>', 'with --csr: the App ID the certificate is for')
+        .addOption(
+          new Option('--type <type>', 'with --csr: the certificate type')
+            .choices(['development', 'universal'])
+            .default('universal'),
         );
-      examples(command, ['apns-setup demo', 'apns-setup demo --out demo-certs']);
+      examples(command, [
+        'apns-setup demo',
+        'apns-setup demo --out demo-certs',
+        'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app',
+      ]);
     },
     load: () => import('./demo.js'),
   },
