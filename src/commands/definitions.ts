@@ -55,6 +55,55 @@ function examples(command: Command, lines: string[]): void {
 
 export const commandDefinitions: CommandDefinition[] = [
   {
+    name: 'wizard',
+    configure(command) {
+      command
+        .description(
+          'the guided way (what `apns-setup` runs in a terminal): a new certificate, a .p12, a renewal or a check',
+        )
+        .argument('[files...]', 'p12: the .p12; check: the certificate files')
+        .addOption(
+          new Option('--journey <journey>', 'run this journey (needed without a terminal)').choices(
+            ['new', 'p12', 'renew', 'check'],
+          ),
+        )
+        .option('--yes', 'take the default of every question that has one')
+        .option('--email <email>', 'new: the CSR email (default: git config user.email)')
+        .option('--common-name <name>', 'new: the CSR common name (default: git config user.name)')
+        .option('--out <dir>', 'the folder for the files (default: a new apns-certificates folder)')
+        .option('--cer <file>', "new, renew: Apple's certificate, once downloaded")
+        .option('--from <file>', 'renew: the live certificate')
+        .option('--keychain', 'keep the passphrase in the OS keychain')
+        .option('--token <hex>', 'the test push: a device token (default: a credential probe)')
+        .option('--no-push', 'no test push at the end')
+        .option('--ci-workflow', 'write .github/workflows/apns-certificates.yml at the end')
+        .option('--endpoint <url>', 'the test push goes to this APNs-compatible server')
+        .option('--ca <file>', "trust this CA for --endpoint's server certificate")
+        .addOption(
+          new Option('--env <env>', 'the test push environment').choices([
+            'sandbox',
+            'production',
+            'auto',
+          ]),
+        )
+        .option(
+          '--timeout <seconds>',
+          'the test push: give up after this long',
+          positiveInteger,
+          15,
+        )
+        .option('--insecure', 'allow a key without a passphrase');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup',
+        'apns-setup wizard --journey new --out certs --yes',
+        'apns-setup wizard --journey new --out certs --cer ~/Downloads/aps.cer --yes',
+        'apns-setup wizard --journey p12 Certificates.p12 --out certs',
+      ]);
+    },
+    load: () => import('./wizard.js'),
+  },
+  {
     name: 'csr',
     configure(command) {
       command

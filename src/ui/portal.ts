@@ -2,9 +2,10 @@
  * What to do on Apple's site, in order: the one visit a new certificate needs. Said after `csr`,
  * after `renew`, and by the wizard.
  */
+import { APPLE_CERTIFICATE_PORTAL_URL as PORTAL_URL } from '../core/apns/portal.js';
 import type { CertificateType } from '../core/pki/types.js';
 
-export const PORTAL_URL = 'https://developer.apple.com/account/resources/certificates/add';
+export { PORTAL_URL };
 
 /** The portal's name for the certificate type to pick. */
 export function portalCertificateType(type: CertificateType | null): string {
