@@ -356,6 +356,10 @@ bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
           "instead: have the portal stand-in sign YOUR CSR into aps.cer (NOT Apple's), to try the recipe offline with your own key",
         )
         .option('--bundle-id <id>', 'with --csr: the App ID the certificate is for')
+        .option(
+          '--state <dir>',
+          'with --csr: sign with the portal of `apns-setup sandbox --state DIR`, which that sandbox then trusts',
+        )
         .addOption(
           new Option('--type <type>', 'with --csr: the certificate type')
             .choices(['development', 'universal'])
@@ -365,6 +369,7 @@ bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
         'apns-setup demo',
         'apns-setup demo --out demo-certs',
         'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app',
+        'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app --state .sandbox',
       ]);
     },
     load: () => import('./demo.js'),

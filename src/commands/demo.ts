@@ -19,6 +19,7 @@ interface DemoOptions {
   csr?: string;
   bundleId?: string;
   type: 'development' | 'universal';
+  state?: string;
 }
 
 export async function run(
@@ -28,10 +29,14 @@ export async function run(
 ): Promise<ExitCode> {
   const options = raw as unknown as DemoOptions;
   if (options.csr !== undefined) return signOwnCsr(options, context);
-  if (options.bundleId !== undefined) {
-    throw new InputError('USAGE', '--bundle-id goes with --csr', {
-      hint: 'The demo makes its own key and CSR for com.example.apns-setup-demo; to have YOUR CSR signed, pass --csr FILE --bundle-id ID.',
-    });
+  if (options.bundleId !== undefined || options.state !== undefined) {
+    throw new InputError(
+      'USAGE',
+      `${options.bundleId !== undefined ? '--bundle-id' : '--state'} goes with --csr`,
+      {
+        hint: 'The demo makes its own key and CSR for com.example.apns-setup-demo; to have YOUR CSR signed, pass --csr FILE --bundle-id ID.',
+      },
+    );
   }
   const started: { sandbox: DemoSandbox | null } = { sandbox: null };
   const keep = options.out !== undefined;
@@ -101,8 +106,21 @@ async function signOwnCsr(options: DemoOptions, context: CommandContext): Promis
       type: options.type,
       dir: options.out === undefined ? dirname(csr) : resolve(context.cwd, options.out),
     },
-    { ...createFlowPorts(context, {}), openPortal: () => openDemoPortal(context.now) },
+    {
+      ...createFlowPorts(context, {}),
+      openPortal: () =>
+        openDemoPortal(
+          context.now,
+          options.state === undefined ? null : resolve(context.cwd, options.state),
+        ),
+    },
   );
-  context.ui.say(localPortalSummary(result, viewOf(context)));
+  context.ui.say(
+    localPortalSummary(
+      result,
+      options.state === undefined ? null : resolve(context.cwd, options.state),
+      viewOf(context),
+    ),
+  );
   return 0;
 }

@@ -25,9 +25,15 @@ function portalOf(state: SandboxState, now: () => Date): Omit<LocalPortal, 'clos
   };
 }
 
-/** The portal stand-in alone: `demo --csr` signs with it and needs no server. */
-export async function openDemoPortal(now: () => Date): Promise<LocalPortal> {
-  const state = await loadOrCreateSandboxState(null, now());
+/**
+ * The portal stand-in alone: `demo --csr` signs with it and needs no server. With a sandbox's
+ * `--state` folder it is that sandbox's own portal, which the sandbox trusts with no flag.
+ */
+export async function openDemoPortal(
+  now: () => Date,
+  stateDir: string | null,
+): Promise<LocalPortal> {
+  const state = await loadOrCreateSandboxState(stateDir, now());
   return { ...portalOf(state, now), close: () => state.release() };
 }
 

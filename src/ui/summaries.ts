@@ -227,7 +227,11 @@ export function renewSummary(result: RenewResult, now: Date, view: View): string
 }
 
 /** `demo --csr`: what the portal stand-in made, and the offline loop with the person's own key. */
-export function localPortalSummary(result: SignCsrResult, view: View): string {
+export function localPortalSummary(
+  result: SignCsrResult,
+  sandboxState: string | null,
+  view: View,
+): string {
   const cer = result.written.find((f) => f.name === 'aps.cer');
   const ca = result.written.find((f) => f.name === 'portal-ca.pem');
   const dir = cer ? dirname(cer.path) : '.';
@@ -239,8 +243,15 @@ export function localPortalSummary(result: SignCsrResult, view: View): string {
     '',
     'The whole recipe offline, with your own key (the sandbox in a second terminal):',
     `  apns-setup import ${at('aps.cer')} --key ${at(FILE_NAMES.key)}`,
-    `  apns-setup sandbox --client-ca ${ca ? pasteable(ca.path, view.cwd) : at('portal-ca.pem')} --state ${at('.sandbox')} --port 8443`,
-    `  apns-setup push --cert ${at(FILE_NAMES.combined)} --endpoint https://127.0.0.1:8443 --ca ${at('.sandbox/ca.pem')}`,
+    // Signed by a sandbox's own portal (--state), that sandbox trusts it as it is.
+    sandboxState === null
+      ? `  apns-setup sandbox --client-ca ${ca ? pasteable(ca.path, view.cwd) : at('portal-ca.pem')} --state ${at('.sandbox')} --port 8443`
+      : `  apns-setup sandbox --state ${pasteable(sandboxState, view.cwd)} --port 8443`,
+    `  apns-setup push --cert ${at(FILE_NAMES.combined)} --endpoint https://127.0.0.1:8443 --ca ${
+      sandboxState === null
+        ? at('.sandbox/ca.pem')
+        : pasteable(join(sandboxState, 'ca.pem'), view.cwd)
+    }`,
     '',
     "For real, upload the same CSR at developer.apple.com: Apple's aps.cer then replaces this one.",
   ].join('\n');
