@@ -4,20 +4,14 @@
  */
 import { relative } from 'node:path';
 import { formatDate } from '../core/expiry.js';
-import type { FoundFile, Journey, NewCertificatePlan, Question } from '../flows/wizard/ports.js';
+import type {
+  FoundFile,
+  Journey,
+  NewCertificatePlan,
+  PromptSpec,
+  Question,
+} from '../flows/wizard/ports.js';
 import type { WizardState } from '../flows/wizard/state.js';
-
-/** A question as a prompt library asks it. */
-export type PromptSpec =
-  | {
-      type: 'select';
-      message: string;
-      choices: { name: string; value: string; description?: string }[];
-      default?: string;
-    }
-  | { type: 'input'; message: string; default?: string; required: boolean }
-  | { type: 'confirm'; message: string; default: boolean }
-  | { type: 'checkbox'; message: string; choices: { name: string; value: string }[] };
 
 const JOURNEYS: Record<Journey, { name: string; description: string }> = {
   new: {
