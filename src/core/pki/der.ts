@@ -207,11 +207,3 @@ function negate(content: Buffer): Buffer {
   out[0] = carry;
   return out;
 }
-
-/**
- * How many bytes the first element of `bytes` spans. Used to tell a truncated file (shorter
- * than its length field) from a complete one with trailing bytes.
- */
-export function outerLength(bytes: Uint8Array): number {
-  return readTlv(bytes, 0).end;
-}
