@@ -9,7 +9,8 @@ import * as crypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readMaterial } from '../../src/core/pki/material.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { MAX_ITERATIONS, inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { MAX_ITERATIONS } from '../../src/core/pki/pbe-algorithm.js';
+import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import { errorOf } from '../helpers/errors.js';
 import { testKey } from '../helpers/test-ca.js';
 

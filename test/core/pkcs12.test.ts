@@ -9,7 +9,7 @@ import { childrenOf, encodingOf, readTlv } from '../../src/core/pki/der.js';
 import { derFromForgeAsn1, forge, toForgeBytes } from '../../src/core/pki/forge.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
 import { pkcs12Kdf, readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
   writeCertificateOnlyPkcs12,
   writeKeyOnlyPkcs12,

@@ -21,7 +21,7 @@ import {
 } from '../../src/core/pki/keys.js';
 import { parsePem } from '../../src/core/pki/pem.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { type Pkcs12Structure, inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { type Pkcs12Structure, inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
   type Pkcs12Profile,
   writeCertificateOnlyPkcs12,

@@ -207,3 +207,45 @@ function negate(content: Buffer): Buffer {
   out[0] = carry;
   return out;
 }
+
+/** BER-chunked OCTET STRINGs are one level deep in practice (Java, Windows). */
+const MAX_CHUNK_NESTING = 8;
+
+/**
+ * An OCTET STRING's bytes, also in BER's constructed (chunked) form and as an IMPLICIT tag
+ * (`[0] IMPLICIT OCTET STRING`): the tag is the caller's to check.
+ */
+export function octetStringOf(bytes: Uint8Array, tlv: Tlv, depth = 0): Buffer {
+  if (!tlv.constructed) return contentOf(bytes, tlv);
+  if (depth >= MAX_CHUNK_NESTING) throw corrupt('an OCTET STRING is chunked too deeply');
+  return Buffer.concat(
+    childrenOf(bytes, tlv).map((chunk) => octetStringOf(bytes, chunk, depth + 1)),
+  );
+}
+
+/**
+ * Reading a known structure field by field (a PKCS#12 file, PBE parameters): each helper names
+ * the field that is missing or of the wrong type, in the error the structure's reader chose.
+ */
+export interface FieldReader {
+  tag(tlv: Tlv | undefined, tag: number, what: string): Tlv;
+  oid(bytes: Uint8Array, tlv: Tlv | undefined, what: string): string;
+  /** A non-negative INTEGER that fits a JavaScript number exactly. */
+  smallInteger(bytes: Uint8Array, tlv: Tlv | undefined, what: string): number;
+}
+
+export function fieldReader(malformed: (detail: string) => InputError): FieldReader {
+  const tag = (tlv: Tlv | undefined, expected: number, what: string): Tlv => {
+    if (!tlv || tlv.tag !== expected) throw malformed(`${what} is missing or malformed`);
+    return tlv;
+  };
+  return {
+    tag,
+    oid: (bytes, tlv, what) => decodeOid(contentOf(bytes, tag(tlv, TAG.OID, what))),
+    smallInteger: (bytes, tlv, what) => {
+      const value = Number.parseInt(decodeIntegerHex(bytes, tag(tlv, TAG.INTEGER, what)), 16);
+      if (!Number.isSafeInteger(value)) throw malformed(`${what} is out of range`);
+      return value;
+    },
+  };
+}

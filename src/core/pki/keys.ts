@@ -16,7 +16,7 @@ import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { forge, forgePassphrase } from './forge.js';
 import type { PemBlock } from './pem.js';
 import { canDecryptPbe, decryptPbe } from './pkcs12-read.js';
-import { parsePbeAlgorithm } from './pkcs12-structure.js';
+import { parsePbeAlgorithm } from './pbe-algorithm.js';
 
 /**
  * Apple's portal expects a 2048-bit RSA key in a push certificate CSR (what Keychain Access

@@ -13,7 +13,7 @@ import { keyMatchesSpki } from './key-match.js';
 import { describePrivateKeyBlock, openPrivateKey } from './keys.js';
 import { encodePem, parsePem, type PemBlock } from './pem.js';
 import { readPkcs12 } from './pkcs12-read.js';
-import type { Pkcs12Structure } from './pkcs12-structure.js';
+import type { Pkcs12Structure } from './pkcs12-consumers.js';
 import { readPkcs7Certificates } from './pkcs7.js';
 import { decodeText, looksLikePemText } from './text.js';
 import type { CertificateInfo, MaterialKind } from './types.js';

@@ -3,7 +3,7 @@
  * MAC, often iteration 1 and the "null" empty password), OpenSSL 1.x, OpenSSL 3 (PBES2/AES-256,
  * SHA-256 MAC), Java (EC keys, many bags), key-only and certificate-only files.
  *
- * We walk the DER ourselves (pkcs12-structure.ts) and decrypt with Node's ciphers, falling back
+ * We walk the DER ourselves (pkcs12-pfx.ts) and decrypt with Node's ciphers, falling back
  * to forge only for RC2 and single DES, which Node's OpenSSL 3 keeps in its legacy provider.
  * That keeps the exact certificate bytes (forge re-encodes them and cannot parse EC
  * certificates), hands every key to Node as PKCS#8 (forge reads only RSA), and tells a wrong
@@ -21,18 +21,15 @@ import {
 import { InputError, isApnsSetupError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { decryptLegacyCbc } from './forge.js';
+import { type PbeAlgorithm, checkIterationCount, parsePbeAlgorithm } from './pbe-algorithm.js';
+import { type Pkcs12Structure, describePfx } from './pkcs12-consumers.js';
 import {
-  type PbeAlgorithm,
-  type Pkcs12Structure,
   type RawBag,
   type RawMac,
   type RawPfx,
-  checkIterationCount,
-  describePfx,
-  parsePbeAlgorithm,
   parsePfx,
   parseSafeContents,
-} from './pkcs12-structure.js';
+} from './pkcs12-pfx.js';
 
 export interface Pkcs12BagAttributes {
   /** The name Keychain Access shows (PKCS#9 friendlyName). */

@@ -27,7 +27,8 @@ import {
 import { InputError } from '../errors.js';
 import { keyMatchesSpki } from './key-match.js';
 import { pkcs12Kdf } from './pkcs12-read.js';
-import { OID } from './pkcs12-structure.js';
+import { PBE_OID } from './pbe-algorithm.js';
+import { PKCS12_OID } from './pkcs12-pfx.js';
 
 export type Pkcs12Profile = 'compatible' | 'modern';
 
@@ -119,7 +120,7 @@ function encryptTripleDes(plain: Buffer, passphrase: string): Encrypted {
   const iv = pkcs12Kdf(passphrase, salt, 2, ITERATIONS, 8);
   const cipher = createCipheriv('des-ede3-cbc', key, iv);
   return {
-    algorithm: seq(oid(OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
+    algorithm: seq(oid(PBE_OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
     ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
   };
 }
@@ -131,11 +132,11 @@ function encryptAes256(plain: Buffer, passphrase: string): Encrypted {
   const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, ITERATIONS, 32, 'sha256');
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   const kdf = seq(
-    oid(OID.pbkdf2),
-    seq(octets(salt), integer(ITERATIONS), seq(oid(OID.hmacWithSha256), nullValue())),
+    oid(PBE_OID.pbkdf2),
+    seq(octets(salt), integer(ITERATIONS), seq(oid(PBE_OID.hmacWithSha256), nullValue())),
   );
   return {
-    algorithm: seq(oid(OID.pbes2), seq(kdf, seq(oid(OID.aes256Cbc), octets(iv)))),
+    algorithm: seq(oid(PBE_OID.pbes2), seq(kdf, seq(oid(PBE_OID.aes256Cbc), octets(iv)))),
     ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
   };
 }
@@ -154,15 +155,15 @@ interface Attributes {
 
 function attributes({ friendlyName, localKeyId }: Attributes): Buffer[] {
   const list: Buffer[] = [];
-  if (friendlyName) list.push(seq(oid(OID.friendlyName), set(bmpString(friendlyName))));
-  if (localKeyId) list.push(seq(oid(OID.localKeyId), set(octets(localKeyId))));
+  if (friendlyName) list.push(seq(oid(PKCS12_OID.friendlyName), set(bmpString(friendlyName))));
+  if (localKeyId) list.push(seq(oid(PKCS12_OID.localKeyId), set(octets(localKeyId))));
   return list.length > 0 ? [set(...list)] : [];
 }
 
 function certificateBag(der: Buffer, attrs: Attributes): Buffer {
   return seq(
-    oid(OID.certBag),
-    explicit0(seq(oid(OID.x509Certificate), explicit0(octets(der)))),
+    oid(PKCS12_OID.certBag),
+    explicit0(seq(oid(PKCS12_OID.x509Certificate), explicit0(octets(der)))),
     ...attributes(attrs),
   );
 }
@@ -176,21 +177,21 @@ function shroudedKeyBag(
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
   const { algorithm, ciphertext } = ENCRYPT[profile](pkcs8, passphrase);
   return seq(
-    oid(OID.shroudedKeyBag),
+    oid(PKCS12_OID.shroudedKeyBag),
     explicit0(seq(algorithm, octets(ciphertext))),
     ...attributes(attrs),
   );
 }
 
 function dataSafe(bags: Buffer[]): Buffer {
-  return seq(oid(OID.data), explicit0(octets(seq(...bags))));
+  return seq(oid(PKCS12_OID.data), explicit0(octets(seq(...bags))));
 }
 
 function encryptedSafe(bags: Buffer[], passphrase: string, profile: Pkcs12Profile): Buffer {
   const { algorithm, ciphertext } = ENCRYPT[profile](seq(...bags), passphrase);
   return seq(
-    oid(OID.encryptedData),
-    explicit0(seq(integer(0), seq(oid(OID.data), algorithm, implicit0Octets(ciphertext)))),
+    oid(PKCS12_OID.encryptedData),
+    explicit0(seq(integer(0), seq(oid(PKCS12_OID.data), algorithm, implicit0Octets(ciphertext)))),
   );
 }
 
@@ -201,11 +202,11 @@ function pfx(safes: Buffer[], passphrase: string): Buffer {
   const macKey = pkcs12Kdf(passphrase, salt, 3, ITERATIONS, 20, 'sha1');
   const digest = createHmac('sha1', macKey).update(authSafe).digest();
   const macData = seq(
-    seq(seq(oid(OID.sha1), nullValue()), octets(digest)),
+    seq(seq(oid(PKCS12_OID.sha1), nullValue()), octets(digest)),
     octets(salt),
     integer(ITERATIONS),
   );
-  return seq(integer(3), seq(oid(OID.data), explicit0(octets(authSafe))), macData);
+  return seq(integer(3), seq(oid(PKCS12_OID.data), explicit0(octets(authSafe))), macData);
 }
 
 // --- checks ---
