@@ -25,6 +25,17 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { InputError } from '../errors.js';
+import {
+  bmpString,
+  explicit,
+  implicit,
+  integer,
+  nullValue,
+  octetString as octets,
+  oid,
+  seq,
+  set,
+} from './der-encode.js';
 import { keyMatchesSpki } from './key-match.js';
 import { pkcs12Kdf } from './pkcs12-read.js';
 import { PBE_OID } from './pbe-algorithm.js';
@@ -61,49 +72,6 @@ export interface WriteKeyOnlyOptions {
   friendlyName?: string;
   /** The key's certificate, to give the key the same localKeyId as in cert.p12. */
   certificate?: Buffer;
-}
-
-// --- a minimal DER encoder: all PKCS#12 needs ---
-
-function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
-  const content = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
-}
-
-const seq = (...parts: Uint8Array[]): Buffer => tlv(0x30, ...parts);
-// DER orders SET OF by encoding (X.690 §11.6).
-const set = (...parts: Buffer[]): Buffer =>
-  tlv(0x31, ...[...parts].sort((a, b) => Buffer.compare(a, b)));
-const octets = (bytes: Uint8Array): Buffer => tlv(0x04, bytes);
-const explicit0 = (...parts: Uint8Array[]): Buffer => tlv(0xa0, ...parts);
-const implicit0Octets = (bytes: Uint8Array): Buffer => tlv(0x80, bytes);
-const nullValue = (): Buffer => Buffer.from([0x05, 0x00]);
-const bmpString = (text: string): Buffer => tlv(0x1e, Buffer.from(text, 'utf16le').swap16());
-
-function integer(value: number): Buffer {
-  const bytes: number[] = [];
-  for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
-  return tlv(0x02, Buffer.from(bytes));
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
-  const bytes: number[] = [];
-  for (const arc of [first * 40 + second, ...rest]) {
-    const chunk = [arc & 0x7f];
-    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128))
-      chunk.unshift((n & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(bytes));
 }
 
 // --- encryption for each profile ---
@@ -163,7 +131,7 @@ function attributes({ friendlyName, localKeyId }: Attributes): Buffer[] {
 function certificateBag(der: Buffer, attrs: Attributes): Buffer {
   return seq(
     oid(PKCS12_OID.certBag),
-    explicit0(seq(oid(PKCS12_OID.x509Certificate), explicit0(octets(der)))),
+    explicit(0, seq(oid(PKCS12_OID.x509Certificate), explicit(0, octets(der)))),
     ...attributes(attrs),
   );
 }
@@ -178,20 +146,20 @@ function shroudedKeyBag(
   const { algorithm, ciphertext } = ENCRYPT[profile](pkcs8, passphrase);
   return seq(
     oid(PKCS12_OID.shroudedKeyBag),
-    explicit0(seq(algorithm, octets(ciphertext))),
+    explicit(0, seq(algorithm, octets(ciphertext))),
     ...attributes(attrs),
   );
 }
 
 function dataSafe(bags: Buffer[]): Buffer {
-  return seq(oid(PKCS12_OID.data), explicit0(octets(seq(...bags))));
+  return seq(oid(PKCS12_OID.data), explicit(0, octets(seq(...bags))));
 }
 
 function encryptedSafe(bags: Buffer[], passphrase: string, profile: Pkcs12Profile): Buffer {
   const { algorithm, ciphertext } = ENCRYPT[profile](seq(...bags), passphrase);
   return seq(
     oid(PKCS12_OID.encryptedData),
-    explicit0(seq(integer(0), seq(oid(PKCS12_OID.data), algorithm, implicit0Octets(ciphertext)))),
+    explicit(0, seq(integer(0), seq(oid(PKCS12_OID.data), algorithm, implicit(0, ciphertext)))),
   );
 }
 
@@ -206,7 +174,7 @@ function pfx(safes: Buffer[], passphrase: string): Buffer {
     octets(salt),
     integer(ITERATIONS),
   );
-  return seq(integer(3), seq(oid(PKCS12_OID.data), explicit0(octets(authSafe))), macData);
+  return seq(integer(3), seq(oid(PKCS12_OID.data), explicit(0, octets(authSafe))), macData);
 }
 
 // --- checks ---
