@@ -67,7 +67,7 @@ function malformed(detail: string, cause?: unknown): InputError {
 
 /** EncryptedPrivateKeyInfo (RFC 5958 §3): the AlgorithmIdentifier DER and the ciphertext. */
 function encryptedPkcs8Parts(block: PemBlock): { algorithm: Buffer; data: Buffer } {
-  const root = readTlv(block.der, 0);
+  const root = readTlv(block.der, 0, { ber: true });
   const [algorithm, data] = root.tag === TAG.SEQUENCE ? childrenOf(block.der, root) : [];
   if (algorithm?.tag !== TAG.SEQUENCE || data?.tag !== TAG.OCTET_STRING) {
     throw malformed('its ENCRYPTED PRIVATE KEY block is not an EncryptedPrivateKeyInfo');

@@ -141,7 +141,7 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     case 'csr':
       return { ...assemble('csr', [], []), csr: parseCsr(bytes) };
     case 'public-key': {
-      const outer = readTlv(bytes, 0);
+      const outer = readTlv(bytes, 0, { ber: true });
       return {
         ...assemble('public-key', [], []),
         publicKeySpki: Buffer.from(bytes.subarray(0, outer.end)),
@@ -150,7 +150,10 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     case 'private-key':
       return readPemMaterial(
         parsePem(
-          encodePem(KEY_LABELS[recogniseDerShape(bytes)!]!, bytes.subarray(0, readTlv(bytes).end)),
+          encodePem(
+            KEY_LABELS[recogniseDerShape(bytes)!]!,
+            bytes.subarray(0, readTlv(bytes, 0, { ber: true }).end),
+          ),
         ),
         options,
       );

@@ -143,7 +143,7 @@ export function checkIterationCount(value: number, what: string): number {
 
 /** Parses an AlgorithmIdentifier (its full DER encoding) naming a PBE scheme. */
 export function parsePbeAlgorithm(der: Uint8Array): PbeAlgorithm {
-  const root = field.tag(readTlv(der, 0), TAG.SEQUENCE, 'the encryption algorithm');
+  const root = field.tag(readTlv(der, 0, { ber: true }), TAG.SEQUENCE, 'the encryption algorithm');
   const [oidTlv, params] = childrenOf(der, root);
   const oid = field.oid(der, oidTlv, 'the encryption algorithm');
   const pkcs12 = PKCS12_PBE[oid];

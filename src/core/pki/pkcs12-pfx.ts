@@ -126,7 +126,7 @@ function cutShort(declared: number, actual: number): InputError {
 /** Splits a PKCS#12 file into its MAC and safes; encrypted safes stay encrypted. */
 export function parsePfx(der: Uint8Array): RawPfx {
   requireComplete(der);
-  const root = readTlv(der, 0);
+  const root = readTlv(der, 0, { ber: true });
   const [versionTlv, authSafeTlv, macTlv] = childrenOf(der, root);
   const version = field.smallInteger(der, versionTlv, 'the version');
   if (version !== 3) {
@@ -185,7 +185,7 @@ function parseMac(der: Uint8Array, tlv: Tlv): RawMac {
 }
 
 function parseAuthenticatedSafe(bytes: Buffer): RawSafe[] {
-  const root = field.tag(readTlv(bytes, 0), TAG.SEQUENCE, 'the list of safes');
+  const root = field.tag(readTlv(bytes, 0, { ber: true }), TAG.SEQUENCE, 'the list of safes');
   return childrenOf(bytes, root).map((tlv): RawSafe => {
     const { oid, content } = contentInfo(bytes, field.tag(tlv, TAG.SEQUENCE, 'a safe'));
     if (oid === PKCS12_OID.data && content)
@@ -218,7 +218,7 @@ function parseAuthenticatedSafe(bytes: Buffer): RawSafe[] {
 /** The bags of a (decrypted) SafeContents; nested safeContentsBags are flattened in order. */
 export function parseSafeContents(bytes: Uint8Array, depth = 0): RawBag[] {
   if (depth > MAX_BAG_NESTING) throw notPkcs12('its bags are nested too deeply');
-  const root = field.tag(readTlv(bytes, 0), TAG.SEQUENCE, 'the bag list');
+  const root = field.tag(readTlv(bytes, 0, { ber: true }), TAG.SEQUENCE, 'the bag list');
   return childrenOf(bytes, root).flatMap((bagTlv) => {
     const [oidTlv, valueTlv, attrsTlv] = childrenOf(
       bytes,

@@ -339,7 +339,7 @@ function openShroudedKey(bag: RawBag, password: string | null): KeyObject | null
  * passphrase does not fit. Throws UNSUPPORTED_ENCRYPTION for a scheme we cannot decrypt.
  */
 function decryptEncryptedPrivateKeyInfo(der: Uint8Array, password: string | null): Buffer | null {
-  const [algTlv, dataTlv] = childrenOf(der, readTlv(der, 0));
+  const [algTlv, dataTlv] = childrenOf(der, readTlv(der, 0, { ber: true }));
   if (!algTlv || !dataTlv || dataTlv.tag !== TAG.OCTET_STRING) {
     throw new InputError('CORRUPT_FILE', 'its encrypted private key is malformed', {
       hint: 'Export the key again.',
@@ -356,7 +356,7 @@ function decryptEncryptedPrivateKeyInfo(der: Uint8Array, password: string | null
  * UNSUPPORTED_FORMAT.
  */
 function keyFromPkcs8(der: Buffer): KeyObject {
-  const root = readTlv(der, 0);
+  const root = readTlv(der, 0, { ber: true });
   if (root.tag !== TAG.SEQUENCE || root.end !== der.length) {
     throw new InputError('CORRUPT_FILE', 'a private key inside it is damaged', {
       hint: 'Export the .p12 again.',
