@@ -7,7 +7,7 @@
  * Node's createPrivateKey opens almost everything. It cannot open what OpenSSL 3 keeps in its
  * legacy provider — `Proc-Type` keys under DES-CBC (`openssl rsa -des`) and PKCS#8 under
  * pbeWithMD5AndDES-CBC (`openssl pkcs8 -topk8` of OpenSSL 0.9/1.0) — so those are decrypted
- * here (forge for the legacy PEM scheme, pkcs12-read's PBE code for PKCS#8) and handed to
+ * here (forge for the legacy PEM scheme, pbe-decrypt.ts for PKCS#8) and handed to
  * Node.
  */
 import { type KeyObject, createPrivateKey, generateKeyPair } from 'node:crypto';
@@ -15,7 +15,7 @@ import { InputError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { forge, forgePassphrase } from './forge.js';
 import type { PemBlock } from './pem.js';
-import { canDecryptPbe, decryptPbe } from './pkcs12-read.js';
+import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
 import { parsePbeAlgorithm } from './pbe-algorithm.js';
 
 /**

@@ -37,7 +37,7 @@ import {
   set,
 } from './der-encode.js';
 import { keyMatchesSpki } from './key-match.js';
-import { pkcs12Kdf } from './pkcs12-read.js';
+import { pkcs12Kdf } from './pkcs12-kdf.js';
 import { PBE_OID } from './pbe-algorithm.js';
 import { PKCS12_OID } from './pkcs12-pfx.js';
 
