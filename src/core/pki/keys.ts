@@ -14,6 +14,7 @@ import { type KeyObject, createPrivateKey, generateKeyPair } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { forge, forgePassphrase } from './forge.js';
+import { isConsistentPrivateKey } from './key-consistency.js';
 import type { PemBlock } from './pem.js';
 import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
 import { parsePbeAlgorithm } from './pbe-algorithm.js';
@@ -165,6 +166,14 @@ const PLAIN_TYPE: Record<string, 'pkcs1' | 'pkcs8' | 'sec1'> = {
  * (PASSPHRASE_REQUIRED when null, WRONG_PASSPHRASE when it does not fit).
  */
 export function openPrivateKey(block: PemBlock, passphrase: string | null): KeyObject {
+  const key = decodePrivateKey(block, passphrase);
+  if (!isConsistentPrivateKey(key)) {
+    throw malformed('its parts do not fit together');
+  }
+  return key;
+}
+
+function decodePrivateKey(block: PemBlock, passphrase: string | null): KeyObject {
   const info = describePrivateKeyBlock(block);
   if (!info.encrypted) {
     try {

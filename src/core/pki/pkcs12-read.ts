@@ -18,6 +18,7 @@ import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { parsePbeAlgorithm } from './pbe-algorithm.js';
 import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
 import { type Pkcs12Structure, describePfx } from './pkcs12-consumers.js';
+import { isConsistentPrivateKey } from './key-consistency.js';
 import { HASH_SIZES, KeyDerivations } from './pkcs12-kdf.js';
 import {
   type RawBag,
@@ -151,6 +152,8 @@ function openSafes(
             ? keyFromPkcs8(bag.value)
             : openShroudedKey(bag, password, derivations);
         if (!key) return null;
+        // Decrypted and decoded, so the passphrase is right: a key that is not whole is damaged.
+        if (!isConsistentPrivateKey(key)) throw damagedKey();
         opened.keys.push(key);
         opened.keyAttributes.push(attributes);
         opened.keyProtection.push(
@@ -226,6 +229,14 @@ function keyFromPkcs8(der: Buffer): KeyObject {
       },
     );
   }
+}
+
+function damagedKey(): InputError {
+  return new InputError(
+    'CORRUPT_FILE',
+    'a private key inside it is damaged: its parts do not fit together',
+    { hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).' },
+  );
 }
 
 function passphraseRequired(): InputError {
