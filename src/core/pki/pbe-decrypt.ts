@@ -2,9 +2,12 @@
  * Password-based decryption, for the safes and shrouded keys of a .p12 and for encrypted PKCS#8
  * keys: the PKCS#12 PBEs (RFC 7292 appendix C), PBES1 and PBES2 (RFC 8018), with Node's ciphers
  * and forge only for RC2 and single DES, which Node's OpenSSL 3 keeps in its legacy provider.
- * A wrong passphrase shows as bad padding: decryptPbe returns null, never garbage.
+ * A wrong passphrase shows as bad padding: decryptPbe returns null, never garbage. Ciphertext
+ * that no passphrase could decrypt (empty, or not whole cipher blocks) is damage, not a wrong
+ * passphrase.
  */
 import { createDecipheriv } from 'node:crypto';
+import { InputError } from '../errors.js';
 import { decryptLegacyCbc } from './forge.js';
 import type { PbeAlgorithm } from './pbe-algorithm.js';
 import { KeyDerivations } from './pkcs12-kdf.js';
@@ -48,7 +51,7 @@ export function decryptPbe(
   switch (algorithm.scheme) {
     case 'pkcs12': {
       const { salt, iterations, cipher } = algorithm;
-      if (data.length === 0 || data.length % block !== 0) return null;
+      requireWholeBlocks(data, block);
       const iv = derivations.pkcs12(password, salt, 2, iterations, 8);
       if (cipher === '3des' || cipher === '2des') {
         const name = cipher === '3des' ? 'des-ede3-cbc' : 'des-ede-cbc';
@@ -65,7 +68,7 @@ export function decryptPbe(
     }
     case 'pbes1': {
       if (algorithm.hash === 'md2') throw unsupportedInternally(algorithm);
-      if (data.length === 0 || data.length % block !== 0) return null;
+      requireWholeBlocks(data, block);
       // PBKDF1 (RFC 8018 §5.1): T = H^c(P || S); key = T[0..8], IV = T[8..16].
       const t = derivations.pbkdf1(algorithm.hash, utf8, algorithm.salt, algorithm.iterations);
       plain =
@@ -79,8 +82,8 @@ export function decryptPbe(
       // parsePbeAlgorithm refused a keyLength that is not the cipher's.
       const keyLength = node?.key ?? 8;
       block = node?.block ?? 8;
-      if (data.length === 0 || data.length % block !== 0 || algorithm.iv.length !== block)
-        return null;
+      requireWholeBlocks(data, block);
+      if (algorithm.iv.length !== block) return null;
       const key = derivations.pbkdf2(
         utf8,
         algorithm.salt,
@@ -98,6 +101,19 @@ export function decryptPbe(
       throw unsupportedInternally(algorithm);
   }
   return stripPadding(plain, block);
+}
+
+function requireWholeBlocks(data: Uint8Array, block: number): void {
+  if (data.length > 0 && data.length % block === 0) return;
+  throw new InputError(
+    'CORRUPT_FILE',
+    data.length === 0
+      ? 'its encrypted content is empty'
+      : `its encrypted content is ${data.length} bytes long, not a whole number of ${block}-byte cipher blocks`,
+    {
+      hint: 'The file is damaged or cut short: export it again. The passphrase is not the problem.',
+    },
+  );
 }
 
 function nodeDecrypt(name: string, key: Buffer, iv: Buffer, data: Uint8Array): Buffer {

@@ -205,11 +205,12 @@ function parseAuthenticatedSafe(bytes: Buffer): RawSafe[] {
         encodingOf(bytes, field.tag(algTlv, TAG.SEQUENCE, 'the safe encryption')),
       );
       // encryptedContent is [0] IMPLICIT OCTET STRING: primitive 0x80 or BER-chunked 0xa0.
-      const ciphertext =
-        dataTlv && (dataTlv.tag & 0x1f) === 0 && (dataTlv.tag & 0xc0) === 0x80
-          ? octetStringOf(bytes, dataTlv)
-          : Buffer.alloc(0);
-      return { kind: 'encrypted', algorithm, ciphertext };
+      // CMS lets it be absent (content supplied elsewhere); a .p12 has nowhere else: without it
+      // the safe is damaged, whatever the passphrase.
+      if (!dataTlv || (dataTlv.tag & 0x1f) !== 0 || (dataTlv.tag & 0xc0) !== 0x80) {
+        throw notPkcs12('an encrypted safe has no encrypted content');
+      }
+      return { kind: 'encrypted', algorithm, ciphertext: octetStringOf(bytes, dataTlv) };
     }
     return { kind: 'other' };
   });
