@@ -222,8 +222,15 @@ async function checkTargets(
     const stats = await fs.stat(dir);
     if (!stats.isDirectory()) throw notAFolderError(dir);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return new Set();
-    if (errnoCode(error) === 'ENOTDIR') throw pathThroughFileError(dir, error);
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ELOOP') {
+      // A link on the way that leads nowhere: mkdir would fail with a misleading ENOENT or
+      // ENOTDIR, or the run would end in "something unexpected went wrong: ELOOP".
+      const broken = await brokenLinkOnPath(fs, dir);
+      if (broken) throw broken;
+      if (code === 'ENOENT') return new Set();
+    }
+    if (code === 'ENOTDIR') throw pathThroughFileError(dir, error);
     throw error;
   }
 
@@ -267,6 +274,46 @@ async function checkTargets(
 
   if (existing.size > 0 && !force) throw alreadyExistsError(dir, [...existing]);
   return existing;
+}
+
+/**
+ * The first component of `dir`, from the end, that exists; if it is a symbolic link that leads
+ * nowhere (to a missing target, or round in a loop), the error that says so.
+ */
+async function brokenLinkOnPath(fs: OutputFileSystem, dir: string): Promise<InputError | null> {
+  for (let path = dir; ; path = dirname(path)) {
+    let isLink: boolean;
+    try {
+      isLink = (await fs.lstat(path)).isSymbolicLink();
+    } catch (error) {
+      // Missing, or reached through the broken link itself: look one level up.
+      const code = errnoCode(error);
+      const onTheWay = code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR';
+      if (!onTheWay || dirname(path) === path) return null;
+      continue;
+    }
+    if (!isLink) return null;
+    try {
+      await fs.stat(path);
+      return null;
+    } catch (error) {
+      const where = path === dir ? `${dir}: is` : `${dir}: ${path} is`;
+      if (errnoCode(error) === 'ELOOP') {
+        return new InputError('NOT_WRITABLE', `${where} a symbolic link loop`, {
+          hint: 'the link leads back to itself (ls -l shows where it points): point it at a folder, or choose another folder',
+          cause: error,
+        });
+      }
+      return new InputError(
+        'NOT_WRITABLE',
+        `${where} a symbolic link to something that does not exist`,
+        {
+          hint: 'ls -l shows where it points: create that folder, or choose another folder',
+          cause: error,
+        },
+      );
+    }
+  }
 }
 
 function alreadyExistsError(dir: string, names: string[]): InputError {

@@ -268,6 +268,54 @@ describe('writeOutputFiles', () => {
     expect(await readFile(out, 'utf8')).toBe('a file');
   });
 
+  it('says an output folder that is a symbolic link loop is one (it was "something unexpected went wrong")', async () => {
+    await symlink(join(root, 'b'), join(root, 'a'));
+    await symlink(join(root, 'a'), join(root, 'b'));
+    for (const dir of [join(root, 'a'), join(root, 'a', 'sub')]) {
+      for (const attempt of [
+        writeOutputFiles(dir, files, { force: false, now }),
+        assertWritable(dir, ['cert.pem'], { force: false }),
+      ]) {
+        const error = await failure(attempt);
+        expect(isApnsSetupError(error)).toBe(true);
+        expect(error).toMatchObject({ code: 'NOT_WRITABLE', exitCode: 2 });
+        expect(error.message).toBe(
+          dir === join(root, 'a')
+            ? `${dir}: is a symbolic link loop`
+            : `${dir}: ${join(root, 'a')} is a symbolic link loop`,
+        );
+      }
+    }
+  });
+
+  it('says an output folder that is a dangling symbolic link points to nothing', async () => {
+    await symlink(join(root, 'gone'), out);
+    for (const dir of [out, join(out, 'sub')]) {
+      const error = await failure(writeOutputFiles(dir, files, { force: false, now }));
+      expect(error).toMatchObject({ code: 'NOT_WRITABLE', exitCode: 2 });
+      expect(error.message).toBe(
+        dir === out
+          ? `${out}: is a symbolic link to something that does not exist`
+          : `${dir}: ${out} is a symbolic link to something that does not exist`,
+      );
+      expect(error.hint).toBe(
+        'ls -l shows where it points: create that folder, or choose another folder',
+      );
+    }
+    expect(existsSync(join(root, 'gone'))).toBe(false);
+  });
+
+  it('writes through an output folder that is a link to a folder', async () => {
+    await mkdir(join(root, 'real'));
+    await symlink(join(root, 'real'), out);
+    await writeOutputFiles(out, files, { force: false, now });
+    expect(Object.keys(await listing(join(root, 'real')))).toEqual([
+      'apns.p12',
+      'cert.pem',
+      'key.pem',
+    ]);
+  });
+
   it("an unwritable folder is the user's input (exit 2), naming the folder and what to do", async () => {
     // Root ignores permissions, so the refusal is injected as the kernel would report it.
     const denied = await failure(
