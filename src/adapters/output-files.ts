@@ -1,7 +1,8 @@
 /**
  * The only writer of output files (DESIGN "Output files"): all or nothing, secrets 0600 and
  * certificates 0644 whatever the umask, never a clobbered file without --force, and then the old
- * one kept as NAME.bak-<timestamp>.
+ * one kept as NAME.bak-<timestamp> — a secret's backup 0600 whatever the old file's mode, and
+ * the result saying when that old secret had been readable by others.
  *
  * Each file goes to a temporary file in the target folder (same file system, so rename(2) is
  * atomic), is fsynced, and only when every file is safely on disk are they published.
@@ -18,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
 import { errnoCode } from './input-files.js';
 
@@ -35,6 +36,12 @@ export interface WrittenFile {
   secret: boolean;
   /** Where the file it replaced (with --force) now is, or null when nothing was replaced. */
   backupPath: string | null;
+  /**
+   * The secret this file replaced was readable by others than its owner (group or world read
+   * bit): it may have been copied, so the command should say so. Its backup is 0600 all the
+   * same. Always false for a certificate and where nothing was replaced.
+   */
+  previouslyExposed: boolean;
 }
 
 /** The calls this adapter makes, so that a test can make one of them fail midway. */
@@ -124,7 +131,9 @@ export async function writeOutputFiles(
       });
     }
     for (const entry of staged) {
-      if (existing.has(entry.file.name)) entry.backup = await backUp(fs, entry.path, stamp);
+      if (existing.has(entry.file.name)) {
+        entry.backup = await backUp(fs, entry.path, stamp, entry.file.secret);
+      }
     }
     for (const entry of staged) {
       if (existing.has(entry.file.name)) {
@@ -146,6 +155,7 @@ export async function writeOutputFiles(
     path: entry.path,
     secret: entry.file.secret,
     backupPath: entry.backup?.path ?? null,
+    previouslyExposed: entry.backup?.exposed ?? false,
   }));
 }
 
@@ -208,8 +218,13 @@ interface FileIdentity {
 
 interface Backup {
   path: string;
-  /** A hard link leaves the original in place until the new file replaces it atomically. */
-  linked: boolean;
+  /**
+   * Whether the original is still at its name: a hard link or a copy leave it there until the
+   * new file replaces it atomically; without hard links it was moved aside.
+   */
+  originalInPlace: boolean;
+  /** The original was a secret readable by others than its owner. */
+  exposed: boolean;
 }
 
 async function checkTargets(
@@ -397,11 +412,55 @@ async function publishWithoutLink(fs: OutputFileSystem, entry: Staged): Promise<
   }
 }
 
-async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promise<Backup> {
+/**
+ * Keeps the file at `path` as `path.bak-<stamp>` (or `-2`, `-3`… when that name is taken).
+ * Normally a hard link: no copy, and the original stays in place until it is replaced. But a
+ * hard link shares the original's mode, and a secret's backup must be 0600 whatever the old
+ * file's mode was (a ck.pem someone made 0644): such a secret is copied into a new 0600 file
+ * instead, which leaves the original alone.
+ */
+async function backUp(
+  fs: OutputFileSystem,
+  path: string,
+  stamp: string,
+  secret: boolean,
+): Promise<Backup> {
+  if (secret) {
+    const old = await readOld(fs, path);
+    if (old.mode !== SECRET_MODE) {
+      const copy = await writeTempFile(fs, dirname(path), {
+        name: basename(path),
+        contents: old.contents,
+        secret: true,
+      });
+      try {
+        const named = await giveBackupName(fs, path, stamp, copy.path);
+        return { path: named.path, originalInPlace: true, exposed: (old.mode & 0o044) !== 0 };
+      } finally {
+        // Linked: the copy's temporary name goes; renamed: it is already gone.
+        await fs.unlink(copy.path).catch(() => undefined);
+      }
+    }
+  }
+  const named = await giveBackupName(fs, path, stamp, path);
+  return { path: named.path, originalInPlace: named.linked, exposed: false };
+}
+
+/**
+ * Gives `source` the first free backup name of `path`: a hard link, or where there are none
+ * (FAT, some network shares) a rename to a name checked to be free (rename would replace an
+ * older backup). A rename keeps the file's mode.
+ */
+async function giveBackupName(
+  fs: OutputFileSystem,
+  path: string,
+  stamp: string,
+  source: string,
+): Promise<{ path: string; linked: boolean }> {
   for (let counter = 1; counter < 1000; counter += 1) {
     const backupPath = counter === 1 ? `${path}.bak-${stamp}` : `${path}.bak-${stamp}-${counter}`;
     try {
-      await fs.link(path, backupPath);
+      await fs.link(source, backupPath);
       return { path: backupPath, linked: true };
     } catch (error) {
       const code = errnoCode(error);
@@ -410,15 +469,28 @@ async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promis
         throw error;
       }
     }
-    // No hard links here (FAT, some network shares): move the old file aside instead, to a
-    // free name (rename would replace an older backup); rename keeps the old file's mode.
     if (await exists(fs, backupPath)) continue;
-    await fs.rename(path, backupPath);
+    await fs.rename(source, backupPath);
     return { path: backupPath, linked: false };
   }
   throw new OperationError('OPERATION_FAILED', `${path}: too many backups made in one second`, {
     hint: 'remove some of the NAME.bak-* files beside it and try again',
   });
+}
+
+/** The mode and bytes of a file about to be replaced; never through a link, never waiting. */
+async function readOld(
+  fs: OutputFileSystem,
+  path: string,
+): Promise<{ mode: number; contents: Buffer }> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  const handle = await fs.open(path, flags);
+  try {
+    const stats = await handle.stat();
+    return { mode: stats.mode & 0o7777, contents: await handle.readFile() };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Best effort: puts back what was there before and removes what this run wrote. */
@@ -433,11 +505,12 @@ async function rollBack(fs: OutputFileSystem, staged: Staged[]): Promise<void> {
       }
       await fs.unlink(entry.tempPath).catch(ignore);
     } else if (entry.published === 'replaced') {
+      // A copied backup (a secret that was not 0600) comes back 0600: tighter, never looser.
       if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
       else await fs.unlink(entry.path).catch(ignore);
     } else {
       await fs.unlink(entry.tempPath).catch(ignore);
-      if (backup?.linked) await fs.unlink(backup.path).catch(ignore);
+      if (backup?.originalInPlace) await fs.unlink(backup.path).catch(ignore);
       else if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
     }
   }
