@@ -363,10 +363,10 @@ describe('writeOutputFiles', () => {
     await symlink(join(root, 'a'), join(root, 'b'));
     for (const dir of [join(root, 'a'), join(root, 'a', 'sub')]) {
       for (const attempt of [
-        writeOutputFiles(dir, files, { force: false, now }),
-        assertWritable(dir, ['cert.pem'], { force: false }),
+        () => writeOutputFiles(dir, files, { force: false, now }),
+        () => assertWritable(dir, ['cert.pem'], { force: false }),
       ]) {
-        const error = await failure(attempt);
+        const error = await failure(attempt());
         expect(isApnsSetupError(error)).toBe(true);
         expect(error).toMatchObject({ code: 'NOT_WRITABLE', exitCode: 2 });
         expect(error.message).toBe(
