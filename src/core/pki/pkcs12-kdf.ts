@@ -25,7 +25,7 @@ export const HASH_SIZES: Record<string, { output: number; block: number }> = {
 };
 
 /** H applied `rounds` more times to `digest` (a digest of H): the loop of PBKDF1 and RFC 7292. */
-export function iterateHash(hash: string, digest: Buffer, rounds: number): Buffer {
+function iterateHash(hash: string, digest: Buffer, rounds: number): Buffer {
   if (hash === 'sha1') return sha1Rounds(digest, rounds);
   if (hash === 'sha256') return sha256Rounds(digest, rounds);
   // MD5 (PBES1) and the SHA-2 variants a .p12 MAC may name: rare, so node:crypto per round.
@@ -96,7 +96,7 @@ export function pkcs12Kdf(
 }
 
 /** PBKDF1 (RFC 8018 §5.1) before truncation: T = H^c(P || S). */
-export function pbkdf1(
+function pbkdf1(
   hash: string,
   password: Uint8Array,
   salt: Uint8Array,
