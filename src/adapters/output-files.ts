@@ -135,7 +135,6 @@ export async function writeOutputFiles(
     // An existing folder keeps its mode: it is the user's.
     const secret = files.some((file) => file.secret);
     await fs.mkdir(dir, { recursive: true, mode: secret ? 0o700 : 0o755 });
-    await removeStaleTempFiles(fs, dir);
   } catch (error) {
     throw describeWriteError(dir, error);
   }
@@ -146,8 +145,10 @@ export async function writeOutputFiles(
   let journal: string | null = null;
   try {
     try {
+      let folderNow = 0;
       for (const file of files) {
         const temp = await writeTempFile(fs, dir, file);
+        folderNow = Math.max(folderNow, temp.modifiedMs);
         staged.push({
           file,
           path: join(dir, file.name),
@@ -157,6 +158,7 @@ export async function writeOutputFiles(
           published: null,
         });
       }
+      await removeStaleTempFiles(fs, dir, folderNow);
       for (const entry of staged) {
         // A leftover of a run cut short is that run's file, not the user's: no backup.
         if (targets.existing.has(entry.file.name) && !targets.leftovers.has(entry.file.name)) {
@@ -534,7 +536,7 @@ async function writeTempFile(
   fs: OutputFileSystem,
   dir: string,
   file: OutputFile,
-): Promise<{ path: string; identity: FileIdentity }> {
+): Promise<{ path: string; identity: FileIdentity; modifiedMs: number }> {
   const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
   const tempPath = join(
     dir,
@@ -549,9 +551,9 @@ async function writeTempFile(
     await handle.chmod(mode);
     await handle.writeFile(file.contents);
     await handle.sync();
-    const { dev, ino } = await handle.stat();
+    const { dev, ino, mtimeMs } = await handle.stat();
     await handle.close();
-    return { path: tempPath, identity: { dev, ino } };
+    return { path: tempPath, identity: { dev, ino }, modifiedMs: mtimeMs };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await fs.unlink(tempPath).catch(() => undefined);
@@ -715,8 +717,17 @@ async function isSameFile(
   }
 }
 
-/** Removes temporary files of runs that were killed before they could clean up. */
-async function removeStaleTempFiles(fs: OutputFileSystem, dir: string): Promise<void> {
+/**
+ * Removes temporary files of runs that were killed before they could clean up. Ages are measured
+ * on the folder's own clock (`folderNow`: the time it stamped on the file just written), never
+ * the process's: a network file system's server, or a process whose clock is shifted, would
+ * otherwise make a live run's file look hours old or not yet written.
+ */
+async function removeStaleTempFiles(
+  fs: OutputFileSystem,
+  dir: string,
+  folderNow: number,
+): Promise<void> {
   const names = await fs.readdir(dir);
   for (const name of names) {
     const match = TEMP_NAME.exec(name);
@@ -725,7 +736,7 @@ async function removeStaleTempFiles(fs: OutputFileSystem, dir: string): Promise<
     try {
       const stats = await fs.lstat(path);
       if (!stats.isFile()) continue;
-      const age = Date.now() - stats.mtimeMs;
+      const age = folderNow - stats.mtimeMs;
       const stale =
         age > STALE_TEMP_AGE_MS ||
         (age > DEAD_PID_TEMP_AGE_MS && !isProcessAlive(Number(match[1])));

@@ -63,6 +63,16 @@ export async function resolvePassphrase(
       : 'there is no terminal to ask for it';
   // The same two sources either way; not "run it in a terminal": a command that never asks
   // would not ask there either.
+  if (protect) {
+    // Not the passphrase of an input: a new one, for the keys about to be written.
+    throw new InputError(
+      'NO_TTY',
+      `${capitalise(request.subject)} needs a new passphrase, and ${why}`,
+      {
+        hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV} with the passphrase to protect it, or pass --insecure to write the key without one`,
+      },
+    );
+  }
   throw new InputError('NO_TTY', `${capitalise(request.subject)} needs a passphrase, and ${why}`, {
     hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV}`,
   });

@@ -2,8 +2,7 @@ import { InputError, type ExitCode } from '../core/errors.js';
 import { findCertificateFiles } from '../adapters/find-files.js';
 import { readTemplate } from '../adapters/templates.js';
 import { checkCertificates, checkExitCode } from '../flows/check-expiry.js';
-import { checkMessages } from '../ui/messages.js';
-import { checkJson, checkTable, ciWorkflow } from '../ui/render-check.js';
+import { checkJson, checkMessages, checkTable, ciWorkflow } from '../ui/render-check.js';
 import type { CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 
@@ -44,7 +43,7 @@ export async function run(
     { files: found.map((path) => ({ path, named: named.has(path) })), days: options.days },
     ports,
   );
-  for (const { file, message } of skipped) context.ui.say(`${file}: ${message}`);
+  for (const { file } of skipped) context.ui.say(`${file}: ${checkMessages.skippedLocked}`);
   if (results.length === 0) {
     throw new InputError('NO_CERTIFICATE', checkMessages.nothingFound(args), {
       hint: checkMessages.nothingFoundHint,

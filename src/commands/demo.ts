@@ -1,31 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isEmptyOrMissingDir } from '../adapters/output-files.js';
+import { listenForStopSignal } from '../adapters/stop-signal.js';
 import { runTaskList } from '../adapters/task-list.js';
 import { CancelledError, InputError, type ExitCode } from '../core/errors.js';
-import { runDemo, type DemoPorts, type DemoSandbox } from '../flows/demo.js';
-import { startDemoSandbox } from '../sandbox/demo-sandbox.js';
-import { listenForStopSignal } from '../adapters/stop-signal.js';
-import { testPush } from '../flows/test-push.js';
-import { demoSummary } from '../ui/summaries.js';
+import { runDemo, signCsrLocally, type DemoPorts, type DemoSandbox } from '../flows/demo.js';
+import { openDemoPortal, startDemoSandbox } from '../sandbox/demo-sandbox.js';
+import { demoStepDone, demoStepTitle } from '../ui/render-demo.js';
+import { demoSummary, localPortalSummary } from '../ui/summaries.js';
 import { viewOf, type CommandContext } from './context.js';
 import { createFlowPorts } from './flow-ports.js';
 import { createPushPorts } from './push-ports.js';
 
 interface DemoOptions {
   out?: string;
+  csr?: string;
+  bundleId?: string;
+  type: 'development' | 'universal';
+  state?: string;
 }
-
-const PASSPHRASE_FILE = 'passphrase.txt';
 
 export async function run(
   _args: string[],
   raw: Record<string, unknown>,
   context: CommandContext,
 ): Promise<ExitCode> {
-  const options = raw as DemoOptions;
+  const options = raw as unknown as DemoOptions;
+  if (options.csr !== undefined) return signOwnCsr(options, context);
+  if (options.bundleId !== undefined || options.state !== undefined) {
+    throw new InputError(
+      'USAGE',
+      `${options.bundleId !== undefined ? '--bundle-id' : '--state'} goes with --csr`,
+      {
+        hint: 'The demo makes its own key and CSR for com.example.apns-setup-demo; to have YOUR CSR signed, pass --csr FILE --bundle-id ID.',
+      },
+    );
+  }
   const started: { sandbox: DemoSandbox | null } = { sandbox: null };
   const keep = options.out !== undefined;
   const dir = keep
@@ -40,50 +52,26 @@ export async function run(
         hint: 'The demo writes a fresh set of files: pass --out with a new or empty folder.',
       });
     }
-    // No TTY needed: the passphrase comes from the environment or is made up (and kept with --out).
-    const given = context.env.APNS_SETUP_PASSPHRASE;
-    const generated = given === undefined || given === '';
-    const passphrase = generated ? randomBytes(18).toString('base64url') : given;
     const flowPorts = createFlowPorts(context, {});
-    // After Ctrl-C the flow may still be running: it must not write into the folder being removed.
-    const writeFiles: typeof flowPorts.writeFiles = (...args) =>
-      cancelled ? Promise.reject(new CancelledError()) : flowPorts.writeFiles(...args);
     const ports: DemoPorts = {
       ...flowPorts,
-      writeFiles,
-      passphrase: () => Promise.resolve(passphrase),
+      // After Ctrl-C the flow may still be running: it must not write into the folder being removed.
+      writeFiles: (...args) =>
+        cancelled ? Promise.reject(new CancelledError()) : flowPorts.writeFiles(...args),
       startSandbox: async () => (started.sandbox = await startDemoSandbox(context.now)),
-      push: async ({ credentialFile, url, caFile, topic }) => {
-        const [result] = await testPush(
-          {
-            cert: credentialFile,
-            tokens: [randomBytes(32).toString('hex')],
-            topic,
-            endpoint: url,
-            ca: caFile,
-            alert: 'Hello from the apns-setup demo',
-            title: 'apns-setup',
-            timeoutMs: 15_000,
-          },
-          {
-            ...createPushPorts(context, {}),
-            passphrase: () => Promise.resolve(passphrase),
-            progress: () => undefined,
-          },
-        );
-        return {
-          ok: result?.ok ?? false,
-          status: result?.status ?? null,
-          reason: result?.reason ?? null,
-          apnsId: result?.apnsId ?? null,
-          explanation: result?.explanation ?? 'no result',
-        };
-      },
-      runTasks: (tasks) =>
-        runTaskList(tasks, { stderr: context.stderr, interactive: context.isInteractive }),
+      pushPorts: { ...createPushPorts(context, {}), progress: () => undefined },
+      runSteps: (steps) =>
+        runTaskList(
+          steps.map((step) => ({
+            title: demoStepTitle(step.step),
+            run: async () => demoStepDone(await step.run()),
+          })),
+          { stderr: context.stderr, interactive: context.isInteractive },
+        ),
+      randomBytes: (size) => randomBytes(size),
     };
     const outcome = await Promise.race([
-      runDemo({ dir }, ports),
+      runDemo({ dir, keep, passphrase: context.env.APNS_SETUP_PASSPHRASE }, ports),
       stop.signal.then((signal) => {
         cancelled = true;
         return signal;
@@ -94,25 +82,45 @@ export async function run(
         keep ? 'Cancelled.' : 'Cancelled; the scratch folder and everything in it were removed.',
       );
     }
-    const result = outcome;
-    if (keep && generated) {
-      await flowPorts.writeFiles(
-        dir,
-        [{ name: PASSPHRASE_FILE, contents: `${passphrase}\n`, secret: true }],
-        false,
-      );
-    }
-    context.ui.say(
-      demoSummary(
-        result,
-        { kept: keep, passphraseFile: keep && generated ? join(dir, PASSPHRASE_FILE) : null },
-        viewOf(context),
-      ),
-    );
-    return result.push.ok ? 0 : 1;
+    context.ui.say(demoSummary(outcome, { kept: keep }, viewOf(context)));
+    return outcome.push.ok ? 0 : 1;
   } finally {
     stop.dispose();
     await started.sandbox?.close();
     if (!keep) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `demo --csr`: the portal stand-in signs the user's CSR; nothing else runs. */
+async function signOwnCsr(options: DemoOptions, context: CommandContext): Promise<ExitCode> {
+  if (options.bundleId === undefined) {
+    throw new InputError('USAGE', '--csr needs --bundle-id, the App ID the certificate is for', {
+      hint: 'For example: apns-setup demo --csr CertificateSigningRequest.certSigningRequest --bundle-id com.example.app',
+    });
+  }
+  const csr = resolve(context.cwd, options.csr!);
+  const result = await signCsrLocally(
+    {
+      csr,
+      bundleId: options.bundleId,
+      type: options.type,
+      dir: options.out === undefined ? dirname(csr) : resolve(context.cwd, options.out),
+    },
+    {
+      ...createFlowPorts(context, {}),
+      openPortal: () =>
+        openDemoPortal(
+          context.now,
+          options.state === undefined ? null : resolve(context.cwd, options.state),
+        ),
+    },
+  );
+  context.ui.say(
+    localPortalSummary(
+      result,
+      options.state === undefined ? null : resolve(context.cwd, options.state),
+      viewOf(context),
+    ),
+  );
+  return 0;
 }

@@ -5,6 +5,7 @@ import { assertWritable, writeOutputFiles } from '../adapters/output-files.js';
 import { resolvePassphrase } from '../adapters/passphrase.js';
 import { createPrompter } from '../adapters/prompt.js';
 import type { FlowPorts } from '../flows/ports.js';
+import { describeWarning } from '../ui/warnings.js';
 import type { CommandContext } from './context.js';
 
 export interface PassphraseFlags {
@@ -38,7 +39,7 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
           neverPrompts: flags.prompt === false,
         },
       ),
-    warn: (message) => context.ui.warn(message),
+    warn: (warning) => context.ui.warn(describeWarning(warning)),
     now: context.now,
   };
 }

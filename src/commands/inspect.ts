@@ -20,11 +20,11 @@ export async function run(
     openEncryptedKeys: hasPassphraseWithoutPrompt(context, options),
   });
   const now = context.now();
-  const read = entries.filter((e) => e.material);
+  const shown = entries.filter((e) => e.material ?? e.lockedPkcs12);
   // stdout holds the report (with --json: every entry, failed ones with their `error`);
   // what went wrong is said to the person on stderr, like every other failure.
   if (options.json) context.ui.data(JSON.stringify(inspectJson(entries, now), null, 2));
-  else if (read.length > 0) context.ui.data(inspectText(read, now));
+  else if (shown.length > 0) context.ui.data(inspectText(shown, now));
   const failed = entries.flatMap((e) => (e.error ? [e.error] : []));
   for (const error of failed.slice(0, -1)) context.ui.fail(error.message, error.hint);
   // The last failure goes to cli.ts like any other error: exit 2, and its stack with --debug.

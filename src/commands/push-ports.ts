@@ -1,11 +1,12 @@
 /** The ports of the push flow, wired to the real HTTP/2 client: shared by `push` and `demo`. */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectApns } from '../adapters/apns-client.js';
+import { connectApns } from '../adapters/apns-connection.js';
 import { DEFAULT_MAX_INPUT_BYTES, formatSize } from '../adapters/input-files.js';
 import { readTemplate } from '../adapters/templates.js';
 import { InputError } from '../core/errors.js';
-import type { PushPorts } from '../flows/test-push.js';
+import type { PushPorts } from '../flows/push-ports.js';
+import { describePushProgress } from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
 import { createFlowPorts, type PassphraseFlags } from './flow-ports.js';
 
@@ -18,7 +19,7 @@ export function createPushPorts(context: CommandContext, flags: PassphraseFlags)
     randomBytes: (size) => randomBytes(size),
     random: () => Math.random(),
     sleep: (ms) => sleep(ms),
-    progress: (message) => context.ui.say(message),
+    progress: (progress) => context.ui.say(describePushProgress(progress)),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
-import { pushExitCode, testPush } from '../flows/test-push.js';
+import { pushExitCode, sendPush } from '../flows/send-push.js';
 import { pushFailureJson, pushJson, pushReport } from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
 import { createPushPorts } from './push-ports.js';
@@ -40,7 +40,7 @@ export async function run(
 ): Promise<ExitCode> {
   const options = raw as unknown as PushOptions;
   const ports = createPushPorts(context, options);
-  const pushing = testPush(
+  const pushing = sendPush(
     {
       cert: options.cert,
       key: options.key,

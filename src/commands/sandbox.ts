@@ -1,18 +1,12 @@
-import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
-import { readInputFile } from '../adapters/input-files.js';
-import type { KnownToken } from '../core/apns/sandbox-rules.js';
+import { listenForStopSignal } from '../adapters/stop-signal.js';
 import type { ExitCode } from '../core/errors.js';
-import { decodeText } from '../core/pki/text.js';
 import type { Environment } from '../core/pki/types.js';
-import { inFile, readCertificates } from '../flows/read-file-material.js';
 import { describeLogEntry } from '../sandbox/describe-entry.js';
+import { readClientCas, readKnownTokens } from '../sandbox/inputs.js';
 import { startSandbox, type SandboxLogEntry } from '../sandbox/server.js';
 import { loadOrCreateSandboxState } from '../sandbox/state.js';
-import { parseTokenList } from '../sandbox/tokens.js';
-import type { Ui } from '../ui/console.js';
 import type { CommandContext } from './context.js';
-import { listenForStopSignal } from '../adapters/stop-signal.js';
 
 interface SandboxOptions {
   host: string;
@@ -33,8 +27,13 @@ export async function run(
   const { ui } = context;
   const host = options.host.trim().replace(/^\[(.*)\]$/, '$1');
   const now = context.now();
-  const extraClientCas = options.clientCa ? await readClientCas(options.clientCa, ui) : [];
-  const knownTokens = options.tokens ? await readTokens(options.tokens, now, ui) : null;
+  const clientCas = options.clientCa ? await readClientCas(options.clientCa) : null;
+  const known = options.tokens ? await readKnownTokens(options.tokens, now) : null;
+  for (const warning of [...(clientCas?.warnings ?? []), ...(known?.warnings ?? [])]) {
+    ui.warn(warning);
+  }
+  const extraClientCas = clientCas?.certificates ?? [];
+  const knownTokens = known?.tokens ?? null;
   const stateDir = options.state ? resolve(context.cwd, options.state) : null;
   const state = await loadOrCreateSandboxState(stateDir, now, { host });
 
@@ -94,35 +93,4 @@ export async function run(
     await state.release();
   }
   return 0;
-}
-
-/** `--client-ca FILE`: one or more CA certificates, PEM or DER (or a .p7b). */
-async function readClientCas(path: string, ui: Ui): Promise<Buffer[]> {
-  const certificates = await readCertificates(
-    { readFile: (file) => readInputFile(file, { what: 'the client CA certificate' }) },
-    path,
-    {
-      message: `${path}: holds no certificate`,
-      hint: 'Pass the PEM or DER certificate of the CA that issued your client certificates.',
-    },
-  );
-  for (const certificate of certificates) {
-    // A CA in the trust store vouches for what it issued; a leaf that is not self-signed
-    // vouches for nothing, so a client presenting it would still be refused.
-    if (!new X509Certificate(certificate.der).ca && !certificate.selfIssued) {
-      ui.warn(
-        `${path}: ${certificate.subject.commonName ?? certificate.subject.rfc2253} is not a CA certificate, so no client certificate chains to it. Pass the certificate of the CA that issued your client certificates.`,
-      );
-    }
-  }
-  return certificates.map((certificate) => certificate.der);
-}
-
-async function readTokens(path: string, now: Date, ui: Ui): Promise<Map<string, KnownToken>> {
-  const bytes = await readInputFile(path, { what: 'the device tokens file' });
-  const tokens = inFile(path, () => parseTokenList(decodeText(bytes), now));
-  if (tokens.size === 0) {
-    ui.warn(`${path} lists no device token: every push will be answered BadDeviceToken.`);
-  }
-  return tokens;
 }

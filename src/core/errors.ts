@@ -76,3 +76,24 @@ export class CancelledError extends ApnsSetupError {
 export function isApnsSetupError(error: unknown): error is ApnsSetupError {
   return error instanceof ApnsSetupError;
 }
+
+/** Runs `action`, putting `file` in front of the message of an error it throws. */
+export function inFile<T>(file: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    throw withFileName(file, error);
+  }
+}
+
+/** Re-throws a core error with the file name in front, keeping code, hint and exit code. */
+export function withFileName(file: string, error: unknown): unknown {
+  // A cancel is the person's, not the file's: "Cancelled." stays as it is.
+  if (isApnsSetupError(error) && error.code !== 'CANCELLED' && !error.message.includes(file)) {
+    return new ApnsSetupError(error.code, `${file}: ${error.message}`, error.exitCode, {
+      hint: error.hint,
+      cause: error,
+    });
+  }
+  return error;
+}

@@ -5,6 +5,13 @@ export type ExpiryStatus = 'ok' | 'expiring' | 'expired' | 'not-yet-valid';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * The last days of a certificate in which every command that shows it says to make its successor
+ * (and `check`'s default --days): time for a CSR, Apple's portal and a deploy, while the live
+ * certificate keeps working.
+ */
+export const RENEWAL_WINDOW_DAYS = 30;
+
+/**
  * Whole days until `notAfter`, rounded down: a certificate that ends in 30.9 days has 30 days
  * left, one that ended an hour ago has -1.
  */

@@ -2,21 +2,31 @@
 import { isApnsSetupError, type ApnsSetupError, type ExitCode } from '../core/errors.js';
 import { assessExpiry } from '../core/expiry.js';
 import type { CertificateInfo } from '../core/pki/types.js';
-import { checkMessages } from '../ui/messages.js';
 import type { FlowPorts } from './ports.js';
 import { openMaterial } from './read-file-material.js';
 
 export type CheckStatus = 'ok' | 'expiring' | 'expired' | 'invalid';
+
+/** Why a file is invalid, as data: ui/render-check.ts says it in words. */
+export type CheckProblem =
+  /** A protected .p12, and check never asks for a passphrase. */
+  | { kind: 'locked' }
+  /** A file named explicitly that holds no certificate. */
+  | { kind: 'no-certificate' }
+  /** The certificate's notBefore is still ahead. */
+  | { kind: 'not-yet-valid' }
+  /** The file could not be used: the error's own sentence, without the file name. */
+  | { kind: 'error'; message: string; hint: string | null }
+  /** Something no one expected; its detail is all there is to say. */
+  | { kind: 'unexpected'; detail: string };
 
 export interface CheckResult {
   file: string;
   status: CheckStatus;
   certificate: CertificateInfo | null;
   daysLeft: number | null;
-  /** What is wrong, without the file name (the row names it). */
-  message: string;
-  /** What to do about an invalid file. */
-  hint: string | null;
+  /** Why the status is 'invalid'; null otherwise. */
+  problem: CheckProblem | null;
 }
 
 export interface CheckInput {
@@ -31,7 +41,7 @@ export interface CheckReport {
    * Protected .p12 files met while walking a folder, with no passphrase to open them: said, not
    * failed, so that `check certs/` passes beside the apns.p12 that import writes there.
    */
-  skipped: { file: string; message: string }[];
+  skipped: { file: string; reason: 'locked' }[];
 }
 
 export async function checkCertificates(
@@ -49,7 +59,7 @@ export async function checkCertificates(
     } catch (error) {
       if (isApnsSetupError(error) && error.code === 'CANCELLED') throw error;
       if (!named && isApnsSetupError(error) && error.code === 'NO_TTY') {
-        skipped.push({ file: path, message: checkMessages.skippedLocked });
+        skipped.push({ file: path, reason: 'locked' });
         continue;
       }
       // One unreadable file is a row of the report, never the end of the run.
@@ -58,9 +68,9 @@ export async function checkCertificates(
         status: 'invalid',
         certificate: null,
         daysLeft: null,
-        ...(isApnsSetupError(error)
-          ? describeFailure(path, error)
-          : { message: checkMessages.unreadable(error), hint: null }),
+        problem: isApnsSetupError(error)
+          ? problemOf(path, error)
+          : { kind: 'unexpected', detail: error instanceof Error ? error.message : String(error) },
       });
       continue;
     }
@@ -72,8 +82,7 @@ export async function checkCertificates(
           status: 'invalid',
           certificate: null,
           daysLeft: null,
-          message: checkMessages.noCertificate,
-          hint: checkMessages.noCertificateHint,
+          problem: { kind: 'no-certificate' },
         });
       }
       continue;
@@ -85,8 +94,7 @@ export async function checkCertificates(
       status: checkStatus,
       certificate,
       daysLeft,
-      message: checkMessages.status(checkStatus, certificate, daysLeft, status === 'not-yet-valid'),
-      hint: null,
+      problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
     });
   }
   return { results, skipped };
@@ -95,19 +103,15 @@ export async function checkCertificates(
 /**
  * The row already names the file, so the message does not repeat it; and `check` never asks
  * for a passphrase (a CI gate must not hang), so "no terminal to ask" would be wrong in a
- * terminal: say which sources it reads instead.
+ * terminal: it is 'locked', and the words say which sources check reads.
  */
-function describeFailure(
-  path: string,
-  error: ApnsSetupError,
-): { message: string; hint: string | null } {
-  if (error.code === 'NO_TTY')
-    return { message: checkMessages.locked, hint: checkMessages.lockedHint };
+function problemOf(path: string, error: ApnsSetupError): CheckProblem {
+  if (error.code === 'NO_TTY') return { kind: 'locked' };
   const prefix = `${path}: `;
   const message = error.message.startsWith(prefix)
     ? error.message.slice(prefix.length)
     : error.message;
-  return { message, hint: error.hint ?? null };
+  return { kind: 'error', message, hint: error.hint ?? null };
 }
 
 /** Worst wins: expired (3), then invalid (2), then expiring (1). */

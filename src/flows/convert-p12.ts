@@ -3,9 +3,9 @@ import { InputError } from '../core/errors.js';
 import { credentialFileNames, planCredentialFiles } from '../core/outputs.js';
 import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import type { CertificateInfo } from '../core/pki/types.js';
-import { convertMessages } from '../ui/messages.js';
 import type { FlowPorts, WrittenFile } from './ports.js';
 import { openMaterial } from './read-file-material.js';
+import { convertRefusals } from './refusals.js';
 
 export interface ConvertInput {
   file: string;
@@ -31,15 +31,15 @@ export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise
   if (material.certificates.length === 0) {
     throw new InputError(
       'NO_CERTIFICATE',
-      convertMessages.noCertificate(input.file, material.kind),
+      convertRefusals.noCertificate(input.file, material.kind),
       {
-        hint: convertMessages.noCertificateHint(input.file, material.kind),
+        hint: convertRefusals.noCertificateHint(input.file, material.kind),
       },
     );
   }
   if (material.keys.length === 0) {
-    throw new InputError('NO_PRIVATE_KEY', convertMessages.noKey(input.file, material.kind), {
-      hint: convertMessages.noKeyHint(input.file, material.kind),
+    throw new InputError('NO_PRIVATE_KEY', convertRefusals.noKey(input.file, material.kind), {
+      hint: convertRefusals.noKeyHint(input.file, material.kind),
     });
   }
   if (material.keys.some((k) => k.key === null)) {
@@ -49,13 +49,21 @@ export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise
   const certificate = material.certificates[0]!;
   const key = material.leafKey;
   if (!key) {
-    throw new InputError('KEY_MISMATCH', convertMessages.mismatch(input.file), {
-      hint: convertMessages.mismatchHint,
+    throw new InputError('KEY_MISMATCH', convertRefusals.mismatch(input.file), {
+      hint: convertRefusals.mismatchHint,
     });
   }
-  if (!certificate.isApns) ports.warn(convertMessages.notApns(input.file, certificate));
-  if (material.keys.length > 1)
-    ports.warn(convertMessages.severalKeys(input.file, material.keys.length, certificate));
+  if (!certificate.isApns) {
+    ports.warn({ kind: 'not-apns', file: input.file, certificate, doing: 'convert' });
+  }
+  if (material.keys.length > 1) {
+    ports.warn({
+      kind: 'several-keys',
+      file: input.file,
+      count: material.keys.length,
+      certificate,
+    });
+  }
 
   // Outputs keep the passphrase that opened the input; an input with none gets a new one.
   const passphrase =

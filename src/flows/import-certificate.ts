@@ -7,7 +7,7 @@ import type { Pkcs12Profile } from '../core/pki/pkcs12-write.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { FlowPorts, WrittenFile } from './ports.js';
 import { openMaterial } from './read-file-material.js';
-import { importMessages } from '../ui/messages.js';
+import { importRefusals } from './refusals.js';
 
 export interface ImportInput {
   certificateFile: string;
@@ -36,18 +36,18 @@ export async function importCertificate(
   if (!certificate) {
     throw new InputError(
       'NO_CERTIFICATE',
-      importMessages.noCertificate(input.certificateFile, cer.kind),
+      importRefusals.noCertificate(input.certificateFile, cer.kind),
       {
-        hint: importMessages.noCertificateHint(cer.kind),
+        hint: importRefusals.noCertificateHint(cer.kind),
       },
     );
   }
   if (!certificate.isApns) {
     throw new InputError(
       'NOT_APNS_CERTIFICATE',
-      importMessages.notApns(input.certificateFile, certificate),
+      importRefusals.notApns(input.certificateFile, certificate.subject.commonName),
       {
-        hint: importMessages.notApnsHint,
+        hint: importRefusals.notApnsHint,
       },
     );
   }
@@ -59,16 +59,16 @@ export async function importCertificate(
   );
   const key = keyMaterial.keys[0]?.key;
   if (!key) {
-    throw new InputError('NO_PRIVATE_KEY', `${input.keyFile}: it holds no private key`, {
-      hint: 'Pass the key.pem that was written with CertificateSigningRequest.certSigningRequest.',
+    throw new InputError('NO_PRIVATE_KEY', importRefusals.noKey(input.keyFile), {
+      hint: importRefusals.noKeyHint,
     });
   }
   if (!keyMatchesSpki(key, certificate.publicKeySpki)) {
     throw new InputError(
       'KEY_MISMATCH',
-      importMessages.mismatch(input.certificateFile, input.keyFile),
+      importRefusals.mismatch(input.certificateFile, input.keyFile),
       {
-        hint: importMessages.mismatchHint(dirname(input.keyFile)),
+        hint: importRefusals.mismatchHint(dirname(input.keyFile)),
       },
     );
   }

@@ -3,6 +3,7 @@
  * flow tests pass hand-written fakes.
  */
 import type { PlannedFile } from '../core/outputs.js';
+import type { FlowWarning } from './warnings.js';
 
 export interface WrittenFile {
   name: string;
@@ -24,6 +25,6 @@ export interface FlowPorts {
   assertWritable(dir: string, names: string[], force: boolean): Promise<void>;
   writeFiles(dir: string, files: PlannedFile[], force: boolean): Promise<WrittenFile[]>;
   passphrase(request: PassphraseRequest): Promise<string>;
-  warn(message: string): void;
+  warn(warning: FlowWarning): void;
   now(): Date;
 }

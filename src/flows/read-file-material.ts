@@ -2,29 +2,10 @@
  * Reading a user's file: errors name the file, and a passphrase is asked for only when the
  * file cannot be opened without one.
  */
-import { ApnsSetupError, InputError, isApnsSetupError } from '../core/errors.js';
+import { inFile, InputError, isApnsSetupError, withFileName } from '../core/errors.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import { readMaterial, type Material } from '../core/pki/material.js';
 import type { FlowPorts } from './ports.js';
-
-/** Re-throws a core error with the file name in front, keeping code, hint and exit code. */
-export function inFile<T>(file: string, action: () => T): T {
-  try {
-    return action();
-  } catch (error) {
-    throw withFileName(file, error);
-  }
-}
-
-export function withFileName(file: string, error: unknown): unknown {
-  if (isApnsSetupError(error) && !error.message.includes(file)) {
-    return new ApnsSetupError(error.code, `${file}: ${error.message}`, error.exitCode, {
-      hint: error.hint,
-      cause: error,
-    });
-  }
-  return error;
-}
 
 export interface OpenedMaterial {
   material: Material;

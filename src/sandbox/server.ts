@@ -166,7 +166,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
           );
           return;
         }
-        respond(stream, answer.status, answer.headers, answer.body);
+        // Not an APNs header: it tells `apns-setup push --endpoint` which environment this
+        // server plays, so its report names the environment that answered, not the one asked.
+        respond(
+          stream,
+          answer.status,
+          { ...answer.headers, 'apns-setup-environment': options.environment },
+          answer.body,
+        );
         log(answer.logEntry);
       });
     },

@@ -1,10 +1,10 @@
 /** `inspect` output: the JSON document of the contract, and the same facts as aligned text. */
-import { daysLeft, formatDate } from '../core/expiry.js';
+import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import type { Material } from '../core/pki/material.js';
 import type { Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { InspectEntry } from '../flows/inspect-files.js';
-import { describeType } from './messages.js';
+import { describeType, newCertificateSteps, renewalStep } from './messages.js';
 
 export function certificateJson(certificate: CertificateInfo, now: Date) {
   const s = certificate.subject;
@@ -131,6 +131,13 @@ function validityText(certificate: CertificateInfo, now: Date): string {
   return `${formatDate(certificate.notBefore)} to ${formatDate(certificate.notAfter)} (${state})`;
 }
 
+/** What to do about a push certificate that has ended or is in its last days, else null. */
+function renewText(certificate: CertificateInfo, file: string, now: Date): string | null {
+  if (!certificate.isApns || certificate.notBefore > now) return null;
+  if (certificate.notAfter <= now) return `it cannot push any more: ${newCertificateSteps(file)}`;
+  return daysLeft(certificate.notAfter, now) <= RENEWAL_WINDOW_DAYS ? renewalStep(file) : null;
+}
+
 function issuerText(certificate: CertificateInfo): string {
   const { commonName, organizationalUnit } = certificate.issuer;
   // Apple's WWDR generations differ only by OU (G3, G4, …): show it.
@@ -157,58 +164,86 @@ function rows(pairs: [string, string | null][]): string {
   return shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** The files that were read; the command says what went wrong with the others on stderr. */
+/** A .p12 that would not open without its passphrase: what shows without it. */
+function lockedPkcs12Text(file: string, structure: Pkcs12Structure): string {
+  const a = pkcs12Algorithms(structure);
+  const keys = structure.bags.filter((b) => b.kind === 'shrouded-key' || b.kind === 'key').length;
+  return `${file}: ${KIND_TEXT.pkcs12}, protected by a passphrase\n${rows([
+    [
+      'Private key',
+      keys === 0
+        ? 'none in this file'
+        : `${keys === 1 ? 'one key bag' : `${keys} key bags`}, encrypted`,
+    ],
+    ['PKCS#12', pkcs12Layout(a)],
+    ['Opens in', structure.readableBy.join(', ') || 'node-forge only'],
+  ])}`;
+}
+
+function pkcs12Layout(a: ReturnType<typeof pkcs12Algorithms>): string {
+  return `certificates ${a.certificates ?? 'none'}, key ${a.key ?? 'none'}, MAC ${a.mac ?? 'none'}${a.macIterations ? ` (${a.macIterations} iteration${a.macIterations === 1 ? '' : 's'})` : ''}`;
+}
+
+/**
+ * The files that were read, and the layout of a .p12 that was not (it shows without its
+ * passphrase); the command says what went wrong with the others on stderr.
+ */
 export function inspectText(entries: InspectEntry[], now: Date): string {
   return entries
-    .flatMap(({ file, material }) => (material ? [{ file, material }] : []))
-    .map(({ file, material }) => {
-      const leaf = material.certificates[0];
-      const pairs: [string, string | null][] = [];
-      if (leaf) {
-        pairs.push(
-          ['Certificate', leaf.subject.commonName ?? leaf.subject.rfc2253],
-          ['Type', describeType(leaf)],
-          ['Bundle id', leaf.bundleId],
-          ['Team id', leaf.teamId],
-          ['Environments', leaf.environments.length > 0 ? leaf.environments.join(', ') : 'none'],
-          ['Topics', leaf.topics.length > 0 ? leaf.topics.join(', ') : null],
-          ['Valid', validityText(leaf, now)],
-          ['Issuer', issuerText(leaf)],
-          ['Serial', leaf.serialNumber],
-          ['SHA-1', leaf.sha1],
-          ['SHA-256', leaf.sha256],
-        );
-        if (material.certificates.length > 1) {
-          pairs.push([
-            'Also holds',
-            material.certificates
-              .slice(1)
-              .map((c) => c.subject.commonName ?? c.subject.rfc2253)
-              .join('; '),
-          ]);
-        }
+    .flatMap((entry): string[] => {
+      const { file, material } = entry;
+      if (material === null) {
+        return entry.lockedPkcs12 ? [lockedPkcs12Text(file, entry.lockedPkcs12)] : [];
       }
-      if (material.csr) {
-        pairs.push(
-          ['Common name', material.csr.subject.commonName],
-          ['Email', material.csr.subject.emailAddress],
-          ['Country', material.csr.subject.country],
-          ['Signature', material.csr.signatureValid ? 'valid' : 'INVALID'],
-        );
-      }
-      if (material.kind !== 'csr' && material.kind !== 'public-key')
-        pairs.push(['Private key', keyText(material)]);
-      if (material.pkcs12) {
-        const a = pkcs12Algorithms(material.pkcs12);
-        pairs.push(
-          [
-            'PKCS#12',
-            `certificates ${a.certificates ?? 'none'}, key ${a.key ?? 'none'}, MAC ${a.mac ?? 'none'}${a.macIterations ? ` (${a.macIterations} iteration${a.macIterations === 1 ? '' : 's'})` : ''}`,
-          ],
-          ['Opens in', material.pkcs12.readableBy.join(', ') || 'node-forge only'],
-        );
-      }
-      return `${file}: ${KIND_TEXT[material.kind]}\n${rows(pairs)}`;
+      return [materialText(file, material, now)];
     })
     .join('\n\n');
+}
+
+function materialText(file: string, material: Material, now: Date): string {
+  const leaf = material.certificates[0];
+  const pairs: [string, string | null][] = [];
+  if (leaf) {
+    pairs.push(
+      ['Certificate', leaf.subject.commonName ?? leaf.subject.rfc2253],
+      ['Type', describeType(leaf)],
+      ['Bundle id', leaf.bundleId],
+      ['Team id', leaf.teamId],
+      ['Environments', leaf.environments.length > 0 ? leaf.environments.join(', ') : 'none'],
+      ['Topics', leaf.topics.length > 0 ? leaf.topics.join(', ') : null],
+      ['Valid', validityText(leaf, now)],
+      ['Renew', renewText(leaf, file, now)],
+      ['Issuer', issuerText(leaf)],
+      ['Serial', leaf.serialNumber],
+      ['SHA-1', leaf.sha1],
+      ['SHA-256', leaf.sha256],
+    );
+    if (material.certificates.length > 1) {
+      pairs.push([
+        'Also holds',
+        material.certificates
+          .slice(1)
+          .map((c) => c.subject.commonName ?? c.subject.rfc2253)
+          .join('; '),
+      ]);
+    }
+  }
+  if (material.csr) {
+    pairs.push(
+      ['Common name', material.csr.subject.commonName],
+      ['Email', material.csr.subject.emailAddress],
+      ['Country', material.csr.subject.country],
+      ['Signature', material.csr.signatureValid ? 'valid' : 'INVALID'],
+    );
+  }
+  if (material.kind !== 'csr' && material.kind !== 'public-key')
+    pairs.push(['Private key', keyText(material)]);
+  if (material.pkcs12) {
+    const a = pkcs12Algorithms(material.pkcs12);
+    pairs.push(
+      ['PKCS#12', pkcs12Layout(a)],
+      ['Opens in', material.pkcs12.readableBy.join(', ') || 'node-forge only'],
+    );
+  }
+  return `${file}: ${KIND_TEXT[material.kind]}\n${rows(pairs)}`;
 }

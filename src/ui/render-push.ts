@@ -2,93 +2,66 @@
  * `push`: the sentences it says (kept together so they read as a whole, in mkcert's voice),
  * one line per token for people, and the contract's JSON for machines.
  */
-import { formatDate } from '../core/expiry.js';
 import type { Environment } from '../core/pki/types.js';
-import type { CertificateInfo } from '../core/pki/types.js';
-import type { PushResult } from '../flows/test-push.js';
-import { describeCertificate, NEW_CERTIFICATE_STEPS } from './messages.js';
+import type { PushProgress } from '../flows/push-ports.js';
+import type { PushResult } from '../flows/send-push.js';
+import { describeCertificate } from './messages.js';
 import type { Style } from './style.js';
+import { shortToken } from './warnings.js';
 
 function envName(environment: Environment): string {
   return environment === 'sandbox' ? 'the sandbox' : 'production';
 }
 
-export const pushMessages = {
-  severalPayloadSources: (given: string[]) =>
-    `${given.join(', ')} each give the whole payload; pass only one of them.`,
-  severalPayloadSourcesHint:
-    'Use --alert TEXT (with --title, --subtitle, --badge, --sound), --payload FILE (or - for stdin), or --template NAME.',
-  alertPartWithoutAlert: (flag: string) => `${flag} is part of an alert, but --alert is missing.`,
-  alertPartWithoutAlertHint: (flag: string) =>
-    `Add --alert TEXT for the notification's body, or drop ${flag}.`,
-  noTokensInFile: (file: string) => `${file} holds no device tokens.`,
-  noTokensInFileHint:
-    'Write one token per line (lines starting with # are comments), or leave out --tokens-file to send the credential probe.',
-  duplicateToken: (token: string) =>
-    `the device token ${shortToken(token)} is listed more than once; it is sent once.`,
-  portWithEndpoint: "--port is for Apple's servers; the --endpoint URL carries its own port.",
-  portWithEndpointHint: 'Put the port in the URL, e.g. --endpoint https://127.0.0.1:8443.',
-  noCaCertificate: (file: string) => `${file} holds no certificate to trust.`,
-  noCaCertificateHint:
-    "Pass the CA certificate (PEM or DER) that issued the server's certificate, e.g. the caFile that `apns-setup sandbox --json` prints.",
-  noCertificate: (file: string) => `${file} holds no certificate.`,
-  noCertificateHint:
-    'Pass ck.pem (certificate and key), the .p12, or the certificate PEM together with --key key.pem.',
-  noKey: (file: string) =>
-    `${file} holds the certificate but no private key, and no --key was given.`,
-  noKeyHint:
-    'Pass the key with --key key.unencrypted.pem (or key.pem), or use ck.pem or the .p12, which hold both.',
-  keyFileWithoutKey: (file: string) => `${file} holds no private key.`,
-  keyFileWithoutKeyHint: 'Pass the private key that made the CSR (key.pem) with --key.',
-  keyMismatch: (keyFile: string, certificateFile: string) =>
-    `${keyFile} is not the private key of the certificate in ${certificateFile}.`,
-  keyMismatchHint:
-    'Pass the key that made the CSR this certificate was issued for, or use the ck.pem or .p12 made with it.',
-  ownKeyMismatch: (file: string) => `${file}: its private key does not belong to its certificate.`,
-  notApns: (file: string, certificate: CertificateInfo) =>
-    `${file} holds ${certificate.subject.commonName ?? 'a certificate'}, which carries neither Apple's sandbox nor production push extension: APNs will most likely refuse it. Sending anyway.`,
-  expired: (file: string, certificate: CertificateInfo) =>
-    `the certificate in ${file} expired on ${formatDate(certificate.notAfter)}: APNs refuses expired certificates: ${NEW_CERTIFICATE_STEPS}.`,
-  notYetValid: (file: string, certificate: CertificateInfo) =>
-    `the certificate in ${file} is not valid until ${formatDate(certificate.notBefore)}: APNs will refuse it until then.`,
-  endpointEnvironmentMismatch: (requested: Environment, endpointEnvironment: Environment) =>
-    `--env ${requested}, but --endpoint is Apple's ${endpointEnvironment === 'sandbox' ? 'sandbox' : 'production'} server; results are explained for ${envName(endpointEnvironment)}.`,
-  sending(options: {
-    count: number;
-    probe: boolean;
-    topic: string;
-    where: string;
-    environment: Environment;
-    certificate: CertificateInfo;
-  }): string {
-    const what = options.probe
-      ? 'Sending a credential probe (a well-formed token that belongs to no device)'
-      : `Sending ${options.count === 1 ? 'a push' : `${options.count} pushes`}`;
-    return `${what} for ${options.topic} to ${options.where} (${envName(options.environment)}) with ${describeCertificate(options.certificate)}…`;
-  },
-  /** A universal certificate's token refused in the sandbox was tried in production. */
-  otherEnvironment(options: {
-    first: Environment;
-    second: Environment;
-    ok: boolean;
-    stillUnknown: boolean;
-    topic: string;
-    explanation: string;
-  }): string {
-    const { first, second } = options;
-    if (options.ok) {
-      return `APNs accepted the notification for ${options.topic} in ${envName(second)}: this token belongs to ${envName(second)} (${buildOf(second)}), not ${envName(first)}.`;
-    }
-    if (options.stillUnknown) {
-      return `Neither the sandbox nor production recognised the device token.`;
-    }
-    return `${capitalise(envName(first))} did not recognise the token, so it was sent to ${envName(second)}: ${options.explanation}`;
-  },
-  unknownEverywhereHint:
-    "Check that the token was copied whole and comes from this app's current install (tokens change when the app is reinstalled).",
-  otherEnvironmentHint: (environment: Environment) =>
-    `Next time push this token with --env ${environment}.`,
-};
+/** The line said while the pushes go out. */
+export function describePushProgress(progress: PushProgress): string {
+  const what = progress.probe
+    ? 'Sending a credential probe (a well-formed token that belongs to no device)'
+    : `Sending ${progress.count === 1 ? 'a push' : `${progress.count} pushes`}`;
+  const where = progress.customEndpoint
+    ? `${progress.where} (not Apple's; asked for ${envName(progress.environment)})`
+    : `${progress.where} (${envName(progress.environment)})`;
+  return `${what} for ${progress.topic} to ${where} with ${describeCertificate(progress.certificate)}…`;
+}
+
+/**
+ * The explanation and hint of a result: the core's, or, for a token first tried in the other
+ * environment, what that second try showed.
+ */
+export function explainPushResult(r: PushResult): { explanation: string; hint: string | null } {
+  const other = r.otherEnvironment;
+  if (other === null) return { explanation: r.explanation, hint: r.hint };
+  const first = other.first;
+  const second = r.environment;
+  if (r.ok) {
+    return {
+      explanation: `APNs accepted the notification for ${r.topic} in ${envName(second)}: this token belongs to ${envName(second)} (${buildOf(second)}), not ${envName(first)}.`,
+      hint: `Next time push this token with --env ${second}.`,
+    };
+  }
+  if (other.stillUnknown) {
+    return {
+      explanation: 'Neither the sandbox nor production recognised the device token.',
+      hint: "Check that the token was copied whole and comes from this app's current install (tokens change when the app is reinstalled).",
+    };
+  }
+  return {
+    explanation: `${capitalise(envName(first))} did not recognise the token, so it was sent to ${envName(second)}: ${r.explanation}`,
+    hint: r.hint,
+  };
+}
+
+/** Which server answered, and how its environment is known. */
+function answeredBy(r: PushResult): string {
+  switch (r.environmentSource) {
+    case 'apple':
+      return `${r.environment}, ${r.endpoint}`;
+    case 'reported':
+      return `${r.endpoint}, which reports ${envName(r.environment)}`;
+    case 'assumed':
+      return `${r.endpoint}, which does not say its environment (explained as ${envName(r.environment)}, as asked)`;
+  }
+}
 
 function buildOf(environment: Environment): string {
   return environment === 'sandbox' ? 'a build run from Xcode' : 'a TestFlight or App Store build';
@@ -96,11 +69,6 @@ function buildOf(environment: Environment): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** `740f4707…61bb78ad`: enough to tell tokens apart on one line. */
-export function shortToken(token: string): string {
-  return token.length <= 20 ? token : `${token.slice(0, 8)}…${token.slice(-8)}`;
 }
 
 /** The `--json` document: one object per token, the contract's fields only. */
@@ -114,8 +82,7 @@ export function pushJson(results: readonly PushResult[]) {
     apnsUniqueId: r.apnsUniqueId,
     reason: r.reason,
     ok: r.ok,
-    explanation: r.explanation,
-    hint: r.hint,
+    ...explainPushResult(r),
   }));
 }
 
@@ -150,9 +117,10 @@ export function pushReport(results: readonly PushResult[], style: Style): string
       r.status === null
         ? `no status${r.reason === null ? '' : `, ${r.reason}`}`
         : `${r.status}${r.reason === null ? '' : ` ${r.reason}`}`;
-    lines.push(`${mark} ${who}  ${answer}  ${style.dim(`${r.environment}, ${r.endpoint}`)}`);
-    lines.push(`  ${r.explanation}`);
-    if (r.hint !== null) lines.push(`  ${r.hint}`);
+    lines.push(`${mark} ${who}  ${answer}  ${style.dim(answeredBy(r))}`);
+    const { explanation, hint } = explainPushResult(r);
+    lines.push(`  ${explanation}`);
+    if (hint !== null) lines.push(`  ${hint}`);
     const ids = [
       r.apnsId === null ? null : `apns-id ${r.apnsId}`,
       r.apnsUniqueId === null

@@ -308,9 +308,12 @@ describe('writeOutputFiles', () => {
     for (const name of [killed, freshDead, running, oldRunning]) {
       await writeFile(join(out, name), 'partial');
     }
-    const twoMinutesAgo = new Date(Date.now() - 2 * 60 * 1000);
+    // Ages on the folder's clock (what it stamped on a file just written), as the writer
+    // measures them: the test's own clock may be shifted (faketime) while file times are not.
+    const folderNow = (await stat(join(out, running))).mtimeMs;
+    const twoMinutesAgo = new Date(folderNow - 2 * 60 * 1000);
     await utimes(join(out, killed), twoMinutesAgo, twoMinutesAgo);
-    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const twoHoursAgo = new Date(folderNow - 2 * 60 * 60 * 1000);
     await utimes(join(out, oldRunning), twoHoursAgo, twoHoursAgo);
     await writeFile(join(out, '.apns-setup-tmp-notes'), 'not ours');
 

@@ -124,6 +124,17 @@ describe('resolvePassphrase: where the passphrase comes from', () => {
     expect(error.hint).toBe('pass --passphrase-file FILE or set APNS_SETUP_PASSPHRASE');
   });
 
+  it('for new outputs without a terminal: a new passphrase, and --insecure named', async () => {
+    const error = await rejection(resolvePassphrase(protectKey, sources()));
+    expect(error.code).toBe('NO_TTY');
+    expect(error.message).toBe(
+      'The new key needs a new passphrase, and there is no terminal to ask for it',
+    );
+    expect(error.hint).toBe(
+      'pass --passphrase-file FILE or set APNS_SETUP_PASSPHRASE with the passphrase to protect it, or pass --insecure to write the key without one',
+    );
+  });
+
   it('in a command that never asks, does not blame the terminal, even in one', async () => {
     const prompter = new FakePrompter(['never used']);
     const error = await rejection(

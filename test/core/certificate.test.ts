@@ -10,6 +10,10 @@ import { parseCertificate } from '../../src/core/pki/certificate.js';
 import { hasRealWorld, realWorldFile, realWorldPath } from '../helpers/fixtures.js';
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const dir = mkdtempSync(join(tmpdir(), 'apns-setup-cert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,7 +86,7 @@ const ucs4 = (text: string): string =>
 
 describe('parseCertificate', () => {
   it('reads the fields of an issued certificate', () => {
-    const issued = issueSandboxCertificate({ bundleId: 'com.example.fields' });
+    const issued = issueSandboxCertificate({ now, bundleId: 'com.example.fields' });
     const info = parseCertificate(issued.der);
     const path = join(dir, 'fields.pem');
     writeFileSync(path, issued.certificatePem);
@@ -200,7 +204,7 @@ describe('parseCertificate', () => {
 });
 
 describe('parseCertificate on things that are not a certificate', () => {
-  const good = (): Buffer => issueSandboxCertificate().der;
+  const good = (): Buffer => issueSandboxCertificate({ now }).der;
 
   it('says an empty input is empty', () => {
     expect(failure(new Uint8Array())).toMatchObject({ code: 'FILE_EMPTY', message: 'it is empty' });
@@ -261,7 +265,7 @@ describe('parseCertificate on things that are not a certificate', () => {
       'it is a public key, not a certificate',
     );
     const certificate = join(dir, 'p12-cert.pem');
-    writeFileSync(certificate, issueSandboxCertificate().certificatePem);
+    writeFileSync(certificate, issueSandboxCertificate({ now }).certificatePem);
     const p12 = openssl([
       'pkcs12',
       '-export',
@@ -276,7 +280,7 @@ describe('parseCertificate on things that are not a certificate', () => {
       code: 'WRONG_KIND',
       message: 'it is a PKCS#12 (.p12) file, not a certificate',
     });
-    const pem = Buffer.from(issueSandboxCertificate().certificatePem);
+    const pem = Buffer.from(issueSandboxCertificate({ now }).certificatePem);
     expect(failure(pem)).toMatchObject({ code: 'WRONG_KIND' });
     for (const input of [csr, encrypted, p12, pem]) expect(failure(input).hint).not.toBe('');
   });

@@ -10,9 +10,13 @@ import { hasRealWorld, realWorldFile } from '../helpers/fixtures.js';
 import { codeOf } from '../helpers/errors.js';
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const rsa = testKey('leaf');
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-const certificate = issueSandboxCertificate();
+const certificate = issueSandboxCertificate({ now });
 
 const samples: Record<string, Buffer> = {
   certificate: certificate.der,

@@ -23,6 +23,11 @@ import {
   testKey,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+const DAY = 24 * 60 * 60 * 1000;
+
 const dir = mkdtempSync(join(tmpdir(), 'apns-setup-issue-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -111,6 +116,7 @@ describe('issueApnsCertificate', () => {
     '$type: openssl verifies it, and it reads back as $type',
     ({ type, cn, oids, environments }) => {
       const issued = issueTestCertificate(type, {
+        now,
         bundleId: 'com.example.push',
         teamId: 'A1B2C3D4E5',
         teamName: 'Example Team, Inc.',
@@ -149,7 +155,7 @@ describe('issueApnsCertificate', () => {
   );
 
   it('gives a universal certificate the four topics WWDR G4 writes, with their types', () => {
-    const issued = issueUniversalCertificate({ bundleId: 'com.example.app' });
+    const issued = issueUniversalCertificate({ now, bundleId: 'com.example.app' });
     expect(issued.certificate.topics).toEqual([
       'com.example.app',
       'com.example.app.voip',
@@ -167,12 +173,13 @@ describe('issueApnsCertificate', () => {
 
   it('writes given topics, and a VoIP certificate lists its .voip topic', () => {
     const dev = issueTestCertificate('development', {
+      now,
       bundleId: 'com.example.app',
       topics: [{ topic: 'com.example.app', kind: 'app' }],
     });
     expect(dev.certificate.topics).toEqual(['com.example.app']);
     expect(dev.certificate.type).toBe('development');
-    const voip = issueTestCertificate('voip', { bundleId: 'com.example.app' });
+    const voip = issueTestCertificate('voip', { now, bundleId: 'com.example.app' });
     expect(voip.certificate.topics).toEqual(['com.example.app.voip']);
   });
 
@@ -181,7 +188,7 @@ describe('issueApnsCertificate', () => {
     () => {
       const apple = readCertificateExtensions(realWorldFile('STOmaha__Time-to-Burn/aps.cer'));
       const ours = readCertificateExtensions(
-        issueUniversalCertificate({ bundleId: 'Time-to-Burn.Time-to-Burn' }).der,
+        issueUniversalCertificate({ now, bundleId: 'Time-to-Burn.Time-to-Burn' }).der,
       );
       const AIA = '1.3.6.1.5.5.7.1.1';
       const CRL_DP = '2.5.29.31';
@@ -230,8 +237,8 @@ describe('issueApnsCertificate', () => {
     const ca = createCertificateAuthority({
       commonName: 'EC Test CA',
       key,
-      notBefore: new Date('2020-01-01T00:00:00Z'),
-      notAfter: new Date('2040-01-01T00:00:00Z'),
+      notBefore: new Date(now.getTime() - 365 * DAY),
+      notAfter: new Date(now.getTime() + 10 * 365 * DAY),
       serialNumber: '02',
     });
     const leaf = issueApnsCertificate({
@@ -241,8 +248,8 @@ describe('issueApnsCertificate', () => {
       teamId: 'A1B2C3D4E5',
       teamName: 'Example',
       type: 'development',
-      notBefore: new Date('2024-01-01T00:00:00Z'),
-      notAfter: new Date('2039-01-01T00:00:00Z'),
+      notBefore: new Date(now.getTime() - DAY),
+      notAfter: new Date(now.getTime() + 365 * DAY),
       serialNumber: '03',
     });
     const caPath = file('ec-ca.pem', ca.certificatePem);
@@ -286,7 +293,11 @@ describe('issueApnsCertificate', () => {
 
 describe('issueServerCertificate', () => {
   it('is a TLS server certificate for the names and addresses given', () => {
-    const server = issueTestServerCertificate(['localhost', 'apns.test'], ['127.0.0.1', '::1']);
+    const server = issueTestServerCertificate(
+      now,
+      ['localhost', 'apns.test'],
+      ['127.0.0.1', '::1'],
+    );
     const path = file('server.pem', server.certificatePem);
     expect(openssl('verify', '-CAfile', caFile(), '-purpose', 'sslserver', path).trim()).toBe(
       `${path}: OK`,
@@ -300,8 +311,8 @@ describe('issueServerCertificate', () => {
   });
 
   it('lets Node complete a mutual-TLS handshake with an issued push certificate', async () => {
-    const server = issueTestServerCertificate();
-    const client = issueUniversalCertificate();
+    const server = issueTestServerCertificate(now);
+    const client = issueUniversalCertificate({ now });
     const ca = testCa().certificatePem;
     const tlsServer = createServer({
       cert: server.certificatePem,

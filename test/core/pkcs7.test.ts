@@ -10,6 +10,10 @@ import { readPkcs7Certificates } from '../../src/core/pki/pkcs7.js';
 import { hasRealWorld, realWorldFile } from '../helpers/fixtures.js';
 import { issueProductionCertificate, issueSandboxCertificate, testCa } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const dir = mkdtempSync(join(tmpdir(), 'apns-setup-p7b-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,8 +55,8 @@ describe('readPkcs7Certificates', () => {
   );
 
   it('returns every certificate of an openssl-made bundle, in file order (DER and PEM)', () => {
-    const leaf = issueSandboxCertificate();
-    const other = issueProductionCertificate();
+    const leaf = issueSandboxCertificate({ now });
+    const other = issueProductionCertificate({ now });
     const pems = [leaf.certificatePem, other.certificatePem, testCa().certificatePem];
     const expected = [leaf.der, other.der, testCa().der];
     expect(readPkcs7Certificates(p7b(pems, 'DER'))).toEqual(expected);
@@ -79,11 +83,11 @@ describe('readPkcs7Certificates', () => {
 
   it('says what is wrong with an empty, foreign or damaged file', () => {
     expect(failure(new Uint8Array()).code).toBe('FILE_EMPTY');
-    expect(failure(issueSandboxCertificate().der)).toMatchObject({
+    expect(failure(issueSandboxCertificate({ now }).der)).toMatchObject({
       code: 'WRONG_KIND',
       message: 'it is not a PKCS#7 certificate bundle (.p7b)',
     });
-    const bundle = p7b([issueSandboxCertificate().certificatePem], 'DER');
+    const bundle = p7b([issueSandboxCertificate({ now }).certificatePem], 'DER');
     const cut = failure(bundle.subarray(0, bundle.length - 40));
     expect(cut.code).toBe('CORRUPT_FILE');
     expect(cut.hint).toBeTruthy();

@@ -20,6 +20,10 @@ import { expectCleanFailure, runCli, scratchDir, type CliResult } from '../helpe
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 import { hasOpenssl3, openssl, opensslOk } from '../helpers/openssl.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const PASSPHRASE = 'bad input pass 9';
 const env = { APNS_SETUP_PASSPHRASE: PASSPHRASE };
 const scratch = scratchDir('apns-setup-bad-input-');
@@ -58,7 +62,7 @@ const csrPath = () => join(scratch.path, 'csr', 'CertificateSigningRequest.certS
 const keyOnly = at('key-only.pem');
 
 beforeAll(async () => {
-  const issued = issueSandboxCertificate({ bundleId: 'com.example.bad' });
+  const issued = issueSandboxCertificate({ now, bundleId: 'com.example.bad' });
   writeFileSync(good.cer, issued.der);
   writeFileSync(
     good.key,
@@ -278,7 +282,7 @@ describe('a wrong passphrase', () => {
     const bundle = at('p12-input.pem');
     writeFileSync(
       bundle,
-      issueSandboxCertificate().certificatePem +
+      issueSandboxCertificate({ now }).certificatePem +
         testKey('leaf').export({ type: 'pkcs8', format: 'pem' }).toString(),
     );
     await opensslOk([
@@ -361,7 +365,7 @@ describe.skipIf(!hasOpenssl3)('a damaged .p12 with the right passphrase', () => 
     const bundle = at('damaged-input.pem');
     writeFileSync(
       bundle,
-      issueSandboxCertificate().certificatePem +
+      issueSandboxCertificate({ now }).certificatePem +
         testKey('leaf').export({ type: 'pkcs8', format: 'pem' }).toString(),
     );
     const p12 = at('damaged.p12');

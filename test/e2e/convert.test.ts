@@ -18,6 +18,10 @@ import {
 import { hasOpenssl3, openssl, opensslOk } from '../helpers/openssl.js';
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const OUTPUTS = ['apns.p12', 'cert.pem', 'ck.pem', 'key.pem', 'key.unencrypted.pem'];
 const scratch = scratchDir('apns-setup-convert-');
 afterAll(() => scratch.remove());
@@ -130,8 +134,10 @@ describe.skipIf(!hasRealWorld || !hasOpenssl3)('convert a real Keychain Access .
     );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`The certificate for ${entry.certificates[0]!.bundleId}`);
-    expect(result.stderr).toContain('It expired on 2016-06-18.');
+    expect(result.stderr).toContain(`The files for ${entry.certificates[0]!.bundleId}`);
+    expect(result.stderr).toContain(
+      'but its certificate expired on 2016-06-18: APNs refuses it, so they cannot push.',
+    );
     expect(result.stdout + result.stderr).not.toContain(passphrase);
 
     expectOutputs(out);
@@ -166,9 +172,13 @@ describe.skipIf(!hasRealWorld || !hasOpenssl3)('convert a real Keychain Access .
         const result = await runCli(['convert', realWorldPath(path), '--out', out]);
         expect(result.exitCode).toBe(2);
         expectCleanFailure(result);
-        expect(result.stderr).toContain('needs a passphrase');
+        // It is a new passphrase, for the outputs: the .p12 itself opened without one.
+        expect(result.stderr).toContain(
+          `The key converted from ${realWorldPath(path)} needs a new passphrase, and there is no terminal to ask for it`,
+        );
         expect(result.stderr).toContain('--passphrase-file');
         expect(result.stderr).toContain('APNS_SETUP_PASSPHRASE');
+        expect(result.stderr).toContain('--insecure to write the key without one');
         expect(existsSync(out)).toBe(false);
       });
 
@@ -346,7 +356,7 @@ describe.skipIf(!hasRealWorld)('convert refuses the wrong .p12, writing nothing'
 });
 
 describe.skipIf(!hasOpenssl3)('convert what OpenSSL 3 writes', () => {
-  const issued = issueSandboxCertificate({ bundleId: 'com.example.openssl3' });
+  const issued = issueSandboxCertificate({ now, bundleId: 'com.example.openssl3' });
   const bundle = join(scratch.path, 'openssl-input.pem');
   writeFileSync(
     bundle,

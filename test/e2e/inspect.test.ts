@@ -16,6 +16,10 @@ import {
 } from '../helpers/fixtures.js';
 import { issueUniversalCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 interface InspectEntry {
   file: string;
   kind: string | null;
@@ -239,7 +243,7 @@ describe.skipIf(!hasRealWorld)('inspect as text', () => {
     expect(result.stdout).toMatch(/^ {2}Team id +S95JHWHY2R$/m);
     expect(result.stdout).toMatch(/^ {2}Type +development \(sandbox\)$/m);
     expect(result.stdout).toMatch(/^ {2}Environments +sandbox$/m);
-    const daysAgo = Math.ceil((Date.now() - Date.parse(leaf.notAfter)) / DAY);
+    const daysAgo = Math.ceil((now.getTime() - Date.parse(leaf.notAfter)) / DAY);
     expect(result.stdout).toMatch(
       new RegExp(
         `^ {2}Valid +${leaf.notBefore.slice(0, 10)} to ${leaf.notAfter.slice(0, 10)} \\(expired (${daysAgo - 1}|${daysAgo}) days ago\\)$`,
@@ -257,6 +261,7 @@ describe('inspect what apns-setup itself makes', () => {
 
   it('a certificate valid for a year: days left, and both environments for a universal one', async () => {
     const issued = issueUniversalCertificate({
+      now,
       bundleId: 'com.example.inspect',
       topics: [
         { topic: 'com.example.inspect', kind: 'app' },
@@ -327,7 +332,7 @@ describe('inspect what apns-setup itself makes', () => {
   });
 
   it('a key and its certificate in one file: the key matches once it is open', async () => {
-    const issued = issueUniversalCertificate({ bundleId: 'com.example.pair' });
+    const issued = issueUniversalCertificate({ now, bundleId: 'com.example.pair' });
     const path = join(scratch.path, 'pair.pem');
     writeFileSync(
       path,

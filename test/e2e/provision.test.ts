@@ -17,6 +17,10 @@ import {
   testKey,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const PASSPHRASE = 'correct horse battery staple 7';
 const env = { APNS_SETUP_PASSPHRASE: PASSPHRASE };
 const scratch = scratchDir();
@@ -35,7 +39,11 @@ function signCsr(csrPath: string, out: string): void {
     format: 'der',
     type: 'spki',
   });
-  const issued = issueUniversalCertificate({ key: spki as never, bundleId: 'com.example.recipe' });
+  const issued = issueUniversalCertificate({
+    now,
+    key: spki as never,
+    bundleId: 'com.example.recipe',
+  });
   writeFileSync(out, issued.der);
 }
 
@@ -287,7 +295,7 @@ describe('import', () => {
   });
 
   it('refuses a certificate issued for another key, before writing anything', async () => {
-    const other = issueSandboxCertificate({ key: testKey('someone-else') });
+    const other = issueSandboxCertificate({ now, key: testKey('someone-else') });
     const cer = join(scratch.path, 'other.cer');
     writeFileSync(cer, other.der);
     const out = join(scratch.path, 'mismatch-out');

@@ -1,9 +1,8 @@
 /**
  * The two halves together, as a user runs them: `apns-setup sandbox` in one process, `apns-setup
- * push` in another, a client certificate trusted through --client-ca. Also the Node provider
- * sample from templates/providers against the same sandbox.
+ * push` in another, a client certificate trusted through --client-ca. (The provider samples in
+ * templates/providers meet the sandbox in provider-samples.test.ts.)
  */
-import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,6 @@ import {
 } from '../../src/core/pki/issue-certificate.js';
 import { exportPkcs1Pem } from '../../src/core/pki/keys.js';
 import { runCli, scratchDir } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import {
   issueSandboxCertificate,
@@ -21,6 +19,10 @@ import {
   testCa,
   testKey,
 } from '../helpers/test-ca.js';
+
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
 
 const scratch = scratchDir();
 const TOKEN = 'a'.repeat(64);
@@ -53,8 +55,8 @@ async function start(
 beforeAll(async () => {
   writeFileSync(join(scratch.path, 'test-ca.pem'), testCa().certificatePem);
   writeFileSync(join(scratch.path, 'tokens.txt'), `${TOKEN}\n`);
-  writeCk(universalCk, issueUniversalCertificate({ bundleId: 'com.example.pair' }));
-  writeCk(sandboxOnlyCk, issueSandboxCertificate({ bundleId: 'com.example.pair' }));
+  writeCk(universalCk, issueUniversalCertificate({ now, bundleId: 'com.example.pair' }));
+  writeCk(sandboxOnlyCk, issueSandboxCertificate({ now, bundleId: 'com.example.pair' }));
   ({ process: sandbox, url, caFile } = await start(['--tokens', join(scratch.path, 'tokens.txt')]));
   ({
     process: productionSandbox,
@@ -71,6 +73,7 @@ afterAll(async () => {
 
 interface PushJson {
   token: string;
+  endpoint: string;
   status: number | null;
   ok: boolean;
   reason: string | null;
@@ -103,6 +106,24 @@ describe('push against the sandbox', () => {
     const logged = JSON.parse(await sandbox.nextLine()) as Record<string, unknown>;
     expect(JSON.stringify(logged)).toContain(only!.apnsId!);
     expect(JSON.stringify(logged)).toContain('com.example.pair');
+  });
+
+  it('--env production against a sandbox that plays the sandbox: says which server answered and the environment it reports', async () => {
+    const args = ['push', '--cert', universalCk, '--endpoint', url, '--ca', caFile];
+    const text = await runCli([...args, '--env', 'production', '--token', TOKEN]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    await sandbox.nextLine();
+    const where = url.replace('https://', '');
+    expect(text.stderr).toContain(`to ${where} (not Apple's; asked for production)`);
+    expect(text.stdout).toContain(`  ${url}, which reports the sandbox`);
+    expect(text.stdout).toContain(
+      `The server at ${where} accepted the notification for com.example.pair in the sandbox.`,
+    );
+    expect(text.stdout).not.toContain('in production');
+    const json = await runCli([...args, '--env', 'production', '--token', TOKEN, '--json']);
+    await sandbox.nextLine();
+    const [only] = JSON.parse(json.stdout) as (PushJson & { environment: string })[];
+    expect(only).toMatchObject({ environment: 'sandbox', endpoint: url, ok: true });
   });
 
   it('proves the certificate with the credential probe (no --token): BadDeviceToken means accepted, exit 0', async () => {
@@ -161,12 +182,11 @@ describe('push against the sandbox', () => {
 
   it('a certificate from a CA the server does not trust is reported as rejected, not a hang', async () => {
     const rogueKey = testKey('rogue-ca');
-    const now = Date.now();
     const rogue = createCertificateAuthority({
       commonName: 'Rogue CA',
       key: rogueKey,
-      notBefore: new Date(now - 86_400_000),
-      notAfter: new Date(now + 86_400_000),
+      notBefore: new Date(now.getTime() - 86_400_000),
+      notAfter: new Date(now.getTime() + 86_400_000),
       serialNumber: '0a',
     });
     const leaf = issueApnsCertificate({
@@ -176,8 +196,8 @@ describe('push against the sandbox', () => {
       teamId: 'A1B2C3D4E5',
       teamName: 'Rogue',
       type: 'universal',
-      notBefore: new Date(now - 86_400_000),
-      notAfter: new Date(now + 86_400_000),
+      notBefore: new Date(now.getTime() - 86_400_000),
+      notAfter: new Date(now.getTime() + 86_400_000),
       serialNumber: '0b',
     });
     const rogueCk = join(scratch.path, 'rogue-ck.pem');
@@ -215,22 +235,5 @@ describe('push against the sandbox', () => {
       endpoint: 'https://127.0.0.1:1',
     });
     expect(result.stderr).toContain('unreachable');
-  });
-
-  it('the Node provider sample in templates/providers delivers with ck.pem', async () => {
-    const result = await execa(
-      'node',
-      [
-        join(repoRoot, 'templates/providers/send-push.mjs'),
-        universalCk,
-        TOKEN,
-        '--topic',
-        'com.example.pair',
-      ],
-      { env: { ...process.env, APNS_URL: url, APNS_CA: caFile }, reject: false },
-    );
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^accepted: apns-id [0-9a-f-]{36}$/m);
-    await sandbox.nextLine();
   });
 });

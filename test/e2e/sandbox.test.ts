@@ -13,6 +13,10 @@ import { portalIdentity } from '../helpers/sandbox-harness.js';
 import { curl, hasCurl, spawnSandbox } from '../helpers/sandbox-process.js';
 import { issueSandboxCertificate, testCa } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const scratch = scratchDir('apns-setup-sandbox-e2e-');
 afterAll(() => scratch.remove());
@@ -48,9 +52,9 @@ describe.skipIf(!hasCurl)('apns-setup sandbox --json', () => {
       expect(announcement.caFile).toBe(join(stateDir, 'ca.pem'));
 
       // The portal CA the sandbox made in --state issues the client certificate.
-      const state = await loadOrCreateSandboxState(stateDir, new Date());
+      const state = await loadOrCreateSandboxState(stateDir, now);
       expect(state.changes).toEqual([]);
-      const identity = portalIdentity(state, 'development', { bundleId: 'com.example.e2e' });
+      const identity = portalIdentity(state, 'development', { now, bundleId: 'com.example.e2e' });
       const ck = join(scratch.path, 'ck.pem');
       writeFileSync(ck, identity.certificatePem + identity.keyPem, { mode: 0o600 });
 
@@ -101,7 +105,7 @@ describe.skipIf(!hasCurl)('apns-setup sandbox --json', () => {
     writeFileSync(tokens, `# QA phones\n${TOKEN} com.example.push\n`);
     const caPath = join(scratch.path, 'client-ca.pem');
     writeFileSync(caPath, testCa().certificatePem);
-    const leaf = issueSandboxCertificate({ bundleId: 'com.example.push' });
+    const leaf = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
     const ck = join(scratch.path, 'test-ca-ck.pem');
     writeFileSync(ck, leaf.certificatePem + exportPkcs8Pem(leaf.key), { mode: 0o600 });
 
@@ -136,8 +140,8 @@ describe.skipIf(!hasCurl)('apns-setup sandbox --json', () => {
     try {
       await waitFor(() => /listening on (https:\/\/\S+) /.test(sandbox.stderr()));
       const url = /listening on (https:\/\/\S+) /.exec(sandbox.stderr())![1]!;
-      const state = await loadOrCreateSandboxState(stateDir, new Date());
-      const identity = portalIdentity(state, 'production', { bundleId: 'com.example.e2e' });
+      const state = await loadOrCreateSandboxState(stateDir, now);
+      const identity = portalIdentity(state, 'production', { now, bundleId: 'com.example.e2e' });
       const ck = join(scratch.path, 'prod-ck.pem');
       writeFileSync(ck, identity.certificatePem + identity.keyPem, { mode: 0o600 });
       const result = await pushWithCurl(
@@ -184,7 +188,7 @@ describe('apns-setup sandbox usage errors', () => {
   });
 
   it('a --client-ca that is a leaf, not a CA: a warning that no client chains to it', async () => {
-    const leaf = issueSandboxCertificate({ bundleId: 'com.example.push' });
+    const leaf = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
     const path = join(scratch.path, 'leaf-as-ca.pem');
     writeFileSync(path, leaf.certificatePem);
     const sandbox = spawnSandbox(['--json', '--port', '0', '--client-ca', path]);

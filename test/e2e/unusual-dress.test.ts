@@ -11,12 +11,16 @@ import { runCli, scratchDir } from '../helpers/cli.js';
 import { hasRealWorld, loadExpected, realWorldPath } from '../helpers/fixtures.js';
 import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const PASSPHRASE = 'dress pass 3';
 const env = { APNS_SETUP_PASSPHRASE: PASSPHRASE };
 const scratch = scratchDir('apns-setup-dress-');
 afterAll(() => scratch.remove());
 
-const issued = issueSandboxCertificate({ bundleId: 'com.example.dress' });
+const issued = issueSandboxCertificate({ now, bundleId: 'com.example.dress' });
 const sha256 = issued.certificate.sha256;
 const certPem = issued.certificatePem;
 const keyPem = testKey('leaf').export({ type: 'pkcs1', format: 'pem' }).toString();

@@ -24,9 +24,10 @@ function damagedKeyPem(passphrase: string): Buffer {
 
 describe('import with a key damaged inside', () => {
   it('refuses it as damaged (exit 2) and writes nothing', async () => {
-    const options = { now: new Date(), bundleId: 'com.example.flow' };
-    const certificate = issueUniversalCertificate(options);
+    const now = new Date();
+    const certificate = issueUniversalCertificate({ now, bundleId: 'com.example.flow' });
     const ports = fakePorts({
+      now,
       passphrases: ['key pass'],
       files: { '/in/aps.cer': certificate.der, '/certs/key.pem': damagedKeyPem('key pass') },
     });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import type { PlannedFile } from '../../src/core/outputs.js';
 import type { FlowPorts, PassphraseRequest, WrittenFile } from '../../src/flows/ports.js';
+import { describeWarning } from '../../src/ui/warnings.js';
 
 export interface FakePorts extends FlowPorts {
   files: Map<string, Buffer>;
@@ -14,9 +15,12 @@ export interface FakePorts extends FlowPorts {
   warnings: string[];
 }
 
-export function fakePorts(
-  options: { passphrases?: string[]; files?: Record<string, Uint8Array> } = {},
-): FakePorts {
+export function fakePorts(options: {
+  /** The flow's clock, fixed by the test. */
+  now: Date;
+  passphrases?: string[];
+  files?: Record<string, Uint8Array>;
+}): FakePorts {
   const files = new Map(Object.entries(options.files ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
   const answers = [...(options.passphrases ?? [])];
   const calls: string[] = [];
@@ -67,7 +71,7 @@ export function fakePorts(
       }
       return Promise.resolve(answer);
     },
-    warn: (message) => warnings.push(message),
-    now: () => new Date(),
+    warn: (warning) => warnings.push(describeWarning(warning)),
+    now: () => options.now,
   };
 }

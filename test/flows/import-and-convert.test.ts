@@ -17,7 +17,10 @@ import {
 } from '../helpers/test-ca.js';
 import { fakePorts } from './fake-ports.js';
 
-const certificate = issueUniversalCertificate({ bundleId: 'com.example.flow' });
+// A fixed clock: the flows read it through their ports and the certificates are issued from it.
+const now = new Date('2031-03-14T09:26:53Z');
+
+const certificate = issueUniversalCertificate({ now, bundleId: 'com.example.flow' });
 const encryptedKey = Buffer.from(exportEncryptedPkcs8Pem(testKey('leaf'), 'key pass'));
 
 async function codeOf(run: Promise<unknown>): Promise<string> {
@@ -42,6 +45,7 @@ const importInput = {
 describe('importCertificate', () => {
   it('asks once, for the key, and protects the outputs with the same passphrase; key.pem stays as it is', async () => {
     const ports = fakePorts({
+      now,
       passphrases: ['key pass'],
       files: { '/in/aps.cer': certificate.der, '/certs/key.pem': encryptedKey },
     });
@@ -60,8 +64,9 @@ describe('importCertificate', () => {
   });
 
   it('refuses a certificate for another key before asking anything more or writing', async () => {
-    const other = issueSandboxCertificate({ key: testKey('other') });
+    const other = issueSandboxCertificate({ now, key: testKey('other') });
     const ports = fakePorts({
+      now,
       passphrases: ['key pass'],
       files: { '/in/aps.cer': other.der, '/certs/key.pem': encryptedKey },
     });
@@ -71,6 +76,7 @@ describe('importCertificate', () => {
 
   it('refuses a certificate that is not for push without reading the key', async () => {
     const ports = fakePorts({
+      now,
       files: { '/in/aps.cer': testCa().der, '/certs/key.pem': encryptedKey },
     });
     expect(await codeOf(importCertificate(importInput, ports))).toBe('NOT_APNS_CERTIFICATE');
@@ -79,6 +85,7 @@ describe('importCertificate', () => {
 
   it('an unencrypted key needs a new passphrase for the outputs (protect), and writes key.pem elsewhere', async () => {
     const ports = fakePorts({
+      now,
       passphrases: ['new pass'],
       files: {
         '/in/aps.cer': certificate.der,
@@ -103,7 +110,7 @@ describe('convertP12', () => {
       passphrase: 'p12 pass',
       profile: 'compatible',
     });
-    const ports = fakePorts({ passphrases: ['p12 pass'], files: { '/in/push.p12': p12 } });
+    const ports = fakePorts({ now, passphrases: ['p12 pass'], files: { '/in/push.p12': p12 } });
     await convertP12(input, ports);
     expect(ports.calls.slice(0, 3)).toEqual([
       'assert /out',
@@ -116,6 +123,7 @@ describe('convertP12', () => {
 
   it('existing outputs: refused before the passphrase is asked', async () => {
     const ports = fakePorts({
+      now,
       files: { '/in/push.p12': Buffer.alloc(1), '/out/ck.pem': Buffer.from('old') },
     });
     expect(await codeOf(convertP12(input, ports))).toBe('FILE_EXISTS');

@@ -10,6 +10,10 @@ import type { TLSSocket, SecureVersion } from 'node:tls';
 import { issueTestServerCertificate, testCa } from './test-ca.js';
 import { exportPkcs8Pem } from '../../src/core/pki/keys.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 export interface RecordedRequest {
   /** 1 for the first connection the server accepted, 2 for the next, … */
   connection: number;
@@ -88,6 +92,7 @@ export async function startRecordingServer(
   options: RecordingServerOptions = {},
 ): Promise<RecordingServer> {
   const serverCertificate = issueTestServerCertificate(
+    now,
     options.certificateFor?.hostnames,
     options.certificateFor?.ips,
   );

@@ -55,11 +55,14 @@ export interface ClientIdentity {
   keyPem: string;
 }
 
-/** A push certificate from the sandbox's local portal, as the demo gets one: CSR in, .cer out. */
+/**
+ * A push certificate from the sandbox's local portal, as the demo gets one: CSR in, .cer out,
+ * issued at `now` (the caller's clock: the sandbox checks it against the real one).
+ */
 export function portalIdentity(
   state: SandboxState,
   type: ApnsCertificateKind,
-  options: { bundleId?: string; key?: KeyObject; now?: Date } = {},
+  options: { now: Date; bundleId?: string; key?: KeyObject },
 ): ClientIdentity {
   const key = options.key ?? testKey('leaf');
   const csr = createCsr({ key, email: 'dev@example.com', commonName: 'Sandbox test' });
@@ -70,7 +73,7 @@ export function portalIdentity(
     teamId: 'A1B2C3D4E5',
     teamName: 'Example Team',
     type,
-    now: options.now ?? new Date(Date.now() - 60_000),
+    now: options.now,
     serialNumber: randomBytes(8).toString('hex'),
   });
   return { certificatePem: issued.certificatePem, keyPem: exportPkcs8Pem(key) };

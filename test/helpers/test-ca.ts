@@ -1,7 +1,11 @@
 /**
  * A test CA and APNs-style certificates issued by it, with RSA 2048 keys generated once per
- * process (key generation is the slow part). Certificates are valid from yesterday for a year
- * unless dates are given, so TLS stacks that check the real clock accept them.
+ * process (key generation is the slow part).
+ *
+ * One clock per test: every leaf is issued relative to the `now` its caller passes (valid from a
+ * day before it, for a year, unless dates are given). A test that fixes "now" passes that date; a
+ * test whose certificates meet a TLS stack or a spawned CLI (which read the real clock) passes
+ * `new Date()`. The CA itself is valid for every date a test can meet.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import {
@@ -32,7 +36,10 @@ export interface TestCa extends IssuedCertificate {
 
 let ca: TestCa | null = null;
 
-/** The process-wide test CA ("apns-setup Test WWDR CA"), valid 2020–2040. */
+/**
+ * The process-wide test CA ("apns-setup Test WWDR CA"). It never stands between a test and its
+ * clock: valid from 1950 (the first date X.509 can say) to 9999-12-31 (RFC 5280's "no expiry").
+ */
 export function testCa(): TestCa {
   if (!ca) {
     const key = testKey('ca');
@@ -44,8 +51,8 @@ export function testCa(): TestCa {
         organization: 'apns-setup tests',
         country: 'US',
         key,
-        notBefore: new Date('2020-01-01T00:00:00Z'),
-        notAfter: new Date('2040-01-01T00:00:00Z'),
+        notBefore: new Date('1950-01-01T00:00:00Z'),
+        notAfter: new Date('9999-12-31T23:59:59Z'),
         serialNumber: '01',
       }),
     };
@@ -54,6 +61,8 @@ export function testCa(): TestCa {
 }
 
 export interface TestCertificateOptions {
+  /** The test's clock: the certificate is valid from a day before it, for a year. */
+  now: Date;
   key?: KeyObject;
   bundleId?: string;
   teamId?: string;
@@ -70,11 +79,11 @@ export interface TestCertificate extends IssuedCertificate {
 
 export function issueTestCertificate(
   type: ApnsCertificateKind,
-  options: TestCertificateOptions = {},
+  options: TestCertificateOptions,
 ): TestCertificate {
   const authority = testCa();
   const key = options.key ?? testKey('leaf');
-  const now = Date.now();
+  const now = options.now.getTime();
   const issued = issueApnsCertificate({
     ca: { key: authority.key, certificatePem: authority.certificatePem },
     publicKey: key,
@@ -90,28 +99,31 @@ export function issueTestCertificate(
   return { ...issued, key };
 }
 
-export const issueSandboxCertificate = (options?: TestCertificateOptions): TestCertificate =>
+export const issueSandboxCertificate = (options: TestCertificateOptions): TestCertificate =>
   issueTestCertificate('development', options);
-export const issueProductionCertificate = (options?: TestCertificateOptions): TestCertificate =>
+export const issueProductionCertificate = (options: TestCertificateOptions): TestCertificate =>
   issueTestCertificate('production', options);
-export const issueUniversalCertificate = (options?: TestCertificateOptions): TestCertificate =>
+export const issueUniversalCertificate = (options: TestCertificateOptions): TestCertificate =>
   issueTestCertificate('universal', options);
 
-/** A TLS server certificate from the test CA, for 127.0.0.1, ::1 and localhost by default. */
+/**
+ * A TLS server certificate from the test CA, for 127.0.0.1, ::1 and localhost by default, valid
+ * from a day before `now` for a year.
+ */
 export function issueTestServerCertificate(
+  now: Date,
   hostnames: string[] = ['localhost'],
   ips: string[] = ['127.0.0.1', '::1'],
 ): TestCertificate {
   const authority = testCa();
   const key = testKey('server');
-  const now = Date.now();
   const issued = issueServerCertificate({
     ca: { key: authority.key, certificatePem: authority.certificatePem },
     publicKey: key,
     hostnames,
     ips,
-    notBefore: new Date(now - DAY),
-    notAfter: new Date(now + 365 * DAY),
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + 365 * DAY),
     serialNumber: randomBytes(8).toString('hex'),
   });
   return { ...issued, key };

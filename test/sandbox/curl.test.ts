@@ -14,6 +14,9 @@ import {
 } from '../helpers/sandbox-harness.js';
 import { curl, hasCurl } from '../helpers/sandbox-process.js';
 
+// The real clock: curl and the sandbox check the certificate against it.
+const now = new Date();
+
 const TOKEN = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const scratch = scratchDir('apns-setup-curl-');
 let running: TestSandbox;
@@ -21,7 +24,10 @@ let ckPem: string;
 
 beforeAll(async () => {
   running = await startTestSandbox();
-  const identity = portalIdentity(running.state, 'development', { bundleId: 'com.example.curl' });
+  const identity = portalIdentity(running.state, 'development', {
+    now,
+    bundleId: 'com.example.curl',
+  });
   ckPem = join(scratch.path, 'ck.pem');
   writeFileSync(ckPem, identity.certificatePem + identity.keyPem, { mode: 0o600 });
 });

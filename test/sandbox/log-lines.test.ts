@@ -7,7 +7,7 @@ import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 const NOW = new Date('2026-11-28T21:14:03Z');
 const TOKEN = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
-const certificate = issueSandboxCertificate({ bundleId: 'com.example.push' }).certificate;
+const certificate = issueSandboxCertificate({ now: NOW, bundleId: 'com.example.push' }).certificate;
 
 function entryFor(headers: Record<string, string>, path = `/3/device/${TOKEN}`) {
   return answerPush({

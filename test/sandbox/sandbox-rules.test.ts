@@ -22,12 +22,19 @@ const OTHER_TOKEN = 'a'.repeat(64);
 const NOW = new Date('2026-11-28T12:00:00Z');
 const CLIENT_ID = '123e4567-e89b-12d3-a456-426614174000';
 
-const development = issueSandboxCertificate({ bundleId: 'com.example.push' }).certificate;
-const production = issueProductionCertificate({ bundleId: 'com.example.push' }).certificate;
-const universal = issueUniversalCertificate({ bundleId: 'com.example.push' }).certificate;
-const website = issueTestCertificate('website', { bundleId: 'web.com.example' }).certificate;
-const notApns = issueTestServerCertificate().certificate;
+const development = issueSandboxCertificate({ now: NOW, bundleId: 'com.example.push' }).certificate;
+const production = issueProductionCertificate({
+  now: NOW,
+  bundleId: 'com.example.push',
+}).certificate;
+const universal = issueUniversalCertificate({ now: NOW, bundleId: 'com.example.push' }).certificate;
+const website = issueTestCertificate('website', {
+  now: NOW,
+  bundleId: 'web.com.example',
+}).certificate;
+const notApns = issueTestServerCertificate(NOW).certificate;
 const expired = issueSandboxCertificate({
+  now: NOW,
   notBefore: new Date('2020-01-01T00:00:00Z'),
   notAfter: new Date('2021-01-01T00:00:00Z'),
 }).certificate;
@@ -538,13 +545,13 @@ describe('answerPush', () => {
 });
 
 describe('answerPush with certificates of every layout', () => {
-  const certificates: [string, CertificateInfo, string][] = [
-    ['development', development, 'sandbox'],
-    ['production', production, 'production'],
-    ['universal', universal, 'sandbox'],
-    ['universal', universal, 'production'],
+  const certificates: [string, string, CertificateInfo][] = [
+    ['development', 'sandbox', development],
+    ['production', 'production', production],
+    ['universal', 'sandbox', universal],
+    ['universal', 'production', universal],
   ];
-  it.each(certificates)('%s accepted in %s', (_name, certificate, environment) => {
+  it.each(certificates)('%s accepted in %s', (_name, environment, certificate) => {
     const answer = answerPush(
       request({
         clientCertificate: certificate,

@@ -21,6 +21,10 @@ import {
 import { exportPkcs8Pem } from '../../src/core/pki/keys.js';
 import { issueSandboxCertificate, testCa } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const PATH = `/3/device/${TOKEN}`;
 const TOPIC = { 'apns-topic': 'com.example.push', 'apns-push-type': 'alert' };
@@ -34,12 +38,12 @@ let development: ClientIdentity;
 let universal: ClientIdentity;
 
 beforeAll(async () => {
-  state = await loadOrCreateSandboxState(null, new Date());
+  state = await loadOrCreateSandboxState(null, now);
   sandboxEnv = await startTestSandbox({ state });
   productionEnv = await startTestSandbox({ state, environment: 'production' });
   ca = readFileSync(state.caFile, 'utf8');
-  development = portalIdentity(state, 'development');
-  universal = portalIdentity(state, 'universal');
+  development = portalIdentity(state, 'development', { now });
+  universal = portalIdentity(state, 'universal', { now });
 });
 
 afterAll(async () => {
@@ -217,7 +221,7 @@ describe('connections that are refused', () => {
   });
 
   it('with a certificate from a CA it does not trust: no response (stream closed, code 8 on TLS 1.3)', async () => {
-    const foreign = issueSandboxCertificate({ bundleId: 'com.example.push' });
+    const foreign = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
     const identity = {
       certificatePem: foreign.certificatePem,
       keyPem: exportPkcs8Pem(foreign.key),
@@ -243,7 +247,7 @@ describe('connections that are refused', () => {
 
   it('with an expired certificate from its own portal', async () => {
     const old = portalIdentity(state, 'development', {
-      now: new Date(Date.now() - 400 * 24 * 60 * 60 * 1000),
+      now: new Date(now.getTime() - 400 * 24 * 60 * 60 * 1000),
     });
     const outcome = await sendPush({
       url: sandboxEnv.sandbox.url,
@@ -268,7 +272,7 @@ describe('--client-ca', () => {
       extraClientCas: [Buffer.from(testCa().certificatePem)],
     });
     try {
-      const foreign = issueSandboxCertificate({ bundleId: 'com.example.push' });
+      const foreign = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
       const outcome = await sendPush({
         url: extra.sandbox.url,
         ca,
@@ -285,7 +289,7 @@ describe('--client-ca', () => {
   it('takes a DER certificate too', async () => {
     const extra = await startTestSandbox({ state, extraClientCas: [testCa().der] });
     try {
-      const foreign = issueSandboxCertificate({ bundleId: 'com.example.push' });
+      const foreign = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
       const outcome = await sendPush({
         url: extra.sandbox.url,
         ca,

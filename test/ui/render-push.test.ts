@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PushResult } from '../../src/flows/test-push.js';
+import type { PushResult } from '../../src/flows/send-push.js';
 import { pushReport } from '../../src/ui/render-push.js';
 import { styleFor } from '../../src/ui/style.js';
 
@@ -8,8 +8,10 @@ const plain = styleFor(false, {});
 function accepted(endpoint: string): PushResult {
   return {
     token: 'a'.repeat(64),
+    topic: 'com.example.push',
     probe: false,
     environment: 'sandbox',
+    environmentSource: 'apple',
     endpoint,
     status: 200,
     apnsId: '11111111-2222-3333-4444-555555555555',
@@ -19,6 +21,7 @@ function accepted(endpoint: string): PushResult {
     explanation: 'APNs accepted the notification.',
     hint: null,
     attempts: 1,
+    otherEnvironment: null,
   };
 }
 

@@ -258,6 +258,11 @@ export interface ResponseContext {
   probe: boolean;
   /** From a 410 body: milliseconds since 1970, or null when absent or not a number. */
   timestamp?: number | null;
+  /**
+   * Who answered, as a sentence may begin with it: 'APNs' (the default) for Apple's servers,
+   * e.g. 'The server at 127.0.0.1:8443' for another --endpoint.
+   */
+  server?: string;
 }
 
 export interface Explanation {
@@ -269,13 +274,14 @@ export interface Explanation {
 export function explainResponse(context: ResponseContext): Explanation {
   const { status, reason, environment, certificate: cert, topic, probe } = context;
   const where = envName(environment);
+  const server = context.server ?? 'APNs';
 
   if (status === 200) {
     return {
       ok: true,
       explanation: probe
         ? `The server accepted the test push for ${topic} in ${where}, so it accepted this certificate (a local sandbox accepts any well-formed token).`
-        : `APNs accepted the notification for ${topic} in ${where}.`,
+        : `${server} accepted the notification for ${topic} in ${where}.`,
       hint: null,
     };
   }
@@ -283,27 +289,27 @@ export function explainResponse(context: ResponseContext): Explanation {
   if (reason === 'BadDeviceToken' && probe && (status === 400 || status === null)) {
     return {
       ok: true,
-      explanation: `APNs accepted this certificate for ${topic} in ${where}: the test token was refused as unknown, which is the expected answer to a credential probe.`,
+      explanation: `${server} accepted this certificate for ${topic} in ${where}: the test token was refused as unknown, which is the expected answer to a credential probe.`,
       hint: 'Pass --token with a device token from the app to send a real notification.',
     };
   }
 
   const info = reason === null ? undefined : describeReason(reason);
-  if (reason === null || info === undefined) return explainUnknown(status, reason);
+  if (reason === null || info === undefined) return explainUnknown(status, reason, server);
 
   switch (reason) {
     case 'BadDeviceToken':
       return {
         ok: false,
-        explanation: `APNs in ${where} did not recognise the device token: it is malformed, or it belongs to the other environment.`,
+        explanation: `${server} in ${where} did not recognise the device token: it is malformed, or it belongs to the other environment.`,
         hint: badDeviceTokenHint(environment, cert),
       };
     case 'BadCertificateEnvironment':
-      return explainBadCertificateEnvironment(environment, cert, info);
+      return explainBadCertificateEnvironment(environment, cert, info, server);
     case 'TopicDisallowed':
       return {
         ok: false,
-        explanation: `APNs does not allow this certificate to push to ${topic}${certificateScope(cert)}.`,
+        explanation: `${server} does not allow this certificate to push to ${topic}${certificateScope(cert)}.`,
         hint: topicHint(topic, cert) ?? info.fix,
       };
     case 'DeviceTokenNotForTopic':
@@ -335,8 +341,8 @@ export function explainResponse(context: ResponseContext): Explanation {
   }
 }
 
-function explainUnknown(status: number | null, reason: string | null): Explanation {
-  const answer = status === null ? 'APNs answered' : `APNs answered ${status}`;
+function explainUnknown(status: number | null, reason: string | null, server: string): Explanation {
+  const answer = status === null ? `${server} answered` : `${server} answered ${status}`;
   const retry = retryClassFor(status, reason);
   const hint =
     retry !== 'no'
@@ -373,19 +379,20 @@ function explainBadCertificateEnvironment(
   environment: Environment,
   cert: ResponseCertificate | null,
   info: ReasonInfo,
+  server: string,
 ): Explanation {
   const where = envName(environment);
   if (cert === null) {
     return {
       ok: false,
-      explanation: `APNs says the client certificate is not for ${where}.`,
+      explanation: `${server} says the client certificate is not for ${where}.`,
       hint: info.fix,
     };
   }
   if (cert.environments.length === 0) {
     return {
       ok: false,
-      explanation: `APNs refused the certificate in ${where}: it carries neither Apple's sandbox nor production push extension.`,
+      explanation: `${server} refused the certificate in ${where}: it carries neither Apple's sandbox nor production push extension.`,
       hint: 'Push with an Apple Push Services certificate; `apns-setup inspect` shows what a certificate is for.',
     };
   }
@@ -399,7 +406,7 @@ function explainBadCertificateEnvironment(
   }
   return {
     ok: false,
-    explanation: `APNs says the certificate is not for ${where}, although it carries Apple's ${environment} extension.`,
+    explanation: `${server} says the certificate is not for ${where}, although it carries Apple's ${environment} extension.`,
     hint: `Check that --env and --endpoint name the same environment: the sandbox is api.sandbox.push.apple.com, production is api.push.apple.com.`,
   };
 }

@@ -1,67 +1,33 @@
 /**
- * The HTTP/2 connection to APNs (or to a local stand-in): one TLS session with the client
- * certificate, many concurrent streams on it, and every way it can fail turned into one
- * sentence with a next step. Apple asks providers to keep one connection open and reuse it
- * rather than connect per notification, which it treats as abuse.
+ * Every way a push can get no HTTP answer, turned into one sentence with a next step: the
+ * failures of the HTTP/2 connection (apns-connection.ts), classified from Node's and OpenSSL's
+ * error codes and from how far the connection had got.
  */
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
-import tls from 'node:tls';
 import { APNS_HOSTS, APNS_LEGACY_SANDBOX_HOST } from '../core/apns/endpoints.js';
-import { describeReason, parseErrorBody, retryClassFor } from '../core/apns/reasons.js';
+import { describeReason, retryClassFor } from '../core/apns/reasons.js';
 import { InputError, OperationError, type ApnsSetupError } from '../core/errors.js';
+import type {
+  ApnsConnectionFailure,
+  ApnsConnectOptions,
+  ApnsFailure,
+} from '../flows/push-ports.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
-export interface ApnsConnectOptions {
-  /** The origin, e.g. `https://api.sandbox.push.apple.com` or `https://127.0.0.1:8443`. */
-  url: string;
-  /** The host name without IPv6 brackets: the TLS server name, and what messages name. */
-  host: string;
-  port: number;
-  /** PEM certificates to trust instead of Node's bundled roots (a local sandbox's CA). */
-  ca?: string | undefined;
-  /** The client certificate and its private key, as PEM: Node ≥ 17 cannot read legacy .p12. */
-  certificatePem: string;
-  keyPem: string;
-  /** Bounds the connection set-up, and each request from sending to the end of its answer. */
-  timeoutMs: number;
+/** The GOAWAY frame a server sent. */
+export interface Goaway {
+  code: number;
+  lastStreamId: number;
+  reason: string | null;
 }
 
-export interface ApnsRequest {
-  /** Lower-case names, `:method` and `:path` included (buildPushRequest's headers). */
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-export interface ApnsResponse {
-  status: number;
-  headers: { 'apns-id': string | null; 'apns-unique-id': string | null };
-  body: Buffer;
-}
-
-export interface ApnsConnection {
-  readonly url: string;
-  /** False once the server sent GOAWAY or the connection closed: open a new one to go on. */
-  readonly usable: boolean;
-  send(request: ApnsRequest): Promise<ApnsResponse>;
-  /** Lets in-flight requests finish, then closes the connection. */
-  close(): Promise<void>;
-}
-
-export type ApnsFailure =
-  | 'unreachable'
-  | 'timeout'
-  | 'server-untrusted'
-  | 'client-certificate-rejected'
-  | 'tls'
-  | 'goaway'
-  | 'connection-lost'
-  | 'stream-reset'
-  | 'protocol';
+/** How far the connection got: it tells a refused certificate from an unreachable host. */
+export type Phase = 'tcp' | 'tls' | 'http2' | 'open';
 
 /** A push that got no HTTP answer. Exit 1: the operation ran and failed. */
-export class ApnsConnectionError extends OperationError {
+export class ApnsConnectionError extends OperationError implements ApnsConnectionFailure {
   readonly failure: ApnsFailure;
   /** The server did not process the request: it may be sent again on a new connection. */
   readonly retryable: boolean;
@@ -80,25 +46,8 @@ export class ApnsConnectionError extends OperationError {
   }
 }
 
-/**
- * Opens the connection and resolves once the server has sent its HTTP/2 SETTINGS. Waiting for
- * them, not just for the TLS handshake, is what makes a rejected client certificate visible:
- * in TLS 1.3 the client finishes its handshake before the server has looked at the
- * certificate, so a server that refuses it (Node's `rejectUnauthorized`) just closes the
- * socket, and Node's http2 client reports neither an error nor a response, only a stream
- * closed with NGHTTP2_CANCEL.
- */
-export function connectApns(options: ApnsConnectOptions): Promise<ApnsConnection> {
-  try {
-    return new Http2ApnsConnection(options).ready;
-  } catch (error) {
-    // tls.connect checks the certificate and key at once, before any byte is sent.
-    return Promise.reject(describeCredentialError(error));
-  }
-}
-
 /** Why OpenSSL would not load the client certificate and key into a TLS context. */
-function describeCredentialError(error: unknown): ApnsSetupError {
+export function describeCredentialError(error: unknown): ApnsSetupError {
   switch (errorCode(error as Error)) {
     // OpenSSL 3's default security level refuses SHA-1 and MD5 signatures, also on our own
     // certificate: Apple's push certificates were SHA-1 signed until about 2016.
@@ -137,183 +86,16 @@ function describeCredentialError(error: unknown): ApnsSetupError {
   }
 }
 
-interface Goaway {
-  code: number;
-  lastStreamId: number;
-  reason: string | null;
-}
+/** The sentences of one connection's failures: they name its host, port and --ca. */
+export class ConnectionFailures {
+  readonly #options: Pick<ApnsConnectOptions, 'host' | 'port' | 'ca' | 'timeoutMs'>;
 
-/** How far the connection got: it tells a refused certificate from an unreachable host. */
-type Phase = 'tcp' | 'tls' | 'http2' | 'open';
-
-class Http2ApnsConnection implements ApnsConnection {
-  readonly url: string;
-  readonly ready: Promise<ApnsConnection>;
-  readonly #options: ApnsConnectOptions;
-  readonly #session: http2.ClientHttp2Session;
-  #phase: Phase = 'tcp';
-  #goaway: Goaway | null = null;
-  #error: Error | null = null;
-  #closed = false;
-  /** Marks the connection dead, destroys the session, and fails a pending connect. */
-  #end: (error: ApnsConnectionError) => void = () => {};
-
-  constructor(options: ApnsConnectOptions) {
+  constructor(options: Pick<ApnsConnectOptions, 'host' | 'port' | 'ca' | 'timeoutMs'>) {
     this.#options = options;
-    this.url = options.url;
-    let settle!: { resolve(connection: ApnsConnection): void; reject(error: unknown): void };
-    this.ready = new Promise<ApnsConnection>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    const session = http2.connect(options.url, { createConnection: () => this.#openSocket() });
-    this.#session = session;
-
-    let pending = true;
-    const timer = setTimeout(() => this.#end(this.#timeoutError('connect')), options.timeoutMs);
-    this.#end = (error: ApnsConnectionError) => {
-      this.#closed = true;
-      session.destroy();
-      if (!pending) return;
-      pending = false;
-      clearTimeout(timer);
-      settle.reject(error);
-    };
-
-    session.on('error', (error: Error) => {
-      this.#error ??= error;
-      this.#end(this.#describeFailure(error));
-    });
-    session.on('goaway', (code: number, lastStreamId: number, data: Buffer | undefined) => {
-      // Node emits 'goaway' again for the frame it sends back; keep the server's.
-      this.#goaway ??= {
-        code,
-        lastStreamId,
-        reason: data && data.length > 0 ? parseErrorBody(data).reason : null,
-      };
-    });
-    session.once('remoteSettings', () => {
-      this.#phase = 'open';
-      if (!pending) return;
-      pending = false;
-      clearTimeout(timer);
-      settle.resolve(this);
-    });
-    session.on('close', () => this.#end(this.#describeFailure(this.#error)));
-  }
-
-  get usable(): boolean {
-    return (
-      !this.#closed && this.#goaway === null && !this.#session.closed && !this.#session.destroyed
-    );
-  }
-
-  send(request: ApnsRequest): Promise<ApnsResponse> {
-    return new Promise<ApnsResponse>((resolve, reject) => {
-      if (!this.usable) {
-        reject(this.#notSentError());
-        return;
-      }
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = this.#session.request(request.headers);
-      } catch {
-        // ERR_HTTP2_GOAWAY_SESSION or ERR_HTTP2_INVALID_SESSION: the session ended meanwhile.
-        reject(this.#notSentError());
-        return;
-      }
-      let settled = false;
-      let status: number | null = null;
-      let apnsId: string | null = null;
-      let apnsUniqueId: string | null = null;
-      let streamError: Error | null = null;
-      const chunks: Buffer[] = [];
-      const finish = (action: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        action();
-      };
-      const timer = setTimeout(() => {
-        finish(() => reject(this.#timeoutError('answer')));
-        stream.close(NGHTTP2_CANCEL);
-      }, this.#options.timeoutMs);
-
-      stream.on('response', (headers) => {
-        status = Number(headers[':status']);
-        apnsId = single(headers['apns-id']);
-        apnsUniqueId = single(headers['apns-unique-id']);
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', (error) => {
-        streamError ??= error;
-      });
-      stream.on('close', () => {
-        if (status !== null) {
-          // The status is what matters; a body cut short still names its reason, or says nothing.
-          const response: ApnsResponse = {
-            status,
-            headers: { 'apns-id': apnsId, 'apns-unique-id': apnsUniqueId },
-            body: Buffer.concat(chunks),
-          };
-          finish(() => resolve(response));
-          return;
-        }
-        // The session's own error, GOAWAY or close may be reported just after the stream's.
-        setImmediate(() =>
-          finish(() => reject(this.#streamFailure(stream.id, stream.rstCode, streamError))),
-        );
-      });
-      stream.end(request.body);
-    });
-  }
-
-  close(): Promise<void> {
-    const session = this.#session;
-    return new Promise<void>((resolve) => {
-      if (session.closed || session.destroyed) {
-        resolve();
-        return;
-      }
-      // A server that never answers must not keep the process alive.
-      const timer = setTimeout(() => session.destroy(), this.#options.timeoutMs);
-      session.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  #openSocket(): tls.TLSSocket {
-    const { host, port, ca, certificatePem, keyPem } = this.#options;
-    const socket = tls.connect({
-      host,
-      port,
-      // RFC 6066: the server name is a host name, never an IP address.
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      ...(ca === undefined ? {} : { ca }),
-      cert: certificatePem,
-      key: keyPem,
-      ALPNProtocols: ['h2'],
-      minVersion: 'TLSv1.2',
-    });
-    socket.once('connect', () => {
-      if (this.#phase === 'tcp') this.#phase = 'tls';
-    });
-    socket.once('secureConnect', () => {
-      if (this.#phase === 'tls') this.#phase = 'http2';
-    });
-    // A TLS 1.3 alert after the handshake (OpenSSL's s_server, Apple) reaches the socket but
-    // neither the http2 session nor a stream-less connect: without this it would hang.
-    socket.on('error', (error: Error) => {
-      this.#error ??= error;
-      this.#end(this.#describeFailure(error));
-    });
-    return socket;
   }
 
   /** The connection ended before this request was written: sending it again is safe. */
-  #notSentError(): ApnsConnectionError {
-    const goaway = this.#goaway;
+  notSent(goaway: Goaway | null): ApnsConnectionError {
     return new ApnsConnectionError(
       goaway === null ? 'connection-lost' : 'goaway',
       goaway === null
@@ -327,17 +109,8 @@ class Http2ApnsConnection implements ApnsConnection {
     );
   }
 
-  #streamFailure(
-    id: number | undefined,
-    rstCode: number,
-    error: Error | null,
-  ): ApnsConnectionError {
-    const goaway = this.#goaway;
-    if (goaway !== null) return this.#goawayError(goaway, id);
-    if (this.#error !== null || this.#closed || this.#session.destroyed) {
-      return this.#describeFailure(this.#error ?? error);
-    }
-    if (error !== null && !isStreamResetError(error)) return this.#describeFailure(error);
+  /** A stream reset (RST_STREAM) without an answer, while the connection itself is fine. */
+  streamReset(rstCode: number, error: Error | null): ApnsConnectionError {
     const code = http2CodeName(rstCode);
     // RFC 9113 8.7: REFUSED_STREAM means the request was not processed, so it may be sent again.
     const refused = rstCode === NGHTTP2_REFUSED_STREAM;
@@ -354,7 +127,7 @@ class Http2ApnsConnection implements ApnsConnection {
     );
   }
 
-  #goawayError(goaway: Goaway, id: number | undefined): ApnsConnectionError {
+  goaway(goaway: Goaway, id: number | undefined): ApnsConnectionError {
     // RFC 9113 6.8: streams above the last stream id were not processed.
     const unprocessed = id === undefined || id > goaway.lastStreamId;
     const retryable =
@@ -381,12 +154,11 @@ class Http2ApnsConnection implements ApnsConnection {
   }
 
   /** Names what went wrong from the error (if any) and how far the connection had got. */
-  #describeFailure(error: Error | null): ApnsConnectionError {
+  fromError(error: Error | null, phase: Phase, goaway: Goaway | null): ApnsConnectionError {
     const root = rootCause(error);
     const code = errorCode(root);
     const where = this.#where();
-    if (this.#goaway !== null && this.#phase === 'open')
-      return this.#goawayError(this.#goaway, undefined);
+    if (goaway !== null && phase === 'open') return this.goaway(goaway, undefined);
 
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
       return new ApnsConnectionError(
@@ -439,7 +211,7 @@ class Http2ApnsConnection implements ApnsConnection {
         },
       );
     }
-    switch (this.#phase) {
+    switch (phase) {
       case 'tcp':
         return new ApnsConnectionError(
           'unreachable',
@@ -492,7 +264,7 @@ class Http2ApnsConnection implements ApnsConnection {
     }
   }
 
-  #timeoutError(stage: 'connect' | 'answer'): ApnsConnectionError {
+  timeout(stage: 'connect' | 'answer'): ApnsConnectionError {
     const seconds = formatSeconds(this.#options.timeoutMs);
     const where = this.#where();
     return new ApnsConnectionError(
@@ -634,11 +406,6 @@ function rootCause(error: Error | null): Error | null {
   return current;
 }
 
-function isStreamResetError(error: Error): boolean {
-  const code = errorCode(error);
-  return code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_STREAM_CANCEL';
-}
-
 function errorCode(error: Error | null): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -672,11 +439,6 @@ const HTTP2_ERROR_CODES = [
 
 function http2CodeName(code: number): string {
   return HTTP2_ERROR_CODES[code] ?? `error ${code}`;
-}
-
-function single(value: string | string[] | undefined): string | null {
-  if (Array.isArray(value)) return value[0] ?? null;
-  return value ?? null;
 }
 
 function formatSeconds(ms: number): string {

@@ -6,21 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ApnsConnectionError,
-  connectApns,
-  type ApnsConnectOptions,
-} from '../../src/adapters/apns-client.js';
+import { connectApns } from '../../src/adapters/apns-connection.js';
+import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
 import { isApnsSetupError } from '../../src/core/errors.js';
 import { createCertificateAuthority } from '../../src/core/pki/issue-certificate.js';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
-import {
-  MAX_ATTEMPTS,
-  pushExitCode,
-  testPush,
-  type PushInput,
-  type PushPorts,
-} from '../../src/flows/test-push.js';
+import { MAX_ATTEMPTS } from '../../src/flows/push-delivery.js';
+import type { ApnsConnectOptions, PushPorts } from '../../src/flows/push-ports.js';
+import { pushExitCode, sendPush, type PushInput } from '../../src/flows/send-push.js';
+import { describePushProgress, explainPushResult } from '../../src/ui/render-push.js';
+import { describeWarning } from '../../src/ui/warnings.js';
 import { hasRealWorld, realWorldFile, repoRoot } from '../helpers/fixtures.js';
 import {
   startRecordingServer,
@@ -35,6 +30,10 @@ import {
   type TestCertificate,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN_A = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 const TOKEN_B = 'b'.repeat(64);
 const TOKEN_C = 'c0ffee00'.repeat(8);
@@ -42,8 +41,8 @@ const PROBE_BYTES = Buffer.alloc(32, 0xab);
 const PROBE_TOKEN = 'ab'.repeat(32);
 const PASSPHRASE = 'push test passphrase';
 
-const sandboxCert = issueSandboxCertificate({ bundleId: 'com.example.push' });
-const universalCert = issueUniversalCertificate({ bundleId: 'com.example.push' });
+const sandboxCert = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
+const universalCert = issueUniversalCertificate({ now, bundleId: 'com.example.push' });
 
 function ckPem(credential: TestCertificate): Buffer {
   return Buffer.from(credential.certificatePem + exportPkcs1Pem(credential.key));
@@ -82,8 +81,8 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       h.passphraseRequests.push(request.subject);
       return Promise.resolve(PASSPHRASE);
     },
-    warn: (message) => h.warnings.push(message),
-    now: () => new Date(),
+    warn: (warning) => h.warnings.push(describeWarning(warning)),
+    now: () => now,
     readStdin: () => Promise.resolve(Buffer.from('{"aps":{"alert":"from stdin"}}')),
     readTemplate: (path) =>
       Promise.resolve(readFileSync(join(repoRoot, 'templates', path), 'utf8')),
@@ -108,7 +107,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       h.sleeps.push(ms);
       return Promise.resolve();
     },
-    progress: (message) => h.progress.push(message),
+    progress: (progress) => h.progress.push(describePushProgress(progress)),
   };
   return h;
 }
@@ -157,7 +156,7 @@ describe('testPush: the credential probe', () => {
   it('sends the alert template to a random token and counts BadDeviceToken as success', async () => {
     await restart({ replies: [{ status: 400, body: { reason: 'BadDeviceToken' } }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const results = await testPush(input(), h.ports);
+    const results = await sendPush(input(), h.ports);
 
     expect(results).toHaveLength(1);
     const [result] = results;
@@ -197,14 +196,14 @@ describe('testPush: the credential probe', () => {
   it('is not tried in production, even with a universal certificate', async () => {
     await restart({ replies: [{ status: 400, body: { reason: 'BadDeviceToken' } }] });
     const h = harness({ 'ck.pem': ckPem(universalCert) });
-    const results = await testPush(input(), h.ports);
+    const results = await sendPush(input(), h.ports);
     expect(results[0]!.ok).toBe(true);
     expect(production.requests).toHaveLength(0);
   });
 
   it('reports a 200 from a server that accepts any token as success too', async () => {
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const [result] = await testPush(input(), h.ports);
+    const [result] = await sendPush(input(), h.ports);
     expect(result!.ok).toBe(true);
     expect(result!.status).toBe(200);
     expect(result!.apnsId).toMatch(/^[0-9a-f-]{36}$/);
@@ -225,7 +224,7 @@ describe('testPush: several tokens', () => {
         delayMs: r.path.endsWith(TOKEN_A) ? 30 : 0,
       }),
     });
-    const results = await testPush(
+    const results = await sendPush(
       input({ tokens: [TOKEN_A, TOKEN_B.toUpperCase()], tokensFile: 'tokens.txt', alert: 'Hi' }),
       h.ports,
     );
@@ -251,7 +250,7 @@ describe('testPush: several tokens', () => {
           : { status: 200 },
     });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A, TOKEN_B] }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A, TOKEN_B] }), h.ports);
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(results[1]!.explanation).toContain('2023-11-14T22:13:20.000Z');
     expect(pushExitCode(results)).toBe(1);
@@ -262,7 +261,7 @@ describe('testPush: retries', () => {
   it('waits and sends again after 429, on the same connection', async () => {
     await restart({ replies: [{ status: 429, body: { reason: 'TooManyRequests' } }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const [result] = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const [result] = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(result).toMatchObject({ status: 200, ok: true, attempts: 2 });
     expect(h.sleeps).toHaveLength(1);
     expect(h.sleeps[0]).toBeGreaterThanOrEqual(500);
@@ -273,7 +272,7 @@ describe('testPush: retries', () => {
   it(`gives up after ${MAX_ATTEMPTS} attempts and reports the last answer`, async () => {
     await restart({ fallback: () => ({ status: 500, body: { reason: 'InternalServerError' } }) });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(results[0]).toMatchObject({
       status: 500,
       reason: 'InternalServerError',
@@ -290,7 +289,7 @@ describe('testPush: retries', () => {
   it('reconnects after 503 Shutdown', async () => {
     await restart({ replies: [{ status: 503, body: { reason: 'Shutdown' } }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const [result] = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const [result] = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(result).toMatchObject({ status: 200, ok: true, attempts: 2 });
     expect(sandbox.requests.map((r) => r.connection)).toEqual([1, 2]);
   });
@@ -298,7 +297,7 @@ describe('testPush: retries', () => {
   it('sends again on a new connection after a GOAWAY', async () => {
     await restart({ replies: [{ action: 'goaway', reason: 'Shutdown' }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const [result] = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const [result] = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(result).toMatchObject({ status: 200, ok: true, attempts: 2 });
     expect(sandbox.connections()).toBe(2);
     expect(sandbox.requests.map((r) => r.connection)).toEqual([1, 2]);
@@ -307,7 +306,7 @@ describe('testPush: retries', () => {
   it('reports a GOAWAY reason that retrying cannot fix as the answer', async () => {
     await restart({ replies: [{ action: 'goaway', reason: 'BadCertificate', lastStreamId: 1 }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(results[0]).toMatchObject({ status: null, reason: 'BadCertificate', ok: false });
     expect(results[0]!.explanation).toContain('refused the client certificate');
     expect(sandbox.requests).toHaveLength(1);
@@ -316,7 +315,7 @@ describe('testPush: retries', () => {
   it('does not resend a push whose connection dropped under it (it may have been delivered)', async () => {
     await restart({ replies: [{ action: 'close-socket' }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const error = await testPush(input({ tokens: [TOKEN_A] }), h.ports).catch((e: unknown) => e);
+    const error = await sendPush(input({ tokens: [TOKEN_A] }), h.ports).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApnsConnectionError);
     expect((error as ApnsConnectionError).failure).toBe('connection-lost');
     expect((error as ApnsConnectionError).exitCode).toBe(1);
@@ -331,7 +330,7 @@ describe('testPush: environments', () => {
       { replies: [{ status: 403, body: { reason: 'BadCertificateEnvironment' } }] },
     );
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A], env: 'production' }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A], env: 'production' }), h.ports);
     expect(h.warnings).toEqual([
       '--env production, but this certificate is for the sandbox only: APNs will refuse it (usually with 403 BadCertificateEnvironment). Use --env sandbox, or make a production certificate.',
     ]);
@@ -353,7 +352,7 @@ describe('testPush: environments', () => {
   it('tries production when the sandbox does not know a token, and says where it belongs', async () => {
     await restart({ replies: [{ status: 400, body: { reason: 'BadDeviceToken' } }] });
     const h = harness({ 'ck.pem': ckPem(universalCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A], env: 'auto' }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A], env: 'auto' }), h.ports);
     expect(results[0]).toMatchObject({
       environment: 'production',
       endpoint: 'https://api.push.apple.com',
@@ -361,10 +360,11 @@ describe('testPush: environments', () => {
       ok: true,
       attempts: 2,
     });
-    expect(results[0]!.explanation).toBe(
-      'APNs accepted the notification for com.example.push in production: this token belongs to production (a TestFlight or App Store build), not the sandbox.',
-    );
-    expect(results[0]!.hint).toBe('Next time push this token with --env production.');
+    expect(explainPushResult(results[0]!)).toEqual({
+      explanation:
+        'APNs accepted the notification for com.example.push in production: this token belongs to production (a TestFlight or App Store build), not the sandbox.',
+      hint: 'Next time push this token with --env production.',
+    });
     expect(sandbox.requests.map((r) => r.path)).toEqual([`/3/device/${TOKEN_A}`]);
     expect(production.requests.map((r) => r.path)).toEqual([`/3/device/${TOKEN_A}`]);
     expect(pushExitCode(results)).toBe(0);
@@ -374,9 +374,9 @@ describe('testPush: environments', () => {
     const unknown = { fallback: () => ({ status: 400, body: { reason: 'BadDeviceToken' } }) };
     await restart(unknown, unknown);
     const h = harness({ 'ck.pem': ckPem(universalCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A] }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
     expect(results[0]).toMatchObject({ environment: 'production', ok: false });
-    expect(results[0]!.explanation).toBe(
+    expect(explainPushResult(results[0]!).explanation).toBe(
       'Neither the sandbox nor production recognised the device token.',
     );
     expect(pushExitCode(results)).toBe(1);
@@ -385,7 +385,7 @@ describe('testPush: environments', () => {
   it('does not switch environments with an explicit --env', async () => {
     await restart({ replies: [{ status: 400, body: { reason: 'BadDeviceToken' } }] });
     const h = harness({ 'ck.pem': ckPem(universalCert) });
-    const results = await testPush(input({ tokens: [TOKEN_A], env: 'sandbox' }), h.ports);
+    const results = await sendPush(input({ tokens: [TOKEN_A], env: 'sandbox' }), h.ports);
     expect(results[0]).toMatchObject({ environment: 'sandbox', ok: false });
     expect(results[0]!.hint).toContain('--env production');
     expect(production.requests).toHaveLength(0);
@@ -393,7 +393,7 @@ describe('testPush: environments', () => {
 
   it('uses Apple port 2197 when asked', async () => {
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    await testPush(input({ port: 2197 }), h.ports);
+    await sendPush(input({ port: 2197 }), h.ports);
     expect(h.connects[0]).toMatchObject({
       url: 'https://api.sandbox.push.apple.com:2197',
       port: 2197,
@@ -403,7 +403,7 @@ describe('testPush: environments', () => {
   it('talks to a custom --endpoint trusting the --ca file, and never to Apple', async () => {
     await restart({ replies: [{ status: 400, body: { reason: 'BadDeviceToken' } }] });
     const h = harness({ 'ck.pem': ckPem(universalCert), 'ca.pem': testCa().certificatePem });
-    const results = await testPush(
+    const results = await sendPush(
       input({ tokens: [TOKEN_A], endpoint: sandbox.url, ca: 'ca.pem' }),
       h.ports,
     );
@@ -444,7 +444,7 @@ describe('testPush: payloads', () => {
   for (const [name, flags, body, headers] of cases) {
     it(`sends ${name}`, async () => {
       const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-      await testPush(input({ tokens: [TOKEN_A], ...flags }), h.ports);
+      await sendPush(input({ tokens: [TOKEN_A], ...flags }), h.ports);
       expect(sandbox.requests[0]!.body.toString('utf8')).toBe(body);
       expect(sandbox.requests[0]!.headers).toMatchObject(headers);
     });
@@ -456,7 +456,7 @@ describe('testPush: payloads', () => {
       'ck.pem': ckPem(sandboxCert),
       'payload.json': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]),
     });
-    await testPush(input({ tokens: [TOKEN_A], payload: 'payload.json' }), h.ports);
+    await sendPush(input({ tokens: [TOKEN_A], payload: 'payload.json' }), h.ports);
     expect(sandbox.requests[0]!.body.equals(Buffer.from(json))).toBe(true);
   });
 });
@@ -509,7 +509,7 @@ describe('testPush: bad input is refused before connecting', () => {
   for (const [name, flags, files, message] of refusals) {
     it(`refuses ${name} (exit 2)`, async () => {
       const h = harness({ 'ck.pem': ckPem(sandboxCert), ...files });
-      const error = await inputError(testPush(input({ tokens: [TOKEN_A], ...flags }), h.ports));
+      const error = await inputError(sendPush(input({ tokens: [TOKEN_A], ...flags }), h.ports));
       expect(error.message).toMatch(message);
       expect(error.hint).toBeTruthy();
       expect(h.connects).toHaveLength(0);
@@ -521,7 +521,7 @@ describe('testPush: bad input is refused before connecting', () => {
     const h = harness({
       'ck.pem': sandboxCert.certificatePem + exportEncryptedPkcs8Pem(sandboxCert.key, PASSPHRASE),
     });
-    await inputError(testPush(input({ tokens: ['xyz'] }), h.ports));
+    await inputError(sendPush(input({ tokens: ['xyz'] }), h.ports));
     expect(h.passphraseRequests).toEqual([]);
   });
 });
@@ -532,7 +532,7 @@ describe('testPush: the credential', () => {
       'cert.pem': sandboxCert.certificatePem,
       'key.pem': exportEncryptedPkcs8Pem(sandboxCert.key, PASSPHRASE),
     });
-    const [result] = await testPush(input({ cert: 'cert.pem', key: 'key.pem' }), h.ports);
+    const [result] = await sendPush(input({ cert: 'cert.pem', key: 'key.pem' }), h.ports);
     expect(result!.ok).toBe(true);
     expect(h.passphraseRequests).toEqual(['the key in key.pem']);
     expect(sandbox.requests[0]!.clientCertificateCn).toBe(
@@ -546,7 +546,7 @@ describe('testPush: the credential', () => {
       'other.pem': exportPkcs1Pem(testKey('someone-else')),
     });
     const error = await inputError(
-      testPush(input({ cert: 'cert.pem', key: 'other.pem' }), h.ports),
+      sendPush(input({ cert: 'cert.pem', key: 'other.pem' }), h.ports),
     );
     expect(error.code).toBe('KEY_MISMATCH');
     expect(error.message).toBe('other.pem is not the private key of the certificate in cert.pem.');
@@ -555,7 +555,7 @@ describe('testPush: the credential', () => {
 
   it('refuses a certificate without a key', async () => {
     const h = harness({ 'cert.pem': sandboxCert.certificatePem });
-    const error = await inputError(testPush(input({ cert: 'cert.pem' }), h.ports));
+    const error = await inputError(sendPush(input({ cert: 'cert.pem' }), h.ports));
     expect(error.code).toBe('NO_PRIVATE_KEY');
     expect(error.message).toBe(
       'cert.pem holds the certificate but no private key, and no --key was given.',
@@ -564,27 +564,28 @@ describe('testPush: the credential', () => {
 
   it('refuses a file with no certificate', async () => {
     const h = harness({ 'key.pem': exportPkcs1Pem(sandboxCert.key) });
-    const error = await inputError(testPush(input({ cert: 'key.pem' }), h.ports));
+    const error = await inputError(sendPush(input({ cert: 'key.pem' }), h.ports));
     expect(error.code).toBe('NO_CERTIFICATE');
   });
 
   it('warns about an expired certificate and still sends', async () => {
     const expired = issueSandboxCertificate({
+      now,
       notBefore: new Date('2020-01-01T00:00:00Z'),
       notAfter: new Date('2021-01-01T00:00:00Z'),
     });
     await restart({ rejectUnauthorized: false });
     const h = harness({ 'ck.pem': ckPem(expired) });
-    await testPush(input(), h.ports);
+    await sendPush(input(), h.ports);
     expect(h.warnings).toEqual([
-      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
+      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates: make a new one: apns-setup renew --from ck.pem, upload its CSR at developer.apple.com, then apns-setup import.',
     ]);
     expect(sandbox.requests).toHaveLength(1);
   });
 
   it('reports a client certificate the server refuses as a failure (exit 1), not a hang', async () => {
     const h = harness({ 'ck.pem': strangerCkPem() });
-    const error = await testPush(input({ topic: 'com.example.push' }), h.ports).catch(
+    const error = await sendPush(input({ topic: 'com.example.push' }), h.ports).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApnsConnectionError);
@@ -604,7 +605,7 @@ describe.skipIf(!hasRealWorld)('testPush: real-world credentials', () => {
       'multi-topic-client.p12': realWorldFile('pushy/multi-topic-client.p12'),
     });
     h.ports.passphrase = () => Promise.resolve('pushy-test');
-    const results = await testPush(input({ cert: 'multi-topic-client.p12' }), h.ports);
+    const results = await sendPush(input({ cert: 'multi-topic-client.p12' }), h.ports);
     expect(h.warnings[0]).toMatch(
       /^the certificate carries neither the sandbox nor the production push extension/,
     );
@@ -622,8 +623,8 @@ function strangerCkPem(): Buffer {
   const certificate = createCertificateAuthority({
     commonName: 'Stranger',
     key,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 86_400_000),
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 86_400_000),
     serialNumber: '05',
   });
   return Buffer.from(certificate.certificatePem + exportPkcs1Pem(key));

@@ -8,12 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ApnsConnectionError,
-  connectApns,
-  type ApnsConnection,
-  type ApnsConnectOptions,
-} from '../../src/adapters/apns-client.js';
+import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
+import { connectApns } from '../../src/adapters/apns-connection.js';
+import type { ApnsConnection, ApnsConnectOptions } from '../../src/flows/push-ports.js';
 import { buildPushRequest } from '../../src/core/apns/request.js';
 import { InputError } from '../../src/core/errors.js';
 import {
@@ -35,8 +32,12 @@ import {
   type TestCertificate,
 } from '../helpers/test-ca.js';
 
+// This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
+// read it (under faketime too, as they share the process's shifted clock).
+const now = new Date();
+
 const TOKEN = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
-const client = issueSandboxCertificate({ bundleId: 'com.example.push' });
+const client = issueSandboxCertificate({ now, bundleId: 'com.example.push' });
 
 let server: RecordingServer | null = null;
 const open: ApnsConnection[] = [];
@@ -100,8 +101,8 @@ function untrustedClient(): TestCertificate {
   const ca = createCertificateAuthority({
     commonName: 'Not the test CA',
     key,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 86_400_000 * 30),
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 86_400_000 * 30),
     serialNumber: '02',
   });
   const leafKey = testKey('stranger-leaf');
@@ -112,8 +113,8 @@ function untrustedClient(): TestCertificate {
     teamId: 'A1B2C3D4E5',
     teamName: 'Stranger',
     type: 'development',
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 86_400_000 * 30),
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 86_400_000 * 30),
     serialNumber: randomBytes(8).toString('hex'),
   });
   return { ...issued, key: leafKey };
@@ -381,7 +382,7 @@ describe('connectApns: failures', () => {
 describe.skipIf(!hasOpenssl3)('connectApns against openssl s_server', () => {
   async function opensslServer(extra: string[]): Promise<{ port: number; stop(): void }> {
     const dir = tempDir();
-    const certificate = issueTestServerCertificate();
+    const certificate = issueTestServerCertificate(now);
     writeFileSync(dir.path('server.pem'), certificate.certificatePem);
     writeFileSync(dir.path('server.key'), exportPkcs8Pem(certificate.key));
     writeFileSync(dir.path('ca.pem'), testCa().certificatePem);

@@ -1,0 +1,245 @@
+/**
+ * The HTTP/2 connection to APNs (or to a local stand-in): one TLS session with the client
+ * certificate, many concurrent streams on it. Apple asks providers to keep one connection open
+ * and reuse it rather than connect per notification, which it treats as abuse. How each failure
+ * is told is in apns-failures.ts.
+ */
+import http2 from 'node:http2';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { parseErrorBody } from '../core/apns/reasons.js';
+import type {
+  ApnsConnection,
+  ApnsConnectOptions,
+  ApnsRequest,
+  ApnsResponse,
+} from '../flows/push-ports.js';
+import type { ApnsConnectionError } from './apns-failures.js';
+import {
+  ConnectionFailures,
+  describeCredentialError,
+  type Goaway,
+  type Phase,
+} from './apns-failures.js';
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+/**
+ * Opens the connection and resolves once the server has sent its HTTP/2 SETTINGS. Waiting for
+ * them, not just for the TLS handshake, is what makes a rejected client certificate visible:
+ * in TLS 1.3 the client finishes its handshake before the server has looked at the
+ * certificate, so a server that refuses it (Node's `rejectUnauthorized`) just closes the
+ * socket, and Node's http2 client reports neither an error nor a response, only a stream
+ * closed with NGHTTP2_CANCEL.
+ */
+export function connectApns(options: ApnsConnectOptions): Promise<ApnsConnection> {
+  try {
+    return new Http2ApnsConnection(options).ready;
+  } catch (error) {
+    // tls.connect checks the certificate and key at once, before any byte is sent.
+    return Promise.reject(describeCredentialError(error));
+  }
+}
+
+class Http2ApnsConnection implements ApnsConnection {
+  readonly url: string;
+  readonly ready: Promise<ApnsConnection>;
+  readonly #options: ApnsConnectOptions;
+  readonly #failures: ConnectionFailures;
+  readonly #session: http2.ClientHttp2Session;
+  #phase: Phase = 'tcp';
+  #goaway: Goaway | null = null;
+  #error: Error | null = null;
+  #closed = false;
+  /** Marks the connection dead, destroys the session, and fails a pending connect. */
+  #end: (error: ApnsConnectionError) => void = () => {};
+
+  constructor(options: ApnsConnectOptions) {
+    this.#options = options;
+    this.#failures = new ConnectionFailures(options);
+    this.url = options.url;
+    let settle!: { resolve(connection: ApnsConnection): void; reject(error: unknown): void };
+    this.ready = new Promise<ApnsConnection>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const session = http2.connect(options.url, { createConnection: () => this.#openSocket() });
+    this.#session = session;
+
+    let pending = true;
+    const timer = setTimeout(() => this.#end(this.#failures.timeout('connect')), options.timeoutMs);
+    this.#end = (error: ApnsConnectionError) => {
+      this.#closed = true;
+      session.destroy();
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      settle.reject(error);
+    };
+
+    session.on('error', (error: Error) => {
+      this.#error ??= error;
+      this.#end(this.#describeFailure(error));
+    });
+    session.on('goaway', (code: number, lastStreamId: number, data: Buffer | undefined) => {
+      // Node emits 'goaway' again for the frame it sends back; keep the server's.
+      this.#goaway ??= {
+        code,
+        lastStreamId,
+        reason: data && data.length > 0 ? parseErrorBody(data).reason : null,
+      };
+    });
+    session.once('remoteSettings', () => {
+      this.#phase = 'open';
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      settle.resolve(this);
+    });
+    session.on('close', () => this.#end(this.#describeFailure(this.#error)));
+  }
+
+  get usable(): boolean {
+    return (
+      !this.#closed && this.#goaway === null && !this.#session.closed && !this.#session.destroyed
+    );
+  }
+
+  send(request: ApnsRequest): Promise<ApnsResponse> {
+    return new Promise<ApnsResponse>((resolve, reject) => {
+      if (!this.usable) {
+        reject(this.#failures.notSent(this.#goaway));
+        return;
+      }
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = this.#session.request(request.headers);
+      } catch {
+        // ERR_HTTP2_GOAWAY_SESSION or ERR_HTTP2_INVALID_SESSION: the session ended meanwhile.
+        reject(this.#failures.notSent(this.#goaway));
+        return;
+      }
+      let settled = false;
+      let status: number | null = null;
+      let apnsId: string | null = null;
+      let apnsUniqueId: string | null = null;
+      let reportedEnvironment: string | null = null;
+      let streamError: Error | null = null;
+      const chunks: Buffer[] = [];
+      const finish = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        action();
+      };
+      const timer = setTimeout(() => {
+        finish(() => reject(this.#failures.timeout('answer')));
+        stream.close(NGHTTP2_CANCEL);
+      }, this.#options.timeoutMs);
+
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+        apnsId = single(headers['apns-id']);
+        apnsUniqueId = single(headers['apns-unique-id']);
+        reportedEnvironment = single(headers['apns-setup-environment']);
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (error) => {
+        streamError ??= error;
+      });
+      stream.on('close', () => {
+        if (status !== null) {
+          // The status is what matters; a body cut short still names its reason, or says nothing.
+          const response: ApnsResponse = {
+            status,
+            headers: {
+              'apns-id': apnsId,
+              'apns-unique-id': apnsUniqueId,
+              'apns-setup-environment': reportedEnvironment,
+            },
+            body: Buffer.concat(chunks),
+          };
+          finish(() => resolve(response));
+          return;
+        }
+        // The session's own error, GOAWAY or close may be reported just after the stream's.
+        setImmediate(() =>
+          finish(() => reject(this.#streamFailure(stream.id, stream.rstCode, streamError))),
+        );
+      });
+      stream.end(request.body);
+    });
+  }
+
+  close(): Promise<void> {
+    const session = this.#session;
+    return new Promise<void>((resolve) => {
+      if (session.closed || session.destroyed) {
+        resolve();
+        return;
+      }
+      // A server that never answers must not keep the process alive.
+      const timer = setTimeout(() => session.destroy(), this.#options.timeoutMs);
+      session.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #streamFailure(
+    id: number | undefined,
+    rstCode: number,
+    error: Error | null,
+  ): ApnsConnectionError {
+    const goaway = this.#goaway;
+    if (goaway !== null) return this.#failures.goaway(goaway, id);
+    if (this.#error !== null || this.#closed || this.#session.destroyed) {
+      return this.#describeFailure(this.#error ?? error);
+    }
+    if (error !== null && !isStreamResetError(error)) return this.#describeFailure(error);
+    return this.#failures.streamReset(rstCode, error);
+  }
+
+  /** Names what went wrong from the error (if any) and how far the connection had got. */
+  #describeFailure(error: Error | null): ApnsConnectionError {
+    return this.#failures.fromError(error, this.#phase, this.#goaway);
+  }
+
+  #openSocket(): tls.TLSSocket {
+    const { host, port, ca, certificatePem, keyPem } = this.#options;
+    const socket = tls.connect({
+      host,
+      port,
+      // RFC 6066: the server name is a host name, never an IP address.
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      ...(ca === undefined ? {} : { ca }),
+      cert: certificatePem,
+      key: keyPem,
+      ALPNProtocols: ['h2'],
+      minVersion: 'TLSv1.2',
+    });
+    socket.once('connect', () => {
+      if (this.#phase === 'tcp') this.#phase = 'tls';
+    });
+    socket.once('secureConnect', () => {
+      if (this.#phase === 'tls') this.#phase = 'http2';
+    });
+    // A TLS 1.3 alert after the handshake (OpenSSL's s_server, Apple) reaches the socket but
+    // neither the http2 session nor a stream-less connect: without this it would hang.
+    socket.on('error', (error: Error) => {
+      this.#error ??= error;
+      this.#end(this.#describeFailure(error));
+    });
+    return socket;
+  }
+}
+
+function isStreamResetError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_STREAM_CANCEL';
+}
+
+function single(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}

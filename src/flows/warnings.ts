@@ -1,0 +1,20 @@
+/**
+ * What a journey warns about while it works, as data: the journey goes on, and ui/warnings.ts
+ * says each in words (the console adds "Warning:").
+ */
+import type { CertificateInfo, Environment } from '../core/pki/types.js';
+
+export type FlowWarning =
+  /** A certificate without Apple's push extensions, used anyway. */
+  | { kind: 'not-apns'; file: string; certificate: CertificateInfo; doing: 'convert' | 'push' }
+  /** A .p12 with several identities: the first key's was taken. */
+  | { kind: 'several-keys'; file: string; count: number; certificate: CertificateInfo }
+  | { kind: 'expired'; file: string; certificate: CertificateInfo }
+  | { kind: 'not-yet-valid'; file: string; certificate: CertificateInfo }
+  /** Within the renewal window (30 days). */
+  | { kind: 'expiring'; file: string; certificate: CertificateInfo; daysLeft: number }
+  | { kind: 'duplicate-token'; token: string }
+  /** --env asks for one environment, --endpoint is Apple's server of the other. */
+  | { kind: 'endpoint-environment'; requested: Environment; endpointEnvironment: Environment }
+  /** The core's advice about a request (push type, topic, environment), already in words. */
+  | { kind: 'advice'; text: string };

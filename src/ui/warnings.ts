@@ -1,0 +1,40 @@
+/** A journey's warnings in words; the console puts "Warning:" in front. */
+import { formatDate } from '../core/expiry.js';
+import type { Environment } from '../core/pki/types.js';
+import type { FlowWarning } from '../flows/warnings.js';
+import { describeCertificate, newCertificateSteps, renewalStep } from './messages.js';
+
+function envName(environment: Environment): string {
+  return environment === 'sandbox' ? 'the sandbox' : 'production';
+}
+
+/** `740f4707…61bb78ad`: enough to tell tokens apart on one line. */
+export function shortToken(token: string): string {
+  return token.length <= 20 ? token : `${token.slice(0, 8)}…${token.slice(-8)}`;
+}
+
+export function describeWarning(warning: FlowWarning): string {
+  switch (warning.kind) {
+    case 'not-apns': {
+      const what = warning.certificate.subject.commonName ?? 'a certificate';
+      return warning.doing === 'convert'
+        ? `${warning.file} holds ${what}, which is not an Apple Push Notification certificate; converting it anyway.`
+        : `${warning.file} holds ${what}, which carries neither Apple's sandbox nor production push extension: APNs will most likely refuse it. Sending anyway.`;
+    }
+    case 'several-keys':
+      return `${warning.file} holds ${warning.count} private keys; converted the one for ${describeCertificate(warning.certificate)}.`;
+    case 'expired':
+      return `the certificate in ${warning.file} expired on ${formatDate(warning.certificate.notAfter)}: APNs refuses expired certificates: ${newCertificateSteps(warning.file)}.`;
+    case 'not-yet-valid':
+      return `the certificate in ${warning.file} is not valid until ${formatDate(warning.certificate.notBefore)}: APNs will refuse it until then.`;
+    case 'expiring':
+      return `the certificate in ${warning.file} expires on ${formatDate(warning.certificate.notAfter)}, in ${warning.daysLeft} days: ${renewalStep(warning.file)}.`;
+    case 'duplicate-token':
+      return `the device token ${shortToken(warning.token)} is listed more than once; it is sent once.`;
+    case 'endpoint-environment':
+      return `--env ${warning.requested}, but --endpoint is Apple's ${warning.endpointEnvironment === 'sandbox' ? 'sandbox' : 'production'} server; results are explained for ${envName(warning.endpointEnvironment)}.`;
+    case 'advice':
+      // The core's advice starts with "Warning:", which the console adds itself.
+      return warning.text.replace(/^Warning:\s*/, '');
+  }
+}
