@@ -96,12 +96,7 @@ export function pkcs12Kdf(
 }
 
 /** PBKDF1 (RFC 8018 §5.1) before truncation: T = H^c(P || S). */
-function pbkdf1(
-  hash: string,
-  password: Uint8Array,
-  salt: Uint8Array,
-  iterations: number,
-): Buffer {
+function pbkdf1(hash: string, password: Uint8Array, salt: Uint8Array, iterations: number): Buffer {
   checkIterationCount(iterations, 'PBE iteration');
   return iterateHash(hash, createHash(hash).update(password).update(salt).digest(), iterations - 1);
 }
