@@ -29,9 +29,15 @@ function warnOnOldNode(ui: Ui): void {
   }
 }
 
-/** `--name=value` → `--name=…` in commander's messages, whatever the option. */
+/**
+ * Commander echoes what it did not understand; an option's value may be a secret typed out of
+ * habit (`-pSekr3t`, as openssl takes a password, or `--passphrase=…`). Keep the option's name,
+ * never its value: `--name=value` → `--name=…`, `-xVALUE` → `-x…`.
+ */
 function redactOptionValues(text: string): string {
-  return text.replace(/(--[\w-]+)=[^\s']+/g, '$1=…');
+  return text
+    .replace(/(--[\w-]+)=[^\s']+/g, '$1=…')
+    .replace(/(unknown option ')(-[^-'\s])[^'\s]+'/g, "$1$2…'");
 }
 
 async function main(argv: string[]): Promise<ExitCode> {

@@ -35,6 +35,7 @@ beforeAll(() => {
   writeFileSync(file('cert.pem'), certificate.certificatePem);
   writeFileSync(file('key.pem'), exportEncryptedPkcs8Pem(certificate.key, PASSPHRASE));
   writeFileSync(file('bad.json'), '{"aps": {"alert": "unterminated}');
+  writeFileSync(file('passphrase.txt'), 'Sekr3t-PASS-word\n', { mode: 0o600 });
 });
 
 afterAll(() => scratch.remove());
@@ -183,15 +184,30 @@ describe('apns-setup push', () => {
       ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'bad.json'],
       /^Error: bad\.json: the payload is not valid JSON/,
     ],
+    [
+      'a passphrase file given as the payload, without quoting it (line and column instead)',
+      ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt'],
+      /^Error: passphrase\.txt: the payload is not valid JSON: at line 1, column 1\.$/m,
+    ],
     ['a missing certificate', ['--cert', 'missing.pem'], /^Error: missing\.pem/],
     ['an unknown --env', ['--cert', 'ck.pem', '--env', 'staging'], /--env/],
   ];
+  it('--debug shows the stack of a payload that is not JSON, and still not its content', async () => {
+    const s = await start();
+    const args = ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt', '--debug'];
+    const result = await push(s, args, { cwd: scratch.path });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^\s+at /m);
+    expect(result.stderr).not.toContain('Sekr3t');
+  });
+
   for (const [name, args, message] of badInputs) {
     it(`refuses ${name} with exit 2 and sends nothing`, async () => {
       const s = await start();
       const result = await push(s, args, { cwd: scratch.path });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('Sekr3t');
       expect(result.stdout).toBe('');
       expectCleanFailure(result);
       expect(s.requests).toHaveLength(0);
