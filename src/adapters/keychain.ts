@@ -3,9 +3,7 @@
  * Credential Manager, and on Linux the Secret Service (GNOME Keyring, KWallet, KeePassXC). Never
  * Linux's kernel keyring, @napi-rs/keyring's fallback, which forgets everything at reboot.
  *
- * The API, for the passphrase sources and the wizard:
- *
- *   import { keychainAccountFor, openKeychain } from '../adapters/keychain.js';
+ * The API, for the passphrase sources and the wizard (all exported from this file):
  *
  *   const account = keychainAccountFor(keyFileBytes); // pure (core/keychain-account.ts)
  *   const keychain = await openKeychain();            // never rejects, never hangs
