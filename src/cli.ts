@@ -75,14 +75,17 @@ async function main(argv: string[]): Promise<ExitCode> {
     });
   }
 
+  // `apns-setup` alone, in a terminal: the wizard. Scripts and CI get the help and exit 2.
+  const bare = argv.length <= 2;
   try {
-    await program.parseAsync(argv, { from: 'node' });
+    await program.parseAsync(bare && context.isInteractive ? [...argv, 'wizard'] : argv, {
+      from: 'node',
+    });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // No command at all: the help went to stderr. The wizard will be the TTY default here;
-      // scripts and CI get the help and exit 2.
+      // No command at all, without a terminal: the help went to stderr.
       if (error.code === 'commander.help') return 2;
       // commander has already printed "error: …" and the hint; usage errors are exit 2.
       return 2;

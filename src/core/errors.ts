@@ -89,7 +89,8 @@ export function inFile<T>(file: string, action: () => T): T {
 
 /** Re-throws a core error with the file name in front, keeping code, hint and exit code. */
 export function withFileName(file: string, error: unknown): unknown {
-  if (isApnsSetupError(error) && !error.message.includes(file)) {
+  // A cancel is the person's, not the file's: "Cancelled." stays as it is.
+  if (isApnsSetupError(error) && error.code !== 'CANCELLED' && !error.message.includes(file)) {
     return new ApnsSetupError(error.code, `${file}: ${error.message}`, error.exitCode, {
       hint: error.hint,
       cause: error,

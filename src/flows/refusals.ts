@@ -92,3 +92,20 @@ export const pushRefusals = {
     'Pass the key that made the CSR this certificate was issued for, or use the ck.pem or .p12 made with it.',
   ownKeyMismatch: (file: string) => `${file}: its private key does not belong to its certificate.`,
 };
+
+export const renewRefusals = {
+  noCertificate: (file: string) => `${file} holds no certificate to renew`,
+  noCertificateHint:
+    'Pass the live certificate: ck.pem, cert.pem, the .cer from Apple, or the .p12 your provider uses.',
+  notApns: (file: string, commonName: string | null) =>
+    `${file} holds ${commonName ?? 'a certificate'}, which is not an Apple Push Notification certificate`,
+  notApnsHint: 'renew makes the successor of a push certificate: pass the one your provider uses.',
+  noKeyToReuse: (file: string) => `${file} holds no private key to reuse`,
+  noKeyToReuseHint:
+    'Pass ck.pem or the .p12 (they hold the key) with --reuse-key, or leave out --reuse-key for a new key.',
+  outIsLive: (dir: string) =>
+    `${dir} is the live certificate's folder, which renew never writes to`,
+  outNotEmpty: (dir: string) => `${dir} is not empty`,
+  outHint:
+    'Pass --out with a new or empty folder (by default renew makes one beside the live folder, named after the bundle id and the date).',
+};

@@ -101,7 +101,7 @@ describe('check on certificates issued today (valid 365 days)', () => {
     expect(result.stdout).toMatch(/: expires on \d{4}-\d\d-\d\d, in 36\d days$/m);
     // The advice is said once for the run, not once per file.
     expect(result.stdout).toContain(
-      'These 3 push certificates need a successor: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
+      'These 3 push certificates need a successor: make a new one: apns-setup renew --from the old certificate, upload its CSR at developer.apple.com, then apns-setup import.',
     );
     expect(result.stdout.split('make a new one')).toHaveLength(2);
   });

@@ -80,6 +80,7 @@ describe('a certificate with 19 days left', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/It expires on \d{4}-\d\d-\d\d, in 19 days\./);
     expect(result.stderr).toMatch(LAST_DAYS);
+    expect(result.stderr).toContain(`apns-setup renew --from 'My Certs (Tom'\\''s)/ck.pem'`);
     expect(result.stderr).toContain(`apns-setup push --cert 'My Certs (Tom'\\''s)/ck.pem'`);
   });
 
