@@ -79,6 +79,8 @@ describe('start-up', () => {
       ['csr', '--email', 'dev@example.com', '--common-name', 'Push', '--out', missing],
       ['push', '--cert', join(missing, 'ck.pem')],
       ['sandbox', '--tokens', join(missing, 'tokens.txt')],
+      ['renew', '--from', join(missing, 'ck.pem')],
+      ['wizard', '--journey', 'new', '--out', join(missing, 'wizard'), '--yes'],
       ['demo'],
     ]) {
       const loaded = loadedPackages(args);
