@@ -4,17 +4,7 @@
  * aborted by the program (a .cer appeared in Downloads) resolves with what appeared.
  */
 import { CancelledError } from '../core/errors.js';
-
-export type TerminalPrompt =
-  | {
-      type: 'select';
-      message: string;
-      choices: { name: string; value: string; description?: string }[];
-      default?: string;
-    }
-  | { type: 'input'; message: string; default?: string; required: boolean }
-  | { type: 'confirm'; message: string; default: boolean }
-  | { type: 'checkbox'; message: string; choices: { name: string; value: string }[] };
+import type { PromptSpec } from '../flows/wizard/ports.js';
 
 export interface TerminalIo {
   stdin: NodeJS.ReadStream;
@@ -23,7 +13,7 @@ export interface TerminalIo {
 
 /** Asks one question; `abortWith` ends the prompt early with that answer (the input prompt). */
 export async function askInTerminal(
-  prompt: TerminalPrompt,
+  prompt: PromptSpec,
   io: TerminalIo,
   abortWith?: Promise<string>,
 ): Promise<string | boolean | string[]> {

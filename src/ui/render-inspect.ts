@@ -1,7 +1,7 @@
 /** `inspect` output: the JSON document of the contract, and the same facts as aligned text. */
 import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import type { Material } from '../core/pki/material.js';
-import type { Pkcs12Structure } from '../core/pki/pkcs12-structure.js';
+import type { Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { InspectEntry } from '../flows/inspect-files.js';
 import { describeType, newCertificateSteps, renewalStep } from './messages.js';

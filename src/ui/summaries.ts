@@ -61,7 +61,16 @@ function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): st
 function backups(written: WrittenFile[], view: View): string[] {
   return written
     .filter((f) => f.backupPath)
-    .map((f) => `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`);
+    .flatMap((f) => [
+      `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`,
+      ...(f.previouslyExposed
+        ? [
+            view.style.yellow(
+              `Warning: the old ${f.name} was readable by other users; its backup is 0600 now, but treat that key as exposed: revoke its certificate once the new one is in use.`,
+            ),
+          ]
+        : []),
+    ]);
 }
 
 export function csrSummary(

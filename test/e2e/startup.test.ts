@@ -90,4 +90,31 @@ describe('start-up', () => {
       }
     }
   });
+
+  it("the wizard's first screen loads the prompt library, not the journeys nor node-forge", () => {
+    const trace = join(scratch.path, 'trace-wizard.txt');
+    writeFileSync(trace, '');
+    const spec = {
+      argv: [
+        process.execPath,
+        '--import',
+        join(repoRoot, 'test/helpers/trace-imports.mjs'),
+        cliPath,
+      ],
+      env: { TRACE_IMPORTS_FILE: trace, NO_COLOR: '1', TERM: 'xterm' },
+      // Ctrl-C at the first question: what was loaded by then is what the first screen cost.
+      steps: [{ expect: 'What would you like to do', send: '\u0003' }],
+      timeout: 30,
+    };
+    execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)]);
+    const urls = readFileSync(trace, 'utf8').split('\n');
+    expect(urls.some((u) => u.includes('@inquirer/prompts'))).toBe(true);
+    for (const heavy of ['node_modules/node-forge', 'node_modules/listr2', 'node_modules/execa']) {
+      expect(
+        urls.filter((u) => u.includes(heavy)),
+        heavy,
+      ).toEqual([]);
+    }
+    expect(urls.filter((u) => /dist\/(flows\/wizard\/run-wizard|core\/pki\/)/.test(u))).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * a locked .p12 still shows its layout in text; a next step with a path holding spaces can be
  * pasted into a shell.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
@@ -82,6 +82,21 @@ describe('a certificate with 19 days left', () => {
     expect(result.stderr).toMatch(LAST_DAYS);
     expect(result.stderr).toContain(`apns-setup renew --from 'My Certs (Tom'\\''s)/ck.pem'`);
     expect(result.stderr).toContain(`apns-setup push --cert 'My Certs (Tom'\\''s)/ck.pem'`);
+  });
+
+  it('--force over a ck.pem others could read: the backup is 0600, and it says the old key was exposed', async () => {
+    chmodSync(at('ck.pem'), 0o644);
+    const result = await runCli(['import', at('aps.cer'), '--key', at('key.pem'), '--force'], {
+      env,
+      cwd: scratch.path,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const backup = readdirSync(home).find((n) => n.startsWith('ck.pem.bak-'))!;
+    expect(statSync(join(home, backup)).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toContain(
+      'Warning: the old ck.pem was readable by other users; its backup is 0600 now, but treat that key as exposed',
+    );
+    expect(result.stderr.match(/readable by other users/g)).toHaveLength(1);
   });
 
   it('convert says so too', async () => {

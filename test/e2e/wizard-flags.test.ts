@@ -8,7 +8,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
-import { hasRealWorld, loadExpected, realWorldPath } from '../helpers/fixtures.js';
+import {
+  hasRealWorld,
+  loadExpected,
+  realWorldPath,
+  IMPORTED_FOLDER_FILES,
+} from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 
 const scratch = scratchDir();
@@ -107,16 +112,7 @@ describe('wizard --journey new, without a terminal', () => {
     expect(second.stderr).toContain('Continuing: waiting for Apple’s certificate');
     expect(second.stderr).toMatch(/^✓ \(probe\)/m);
     expect(second.stderr).toContain('Done: the certificate files are ready.');
-    expect(readdirSync(certs).sort()).toEqual(
-      [
-        'CertificateSigningRequest.certSigningRequest',
-        'apns.p12',
-        'cert.pem',
-        'ck.pem',
-        'key.pem',
-        'key.unencrypted.pem',
-      ].sort(),
-    );
+    expect(readdirSync(certs).sort()).toEqual(IMPORTED_FOLDER_FILES);
     // No CI workflow unless asked for.
     expect(existsSync(join(project, '.github'))).toBe(false);
   });

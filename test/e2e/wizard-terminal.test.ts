@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, scratchDir } from '../helpers/cli.js';
-import { hasRealWorld, realWorldPath } from '../helpers/fixtures.js';
+import { hasRealWorld, realWorldPath, IMPORTED_FOLDER_FILES } from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import { hasTmux, TerminalSession } from '../helpers/tmux.js';
 
@@ -131,16 +131,7 @@ describe.skipIf(skip)('the wizard in a real terminal', () => {
     expect(screen).toMatch(/✓ \(probe\) {2}200/);
     expect(screen).toContain('Done: the certificate files are ready.');
     expect(answers).toBeLessThanOrEqual(6);
-    expect(readdirSync(join(m.project, 'apns-certificates')).sort()).toEqual(
-      [
-        'CertificateSigningRequest.certSigningRequest',
-        'apns.p12',
-        'cert.pem',
-        'ck.pem',
-        'key.pem',
-        'key.unencrypted.pem',
-      ].sort(),
-    );
+    expect(readdirSync(join(m.project, 'apns-certificates')).sort()).toEqual(IMPORTED_FOLDER_FILES);
   });
 
   it('quit at the portal step, come back later, and continue where it stopped', async () => {

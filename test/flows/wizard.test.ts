@@ -25,7 +25,7 @@ import {
   type WizardState,
 } from '../../src/flows/wizard/state.js';
 import { parseTypedPath } from '../../src/flows/wizard/typed-path.js';
-import { repoRoot } from '../helpers/fixtures.js';
+import { repoRoot, IMPORTED_FOLDER_FILES } from '../helpers/fixtures.js';
 import { issueUniversalCertificate, testKey } from '../helpers/test-ca.js';
 import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
 
@@ -210,16 +210,7 @@ describe('the new-certificate journey', () => {
       'ci-workflow',
     ]);
     expect(p.passphrases).toEqual([]);
-    expect(readdirSync(dir).sort()).toEqual(
-      [
-        'CertificateSigningRequest.certSigningRequest',
-        'apns.p12',
-        'cert.pem',
-        'ck.pem',
-        'key.pem',
-        'key.unencrypted.pem',
-      ].sort(),
-    );
+    expect(readdirSync(dir).sort()).toEqual(IMPORTED_FOLDER_FILES);
     expect(p.events.map((e) => e.kind)).toEqual([
       'csr-made',
       'portal-steps',

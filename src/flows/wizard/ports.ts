@@ -73,6 +73,21 @@ export interface Answers {
 
 export type QuestionId = Question['id'];
 
+/**
+ * A question as a terminal prompt library shows it: ui/wizard-questions.ts words each question
+ * this way, and the terminal prompter (adapters/wizard-prompter.ts) shows it.
+ */
+export type PromptSpec =
+  | {
+      type: 'select';
+      message: string;
+      choices: { name: string; value: string; description?: string }[];
+      default?: string;
+    }
+  | { type: 'input'; message: string; default?: string; required: boolean }
+  | { type: 'confirm'; message: string; default: boolean }
+  | { type: 'checkbox'; message: string; choices: { name: string; value: string }[] };
+
 /** What happened, for the person: ui/render-wizard.ts says each in words. */
 export type WizardEvent =
   | { kind: 'resuming'; state: WizardState }

@@ -23,6 +23,11 @@ import { parseTypedPath } from './typed-path.js';
 /** The flags of the underlying commands: every answer can be given without a terminal. */
 export interface WizardOptions {
   journey: Journey | undefined;
+  /**
+   * The state to continue, when the journey was chosen before the wizard started (the command
+   * asks the first question itself, before loading the journeys).
+   */
+  resume?: WizardState | null;
   cwd: string;
   email: string | undefined;
   commonName: string | undefined;
@@ -52,10 +57,15 @@ export async function runWizard(
   options: WizardOptions,
   ports: WizardPorts,
 ): Promise<WizardOutcome> {
-  const searched = [options.cwd, ...(options.out ? [resolve(options.cwd, options.out)] : [])];
-  const resumable = await ports.loadStates(searched);
   let journey: Journey;
   let resume: WizardState | null = null;
+  if (options.journey !== undefined && options.resume !== undefined) {
+    journey = options.journey;
+    resume = options.resume;
+    return runJourney(journey, options, ports, resume);
+  }
+  const searched = [options.cwd, ...(options.out ? [resolve(options.cwd, options.out)] : [])];
+  const resumable = await ports.loadStates(searched);
   if (options.journey !== undefined) {
     journey = options.journey;
     // Without a terminal, `--journey new --out certs --cer aps.cer` continues what certs/ waits for.
@@ -71,6 +81,15 @@ export async function runWizard(
       journey = answer;
     }
   }
+  return runJourney(journey, options, ports, resume);
+}
+
+function runJourney(
+  journey: Journey,
+  options: WizardOptions,
+  ports: WizardPorts,
+  resume: WizardState | null,
+): Promise<WizardOutcome> {
   switch (journey) {
     case 'new':
       return newCertificate(options, ports, resume);
