@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { escapeControlCharacters } from './core/safe-text.js';
 import { commandDefinitions, EXIT_CODES_HELP } from './commands/definitions.js';
 import type { CommandContext } from './commands/context.js';
 import { createUi, type Ui } from './ui/console.js';
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .configureOutput({
       writeOut: (text) => ui.data(text.replace(/\n$/, '')),
       // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
-      writeErr: (text) => process.stderr.write(redactOptionValues(text)),
+      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
