@@ -50,6 +50,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { OperationError } from '../core/errors.js';
 import { KEYCHAIN_SERVICE, keychainAccountFor } from '../core/keychain-account.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 
 export { KEYCHAIN_ACCOUNT_PATTERN } from '../core/keychain-account.js';
 export { KEYCHAIN_SERVICE, keychainAccountFor };
@@ -219,10 +220,12 @@ export function explainKeychainFailure(stage: 'load' | 'call', detail: string): 
   return { reason: 'failed', message: withoutPrefixes(words) };
 }
 
-/** One line of at most `max` characters: control characters and runs of space become a space. */
+/**
+ * One line of at most `max` characters: runs of white space (line breaks included) become one
+ * space, other control characters are escaped (core/safe-text).
+ */
 export function oneLine(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  const flat = escapeControlCharacters(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -121,14 +121,14 @@ describe('what the library says, in one line', () => {
   });
 
   it('anything else is "failed", in the library\'s words on one line', () => {
-    expect(explainKeychainFailure('call', 'Platform failure: odd\n\tthing\u0007 here')).toEqual({
+    expect(explainKeychainFailure('call', 'Platform failure: odd\n\tthing here')).toEqual({
       reason: 'failed',
       message: 'odd thing here',
     });
   });
 
-  it('oneLine flattens control characters and caps the length', () => {
-    expect(oneLine('a\r\nb\u001b[31mc\u0000d')).toBe('a b [31mc d');
+  it('oneLine joins lines, escapes control characters and caps the length', () => {
+    expect(oneLine(' a\r\n\tb\u001b[31mc\u0000d\u202e ')).toBe('a b\\x1b[31mc\\x00d\\u202e');
     const long = oneLine('x'.repeat(500));
     expect(long).toHaveLength(200);
     expect(long.endsWith('…')).toBe(true);
