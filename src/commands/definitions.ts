@@ -40,9 +40,13 @@ function collect(value: string, previous: string[]): string[] {
 function passphraseOptions(command: Command): void {
   command
     .option('--passphrase-file <file>', 'read the passphrase from the first line of FILE')
+    .option(
+      '--keychain',
+      'keep the passphrase in the OS keychain, and read it from there next time',
+    )
     .addHelpText(
       'after',
-      '\nPassphrases come from --passphrase-file, else $APNS_SETUP_PASSPHRASE, else a prompt (never a flag value).',
+      '\nPassphrases come from --passphrase-file, else $APNS_SETUP_PASSPHRASE, else the OS keychain (--keychain), else a prompt (never a flag value).',
     );
 }
 
@@ -73,7 +77,6 @@ export const commandDefinitions: CommandDefinition[] = [
         .option('--out <dir>', 'the folder for the files (default: a new apns-certificates folder)')
         .option('--cer <file>', "new, renew: Apple's certificate, once downloaded")
         .option('--from <file>', 'renew: the live certificate')
-        .option('--keychain', 'keep the passphrase in the OS keychain')
         .option('--token <hex>', 'the test push: a device token (default: a credential probe)')
         .option('--no-push', 'no test push at the end')
         .option('--ci-workflow', 'write .github/workflows/apns-certificates.yml at the end')

@@ -11,34 +11,14 @@
  * GNOME Keyring and D-Bus are machine packages (Debian: gnome-keyring, dbus-daemon), installed
  * by .ci/run. Where they are missing these tests say so and are skipped; under CI they fail.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keychainAccountFor } from '../../src/core/keychain-account.js';
 import { scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
-
-const TOOLS = ['dbus-run-session', 'gnome-keyring-daemon', 'dbus-send'];
-const missing =
-  process.platform === 'linux'
-    ? TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
-    : [];
-const MISSING_MESSAGE =
-  process.platform !== 'linux'
-    ? 'not Linux: the Secret Service test was not run'
-    : `${missing.join(', ')} not installed: the Secret Service test was not run ` +
-      '(apt-get install --no-install-recommends gnome-keyring dbus-daemon)';
-const canRun = process.platform === 'linux' && missing.length === 0;
-if (!canRun) console.warn(MISSING_MESSAGE);
-
-function requireTools(context: TestContext): void {
-  if (canRun) return;
-  if (process.env.CI && process.platform === 'linux')
-    throw new Error(`${MISSING_MESSAGE}; under CI .ci/run installs them`);
-  context.skip(MISSING_MESSAGE);
-}
+import { inSecretServiceSession, requireSecretService } from '../helpers/secret-service.js';
 
 const client = join(repoRoot, 'test/helpers/keychain-client.mjs');
 const scratch = scratchDir('apns-setup-secret-service-');
@@ -46,7 +26,6 @@ const home = join(scratch.path, 'home');
 const runtimeDir = join(scratch.path, 'runtime');
 const folderA = join(scratch.path, 'certs');
 const folderB = join(scratch.path, 'moved-certs');
-const KEYRING_PASSWORD = 'keyring-password';
 // Not ASCII, with spaces: the passphrase must come back byte for byte.
 const secret = `pässwörd ${randomBytes(6).toString('hex')} ✓`;
 const keyBytes = Buffer.from(
@@ -83,29 +62,19 @@ interface Step {
  * KEYRING_PASSWORD (creating the login keyring the first time), else start it locked.
  */
 function inSession(unlock: boolean, script: string): { steps: Step[]; stderr: string } {
-  const start = unlock
-    ? 'printf %s "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null'
-    : 'gnome-keyring-daemon --start --components=secrets >/dev/null';
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_RUNTIME_DIR: runtimeDir,
-    KEYRING_PASSWORD,
-    KEYCHAIN_TEST_SECRET: secret,
-    C: client,
-    A: folderA,
-    B: folderB,
-    NODE: process.execPath,
-  };
-  // libfaketime, when the suite runs under it (npm run test:future).
-  for (const [name, value] of Object.entries(process.env))
-    if (/^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/.test(name)) env[name] = value;
-  const run = spawnSync('dbus-run-session', ['--', 'sh', '-c', `${start}\n${script}`], {
-    env,
-    encoding: 'utf8',
-    timeout: 50_000,
+  const run = inSecretServiceSession({
+    unlock,
+    home,
+    runtimeDir,
+    script,
+    env: {
+      KEYCHAIN_TEST_SECRET: secret,
+      C: client,
+      A: folderA,
+      B: folderB,
+      NODE: process.execPath,
+    },
   });
-  if (run.error) throw run.error;
   const steps = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -115,7 +84,7 @@ function inSession(unlock: boolean, script: string): { steps: Step[]; stderr: st
 
 describe('the OS keychain adapter with GNOME Keyring (Secret Service)', () => {
   it('stores, reads and deletes a passphrase across processes; the account follows the key file', (context) => {
-    requireTools(context);
+    requireSecretService(context);
     const { steps, stderr } = inSession(
       true,
       `
@@ -163,7 +132,7 @@ describe('the OS keychain adapter with GNOME Keyring (Secret Service)', () => {
   });
 
   it('a new session reads what the last one stored: it is on disk, not in the kernel', (context) => {
-    requireTools(context);
+    requireSecretService(context);
     if (!existsSync(join(folderB, 'other.pem'))) context.skip('the first test did not run');
     const { steps } = inSession(true, `"$NODE" "$C" read "$B/other.pem"`);
     expect(steps).toEqual([
@@ -172,7 +141,7 @@ describe('the OS keychain adapter with GNOME Keyring (Secret Service)', () => {
   });
 
   it('a locked keyring nobody can unlock: unavailable in one line, at once', (context) => {
-    requireTools(context);
+    requireSecretService(context);
     if (!existsSync(join(folderB, 'other.pem'))) context.skip('the first test did not run');
     const { steps } = inSession(false, `"$NODE" "$C" probe`);
     expect(steps).toEqual([

@@ -138,6 +138,7 @@ function person(
     writeCiWorkflow: (paths) =>
       Promise.resolve({ path: join(root, '.github', paths.join('+')), written: true }),
     keychainAvailable: () => Promise.resolve(false),
+    useKeychain: () => undefined,
   };
   return { ports, asked, events, passphrases, states };
 }

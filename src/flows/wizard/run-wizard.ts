@@ -113,6 +113,7 @@ async function newCertificate(
   let known: string | null = null;
   if (state === null) {
     const plan = await planNewCertificate(options, ports);
+    if (plan.keychain) ports.useKeychain();
     const passphrase = await ports.passphrase({
       purpose: 'protect',
       subject: `the new key ${FILE_NAMES.key}`,
@@ -148,6 +149,7 @@ async function newCertificate(
     known = passphrase;
   } else {
     ports.show({ kind: 'resuming', state });
+    if (state.keychain) ports.useKeychain();
   }
   return collectAndProve(options, ports, state, known);
 }
