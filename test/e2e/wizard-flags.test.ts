@@ -126,6 +126,15 @@ describe('the wizard names the flag a question needs', () => {
     expect(result.stderr).toContain('--journey new|p12|renew|check');
   });
 
+  it('check of a file that is not there: said in one line, exit 2 (as check says it)', async () => {
+    const result = await runCli(['wizard', '--journey', 'check', 'nope.cer'], {
+      cwd: scratch.path,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/✗ .*nope\.cer/);
+    expect(result.stderr).not.toContain('Done');
+  });
+
   it('renew without --from: exit 2, naming --from', async () => {
     const result = await runCli(['wizard', '--journey', 'renew'], { cwd: scratch.path });
     expect(result.exitCode).toBe(2);

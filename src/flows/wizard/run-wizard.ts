@@ -49,8 +49,8 @@ export interface WizardOptions {
 
 export interface WizardOutcome {
   journey: Journey;
-  /** 0 done (or not yet proven, said); 1 the test push was refused. */
-  exitCode: 0 | 1;
+  /** 0 done (or not yet proven, said); 1 the test push was refused; 2 a file could not be read. */
+  exitCode: 0 | 1 | 2;
 }
 
 export async function runWizard(
@@ -423,6 +423,9 @@ async function checkCertificates(
         );
   const entries = await inspectFiles(files, ports, { openEncryptedKeys: false });
   ports.show({ kind: 'inspected', entries });
+  // What could not be read is said, one line each, as inspect says it; it makes the exit 2.
+  const failed = entries.flatMap((e) => (e.error ? [e.error] : []));
+  for (const error of failed) ports.show({ kind: 'refused', error, retry: false });
   // A test push needs a certificate with its key in one file (ck.pem, a .p12).
   const pushable = entries.find(
     (e) =>
@@ -430,13 +433,14 @@ async function checkCertificates(
       e.material.certificates[0]?.isApns === true &&
       e.material.keys.length > 0,
   );
-  let exitCode: 0 | 1 = 0;
+  let exitCode: 0 | 1 | 2 = 0;
   if (pushable?.material) {
     exitCode = await testPush(options, ports, pushable.file, pushable.material.certificates[0]!);
   }
+  if (failed.length === entries.length) return { journey: 'check', exitCode: 2 };
   await offerCiWorkflow(ports, files);
   ports.show({ kind: 'done', journey: 'check' });
-  return { journey: 'check', exitCode };
+  return { journey: 'check', exitCode: failed.length > 0 ? 2 : exitCode };
 }
 
 // ─── Shared steps ───────────────────────────────────────────────────────────────────────────
