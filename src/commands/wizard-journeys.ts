@@ -277,5 +277,7 @@ async function findNearby(kind: 'p12' | 'certificates', cwd: string): Promise<Fo
     }
     found.push({ path, bundleId, notAfter });
   }
-  return found;
+  // What a provider uses first (ck.pem), then what could be read, then locked .p12 files.
+  const rank = (f: FoundFile) => (f.path.endsWith('/ck.pem') ? 0 : f.notAfter !== null ? 1 : 2);
+  return found.sort((a, b) => rank(a) - rank(b));
 }
