@@ -101,7 +101,8 @@ export function isConnectionFailure(error: unknown): error is ApnsConnectionFail
 
 /** What the person is told while the pushes go out. */
 export interface PushProgress {
-  count: number;
+  /** Distinct tokens to send; null when they are read from stdin as they come. */
+  count: number | null;
   probe: boolean;
   topic: string;
   /** host:port */
@@ -114,6 +115,11 @@ export interface PushProgress {
 
 export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | 'warn' | 'now'> {
   readStdin(): Promise<Buffer>;
+  /**
+   * A file's bytes as they are read, chunk by chunk (a tokens file may hold a million lines);
+   * `-` is stdin. Opening errors are the same InputErrors as readFile's.
+   */
+  streamFile(path: string): AsyncIterable<Uint8Array>;
   /** A file of the package's templates/ folder, e.g. `payloads/alert.json`. */
   readTemplate(relativePath: string): Promise<string>;
   connect(options: ApnsConnectOptions): Promise<ApnsConnection>;
@@ -121,5 +127,7 @@ export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | '
   /** In [0, 1): the jitter of retry delays. */
   random(): number;
   sleep(ms: number): Promise<void>;
+  /** Milliseconds on a monotonic clock (`performance.now()`): the --timeout's deadline. */
+  clock(): number;
   progress(progress: PushProgress): void;
 }
