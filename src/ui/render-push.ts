@@ -7,6 +7,7 @@ import type { PushProgress } from '../flows/push-ports.js';
 import type { PushResult } from '../flows/send-push.js';
 import { describeCertificate } from './messages.js';
 import type { Style } from './style.js';
+import { escapeControl } from './terminal-text.js';
 import { shortToken } from './warnings.js';
 
 function envName(environment: Environment): string {
@@ -150,7 +151,7 @@ const SUMMARY_KINDS = 10;
 /**
  * For people, as the answers arrive: one line per token (✓ or ✗, the token, the answer), and
  * the first time an answer comes up, what it means and what to do; at the end, how many were
- * accepted.
+ * accepted. Everything a server sent is escaped before it reaches the terminal.
  */
 export class PushTextReport {
   readonly #style: Style;
@@ -179,17 +180,19 @@ export class PushTextReport {
         : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
           `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
     ].filter((part) => part !== null);
-    const idLine = ids.length > 0 ? style.dim(ids.join(', ')) : null;
+    const idLine = ids.length > 0 ? style.dim(escapeControl(ids.join(', '))) : null;
     const kind = `${answeredBy(r)}\n${explanation}\n${hint}`;
     if (this.#explained.has(kind)) {
-      return [`${mark} ${who}  ${answerOf(r)}${idLine === null ? '' : `  ${idLine}`}`];
+      return [
+        `${mark} ${who}  ${escapeControl(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`,
+      ];
     }
     if (this.#explained.size < EXPLAINED_KINDS) this.#explained.add(kind);
     const lines = [
-      `${mark} ${who}  ${answerOf(r)}  ${style.dim(answeredBy(r))}`,
-      `  ${explanation}`,
+      `${mark} ${who}  ${escapeControl(answerOf(r))}  ${style.dim(escapeControl(answeredBy(r)))}`,
+      `  ${escapeControl(explanation)}`,
     ];
-    if (hint !== null) lines.push(`  ${hint}`);
+    if (hint !== null) lines.push(`  ${escapeControl(hint)}`);
     if (idLine !== null) lines.push(`  ${idLine}`);
     return lines;
   }
@@ -198,7 +201,7 @@ export class PushTextReport {
   summary(): string[] {
     if (this.#count <= 1) return [];
     if (this.#accepted === this.#count) return [`All ${this.#count} pushes were accepted.`];
-    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${answer}`);
+    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${escapeControl(answer)}`);
     return [
       `${this.#accepted} of ${this.#count} pushes were accepted; not accepted: ${refused.join(', ')}.`,
     ];

@@ -341,6 +341,26 @@ describe('apns-setup push against hostile or broken servers', () => {
     expect(s.connections()).toBeLessThanOrEqual(3);
   });
 
+  it('escapes the control characters a server puts in its reason; --json keeps them exact', async () => {
+    const reason = '\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
+    const s = await start({ fallback: () => ({ status: 400, body: { reason } }) });
+    const text = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
+    expect(text.exitCode).toBe(1);
+    expect(controlCharacters(text.stdout + text.stderr)).toEqual([]);
+    expect(text.stdout).toContain('400 \\e[2J\\e[31mPWNED\\e]0;title\\a');
+    const json = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A, '--json']);
+    expect((JSON.parse(json.stdout) as { reason: string }[])[0]!.reason).toBe(reason);
+  });
+
+  it('escapes the control characters of a GOAWAY debug data reason', async () => {
+    const reason = 'Bye\u001b]0;owned\u0007';
+    const s = await start({ replies: [{ action: 'goaway', reason, lastStreamId: 1 }] });
+    const result = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
+    expect(result.exitCode).toBe(1);
+    expect(controlCharacters(result.stdout + result.stderr)).toEqual([]);
+    expect(result.stdout).toContain('no status, Bye\\e]0;owned\\a');
+  });
+
   it('says a plain HTTP server is not an HTTPS server, not that it refused the certificate', async () => {
     const plain = createHttpServer((_request, response) => response.end('hello'));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
@@ -391,3 +411,11 @@ describe.skipIf(!hasRealWorld)(
     });
   },
 );
+
+/** The control characters in `text`, newlines apart: what must never reach a terminal raw. */
+function controlCharacters(text: string): string[] {
+  return [...text].filter((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && char !== '\n') || (code >= 0x7f && code <= 0x9f);
+  });
+}

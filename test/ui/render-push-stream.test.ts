@@ -1,7 +1,7 @@
 /**
  * The push report as it streams: the --json array printed object by object (always one valid
  * document), and the text report (one line a token, each kind of answer explained once, a
- * summary).
+ * summary), with everything a server sent escaped for the terminal.
  */
 import { describe, expect, it } from 'vitest';
 import type { PushResult } from '../../src/flows/send-push.js';
@@ -132,6 +132,25 @@ describe('PushTextReport', () => {
     expect(report.summary()).toEqual([]);
   });
 
+  it('escapes what a server sent before it reaches the terminal', () => {
+    const report = new PushTextReport(plain);
+    const lines = report
+      .add(
+        result({
+          status: 400,
+          reason: '\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007',
+          ok: false,
+          apnsId: '\u001b[5m',
+          explanation:
+            'The server at 127.0.0.1:8443 answered 400 with the reason \u001b[2J\u001b[31mPWNED\u001b]0;title\u0007, which apns-setup does not know.',
+        }),
+      )
+      .join('\n');
+    expect(controlCharacters(lines)).toEqual([]);
+    expect(lines).toContain('400 \\e[2J\\e[31mPWNED\\e]0;title\\a');
+    expect(lines).toContain('apns-id \\e[5m');
+  });
+
   it('says what came instead of an answer', () => {
     const report = new PushTextReport(plain);
     const [line] = report.add(
@@ -146,3 +165,11 @@ describe('PushTextReport', () => {
     expect(line).toMatch(/^✗ aaaaaaaa…aaaaaaaa {2}no answer \(timeout\) {2}/);
   });
 });
+
+/** The control characters in `text`, newlines apart: what must never reach a terminal raw. */
+function controlCharacters(text: string): string[] {
+  return [...text].filter((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && char !== '\n') || (code >= 0x7f && code <= 0x9f);
+  });
+}
