@@ -247,6 +247,12 @@ export const commandDefinitions: CommandDefinition[] = [
           'device tokens to accept, one per line (default: any well-formed token)',
         )
         .option(
+          '--max-streams <n>',
+          'requests a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS, as APNs)',
+          positiveInteger,
+          1000,
+        )
+        .option(
           '--json',
           'print {"url", "caFile"} as the first stdout line, then one JSON line per notification',
         );
