@@ -17,7 +17,7 @@ export interface RefusalLogEntry {
 export interface ClosedConnectionLogEntry {
   event: 'connection-closed';
   time: string;
-  /** TOO_MANY_STREAMS, or Node's error code. */
+  /** TOO_MANY_STREAMS, UNRESPONSIVE, or Node's error code. */
   reason: string;
   explanation: string;
 }
@@ -122,6 +122,17 @@ export function describeBrokenSession(
     time,
     reason: errorCode ?? 'HTTP2_ERROR',
     explanation: `the client broke the HTTP/2 protocol (${firstLine(message)})`,
+  };
+}
+
+/** A connection that stopped answering PING: Node's server leaves some broken ones hanging. */
+export function describeUnresponsive(now: Date): ClosedConnectionLogEntry {
+  return {
+    event: 'connection-closed',
+    time: now.toISOString(),
+    reason: 'UNRESPONSIVE',
+    explanation:
+      'the connection stopped responding (after a request header over 64 KB, for one) and was closed',
   };
 }
 

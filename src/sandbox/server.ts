@@ -16,6 +16,7 @@ import http2, {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import {
   answerPush,
@@ -35,6 +36,7 @@ import {
   describeBrokenSession,
   describeNoHttp2,
   describeTlsRefusal,
+  describeUnresponsive,
   type ClosedConnectionLogEntry,
   type RefusalLogEntry,
 } from './refusals.js';
@@ -81,6 +83,14 @@ export const DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
 const MAX_KEPT_BODY_BYTES = 64 * 1024;
 /** How long close() lets clients finish before it cuts them off. */
 const CLOSE_GRACE_MS = 2000;
+/**
+ * Node's HTTP/2 server leaves some broken connections hanging: after refusing a header field
+ * over 64 KB it stops reading and never closes the socket, which then sits in CLOSE-WAIT for
+ * as long as the sandbox runs. A connection idle this long is sent a PING; one that has not
+ * answered it this long after is closed.
+ */
+const LIVENESS_CHECK_MS = 1000;
+const PING_TIMEOUT_MS = 2000;
 
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const now = options.now ?? (() => new Date());
@@ -106,6 +116,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const sessions = new Set<ServerHttp2Session>();
   /** Per connection: requests open now, and the most open at once (what broke it, maybe). */
   const openStreams = new WeakMap<ServerHttp2Session, { now: number; most: number }>();
+  const liveness = new WeakMap<ServerHttp2Session, { bytes: number; pingSince: number | null }>();
   const connections = new Set<Socket>();
   const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
   const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
@@ -220,8 +231,42 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
 
+  const checkLiveness = (): void => {
+    const time = performance.now();
+    for (const session of sessions) {
+      if (session.closed || session.destroyed) continue;
+      const socket = session.socket;
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      const watch = liveness.get(session) ?? { bytes: -1, pingSince: null };
+      liveness.set(session, watch);
+      if (watch.pingSince !== null) {
+        if (time - watch.pingSince < PING_TIMEOUT_MS) continue;
+        log(describeUnresponsive(now()));
+        session.destroy();
+        continue;
+      }
+      if (bytes !== watch.bytes) {
+        watch.bytes = bytes;
+        continue;
+      }
+      watch.pingSince = time;
+      try {
+        session.ping((error) => {
+          if (error) return;
+          watch.pingSince = null;
+          watch.bytes = socket.bytesRead + socket.bytesWritten;
+        });
+      } catch {
+        session.destroy();
+      }
+    }
+  };
+  const livenessTimer = setInterval(checkLiveness, LIVENESS_CHECK_MS);
+  livenessTimer.unref();
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
+    clearInterval(livenessTimer);
     closing ??= new Promise<void>((resolve) => {
       // Connections still in their TLS handshake, and clients that keep streams open, are cut
       // off after the grace period.

@@ -1,15 +1,16 @@
 /**
  * The sandbox against clients that break the rules APNs holds them to: too many requests at
- * once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). They must find out here, not in
- * production.
+ * once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS), and a header far over any limit.
+ * Each must find out here, not in production, and none may leave the sandbox holding a socket.
  */
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/sandbox/server.js';
-import { floodStreams } from '../helpers/raw-http2.js';
+import { floodStreams, sendBigHeader } from '../helpers/raw-http2.js';
 import {
   portalIdentity,
+  sendPush,
   startTestSandbox,
   waitForEntry,
   type ClientIdentity,
@@ -111,5 +112,64 @@ describe('SETTINGS_MAX_CONCURRENT_STREAMS', () => {
     } finally {
       session.destroy();
     }
+  });
+});
+
+describe('a request with a 100 KB header', () => {
+  it('does not leave the connection open on the sandbox side (no socket stuck in CLOSE-WAIT)', async () => {
+    const before = running.entries.length;
+    const outcome = await sendBigHeader({
+      url: running.sandbox.url,
+      ca,
+      certificatePem: identity.certificatePem,
+      keyPem: identity.keyPem,
+      headers: [...REQUEST, ['x-padding', 'x'.repeat(100_000)]],
+      // Generous: the sandbox notices within about 3 s; without the fix it never does.
+      waitMs: 15_000,
+    });
+    expect(outcome.closedByServer).toBe(true);
+    const entry = await waitForEntry(
+      running.entries.slice(before),
+      (e) => e.event === 'connection-closed',
+    );
+    expect(entry).toMatchObject({ reason: 'UNRESPONSIVE' });
+  });
+
+  it('an idle client that answers PING keeps its connection', async () => {
+    const session = http2.connect(running.sandbox.url, {
+      ca,
+      cert: identity.certificatePem,
+      key: identity.keyPem,
+    });
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      // Several liveness checks pass while it is idle.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect(session.closed || session.destroyed).toBe(false);
+      const status = await new Promise<number>((resolve, reject) => {
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': `/3/device/${TOKEN}`,
+          'apns-topic': 'com.example.push',
+        });
+        stream.on('response', (headers) => resolve(Number(headers[':status'])));
+        stream.on('error', reject);
+        stream.end('{"aps":{"alert":"still here"}}');
+      });
+      expect(status).toBe(200);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('leaves the sandbox serving everyone else', async () => {
+    const outcome = await sendPush({
+      url: running.sandbox.url,
+      ca,
+      identity,
+      path: `/3/device/${TOKEN}`,
+      headers: { 'apns-topic': 'com.example.push' },
+    });
+    expect(outcome).toMatchObject({ kind: 'response', status: 200 });
   });
 });

@@ -6,6 +6,7 @@ import {
   describeBrokenSession,
   describeNoHttp2,
   describeTlsRefusal,
+  describeUnresponsive,
 } from '../../src/sandbox/refusals.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
@@ -42,6 +43,12 @@ describe('a connection the client broke', () => {
       reason: 'ERR_HTTP2_ERROR',
       explanation: 'the client broke the HTTP/2 protocol (Protocol error)',
     });
+  });
+
+  it('says an unresponsive connection was closed', () => {
+    expect(describeLogEntry(describeUnresponsive(NOW))).toMatch(
+      /^21:14:03 closed a connection: the connection stopped responding/,
+    );
   });
 });
 
