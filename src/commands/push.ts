@@ -1,3 +1,4 @@
+import { preferSmallHeap } from '../adapters/memory-budget.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { ApnsSetupError, isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushEach, pushExitCode } from '../flows/send-push.js';
@@ -45,6 +46,8 @@ export async function run(
   context: CommandContext,
 ): Promise<ExitCode> {
   const options = raw as unknown as PushOptions;
+  // A tokens file may hold a million tokens: memory stays flat, and small.
+  if (options.tokensFile !== undefined) preferSmallHeap();
   const ports = createPushPorts(context, options);
   // Each result is printed as its answer arrives: a million tokens never pile up in memory.
   const json = new PushJsonStream();
