@@ -21,16 +21,16 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function time(label, fn) {
+function time(label, fn, count = runs) {
   fn();
   const samples = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < count; i++) {
     const start = performance.now();
     fn();
     samples.push(performance.now() - start);
   }
   console.log(
-    `${label.padEnd(44)} ${median(samples).toFixed(1).padStart(8)} ms (median of ${runs})`,
+    `${label.padEnd(64)} ${median(samples).toFixed(1).padStart(8)} ms (median of ${count})`,
   );
 }
 
@@ -105,6 +105,74 @@ for (const profile of ['compatible', 'modern']) {
     p12 = writePkcs12({ key: leafKey, certificates: [leaf.der], passphrase: 'bench', profile });
   });
   time(`readPkcs12 (${profile})`, () => readPkcs12(p12, 'bench'));
+}
+
+// A .p12 at the 1,000,000-iteration cap, made by OpenSSL (issue 9): ours against openssl on the
+// same file, for the library call and for the whole `convert` (which first probes without a
+// passphrase, then reads with the one from APNS_SETUP_PASSPHRASE).
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (hasOpenssl) {
+  const heavyRuns = Math.min(runs, 5);
+  const bundle = join(scratch, 'bundle.pem');
+  writeFileSync(
+    bundle,
+    leaf.certificatePem + leafKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  for (const [name, flags] of [
+    ['legacy', ['-legacy']],
+    ['default', []],
+  ]) {
+    const file = join(scratch, `iter-${name}.p12`);
+    execFileSync('openssl', [
+      'pkcs12',
+      '-export',
+      ...flags,
+      '-iter',
+      '1000000',
+      '-in',
+      bundle,
+      '-passout',
+      'pass:bench',
+      '-out',
+      file,
+    ]);
+    const bytes = readFileSync(file);
+    const label = `1,000,000 iterations, openssl ${name === 'legacy' ? '-legacy' : 'default'}`;
+    time(
+      `openssl pkcs12 -nodes (${label})`,
+      () =>
+        execFileSync(
+          'openssl',
+          ['pkcs12', ...flags, '-in', file, '-passin', 'pass:bench', '-nodes'],
+          {
+            stdio: 'ignore',
+          },
+        ),
+      heavyRuns,
+    );
+    time(`readPkcs12 (${label})`, () => readPkcs12(bytes, 'bench'), heavyRuns);
+    let run = 0;
+    time(
+      `apns-setup convert (${label})`,
+      () =>
+        execFileSync(
+          process.execPath,
+          [cli, 'convert', file, '--out', join(scratch, `out-${name}-${run++}`)],
+          {
+            stdio: 'ignore',
+            env: { ...process.env, APNS_SETUP_PASSPHRASE: 'bench' },
+          },
+        ),
+      heavyRuns,
+    );
+  }
 }
 
 // --- push against the local sandbox -------------------------------------------------------

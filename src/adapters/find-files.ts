@@ -1,18 +1,32 @@
 /**
  * What `check` looks at: files named on the command line as they are, and inside folders every
  * file that may hold a certificate, in a stable order so that CI output does not shuffle.
+ *
+ * In a folder only regular files are taken: a named pipe (say zz.pem made by mkfifo) would
+ * make a reader wait for a writer that never comes, and `check` in CI would never end. Such a
+ * file is skipped with a note; one named on the command line is the user's choice, and the
+ * reader refuses it with a clear error.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { errnoCode } from './input-files.js';
+import { danglingLinkError, describeFileType, errnoCode, linkLoopError } from './input-files.js';
 import { isBackupFileName, isTemporaryFileName } from './output-files.js';
+
+export interface FindOptions {
+  /** A file met in a folder and left out, with why: "skipped: a named pipe (FIFO), …". */
+  onSkip?: (path: string, note: string) => void;
+}
 
 const CERTIFICATE_EXTENSIONS = new Set(['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b']);
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 
-export async function findCertificateFiles(paths: string[]): Promise<string[]> {
+export async function findCertificateFiles(
+  paths: string[],
+  options: FindOptions = {},
+): Promise<string[]> {
+  const skip = options.onSkip ?? (() => undefined);
   const found: string[] = [];
   const seen = new Set<string>();
   const add = (path: string): void => {
@@ -27,21 +41,21 @@ export async function findCertificateFiles(paths: string[]): Promise<string[]> {
     try {
       isDirectory = (await stat(path)).isDirectory();
     } catch (error) {
-      throw describeError(path, error);
+      throw await describeError(path, error);
     }
     // A file named on the command line is the user's choice, whatever its extension.
     if (!isDirectory) add(path);
-    else for (const file of await walk(path)) add(file);
+    else for (const file of await walk(path, skip)) add(file);
   }
   return found;
 }
 
-async function walk(dir: string): Promise<string[]> {
+async function walk(dir: string, skip: (path: string, note: string) => void): Promise<string[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    throw describeError(dir, error);
+    throw await describeError(dir, error);
   }
   // Code-unit order, not locale order: the same list on every machine and in every language.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -50,12 +64,13 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await walk(path)));
+      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await walk(path, skip)));
     } else if (isCandidate(entry.name)) {
       // A linked folder is never walked (a link to a parent would loop); a linked file is
-      // kept, and a dangling one too, so that `check` reports it instead of missing it.
-      if (entry.isSymbolicLink() && (await isLinkToFolder(path))) continue;
-      files.push(path);
+      // kept, and a dangling one or a loop too, so that `check` reports it instead of missing it.
+      const kind = entry.isSymbolicLink() ? await linkTarget(path) : entry;
+      if (kind === null || kind.isFile()) files.push(path);
+      else if (!kind.isDirectory()) skip(path, skippedNote(kind));
     }
   }
   return files;
@@ -66,18 +81,28 @@ function isCandidate(name: string): boolean {
   return CERTIFICATE_EXTENSIONS.has(extname(name).toLowerCase());
 }
 
-async function isLinkToFolder(path: string): Promise<boolean> {
+/** What a link leads to; null when it leads nowhere (dangling, a loop): the reader says so. */
+async function linkTarget(path: string): Promise<Stats | null> {
   try {
-    return (await stat(path)).isDirectory();
+    return await stat(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
-function describeError(path: string, error: unknown): unknown {
+function skippedNote(kind: Parameters<typeof describeFileType>[0]): string {
+  return `skipped: ${describeFileType(kind)}, not a regular file (check reads only regular files)`;
+}
+
+async function describeError(path: string, error: unknown): Promise<unknown> {
   switch (errnoCode(error)) {
+    case 'ELOOP':
+      return linkLoopError(path, 'a certificate file or folder', error);
     case 'ENOENT':
     case 'ENOTDIR':
+      if (await isSymbolicLink(path)) {
+        return danglingLinkError(path, 'a certificate file or folder', error);
+      }
       return new InputError('FILE_NOT_FOUND', `${path}: no such file or folder`, {
         hint: 'check the path; `check` takes certificate files and folders that hold them',
         cause: error,
@@ -90,5 +115,13 @@ function describeError(path: string, error: unknown): unknown {
       });
     default:
       return error;
+  }
+}
+
+async function isSymbolicLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

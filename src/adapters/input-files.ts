@@ -1,8 +1,14 @@
 /**
  * The one place input files are read. Every failure is an InputError whose message starts with
  * the path as the user typed it, so the CLI can print it as is.
+ *
+ * Only regular files are read. A named pipe opened the ordinary way blocks until something
+ * writes to it — `check` in CI would wait forever — so files are opened with O_NONBLOCK (which
+ * never blocks, and changes nothing for a regular file) and fstat decides. The passphrase file
+ * is the exception: `--passphrase-file <(…)` is how a secret is passed without a file on disk.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { decodeText } from '../core/pki/text.js';
@@ -17,21 +23,27 @@ export interface ReadInputOptions {
   maxBytes?: number;
   /** What the file should be, for hints: "the certificate", "the passphrase file". */
   what?: string;
+  /** Read pipes and devices too (`--passphrase-file <(…)`, /dev/stdin), waiting for them. */
+  allowStreams?: boolean;
 }
+
+/** O_NONBLOCK does not exist on Windows, where opening a pipe by name does not block either. */
+const OPEN_WITHOUT_WAITING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 export async function readInputFile(path: string, options: ReadInputOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const what = options.what ?? 'the file';
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, options.allowStreams ? 'r' : OPEN_WITHOUT_WAITING);
   } catch (error) {
-    throw describeOpenError(path, what, error);
+    throw await describeOpenError(path, what, error);
   }
   try {
     // fstat on the open handle, not stat on the path: the file we measure is the file we read.
     const stats = await handle.stat();
     if (stats.isDirectory()) throw directoryError(path);
+    if (!stats.isFile() && !options.allowStreams) throw notRegularError(path, what, stats);
     if (stats.isFile() && stats.size > maxBytes) throw tooLargeError(path, stats.size, maxBytes);
     // Pipes and devices (`--passphrase-file <(…)`, /dev/stdin) have no size: read at most one
     // byte past the cap so that a huge stream is refused without being held in memory.
@@ -45,7 +57,7 @@ export async function readInputFile(path: string, options: ReadInputOptions = {}
     return bytes;
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw describeOpenError(path, what, error);
+    throw await describeOpenError(path, what, error);
   } finally {
     await handle.close();
   }
@@ -61,14 +73,25 @@ export async function readPassphraseFile(path: string): Promise<string> {
     bytes = await readInputFile(path, {
       maxBytes: MAX_PASSPHRASE_FILE_BYTES,
       what: 'the passphrase file',
+      allowStreams: true,
     });
   } catch (error) {
-    // The generic "export or download it again" fits a certificate, not a file the user wrote;
-    // and callers prefix the file being opened ("key.pem: "), so this names its own path.
+    // The generic "export or download it again" and "certificates are a few KB" fit a
+    // certificate, not a file the user wrote; and callers prefix the file being opened
+    // ("key.pem: "), so these name their own path.
     if (error instanceof InputError && error.code === 'FILE_EMPTY') {
       throw new InputError('FILE_EMPTY', `${path} is empty: put the passphrase on its first line`, {
         hint: '--passphrase-file takes a file whose first line is the passphrase',
       });
+    }
+    if (error instanceof InputError && error.code === 'FILE_TOO_LARGE') {
+      throw new InputError(
+        'FILE_TOO_LARGE',
+        `${path} is too large for a passphrase file, which holds one line`,
+        {
+          hint: `--passphrase-file takes a file whose first line is the passphrase (at most ${formatSize(MAX_PASSPHRASE_FILE_BYTES)} is read): is this the right file?`,
+        },
+      );
     }
     throw error;
   }
@@ -101,10 +124,11 @@ async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
-function describeOpenError(path: string, what: string, error: unknown): unknown {
+async function describeOpenError(path: string, what: string, error: unknown): Promise<unknown> {
   switch (errnoCode(error)) {
     case 'ENOENT':
     case 'ENOTDIR':
+      if (await isSymbolicLink(path)) return danglingLinkError(path, what, error);
       return new InputError('FILE_NOT_FOUND', `${path}: no such file`, {
         hint: isAbsolute(path)
           ? `check the path to ${what}`
@@ -119,9 +143,65 @@ function describeOpenError(path: string, what: string, error: unknown): unknown 
         hint: `make ${what} readable by your user (ls -l shows its owner and mode)`,
         cause: error,
       });
+    case 'ELOOP':
+      return linkLoopError(path, what, error);
+    case 'ENXIO': // a socket: open(2) refuses it
+      return new InputError('FILE_UNREADABLE', `${path}: is a socket, not a regular file`, {
+        hint: `pass ${what} itself`,
+        cause: error,
+      });
     default:
       return error;
   }
+}
+
+async function isSymbolicLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** `ln -s a b; ln -s b a`: the links lead to each other and never to a file. */
+export function linkLoopError(path: string, what: string, cause?: unknown): InputError {
+  return new InputError('FILE_UNREADABLE', `${path}: is a symbolic link loop`, {
+    hint: `the link leads back to itself (ls -l shows where it points): link it to ${what} itself`,
+    cause,
+  });
+}
+
+/** A link whose target was moved or deleted. */
+export function danglingLinkError(path: string, what: string, cause?: unknown): InputError {
+  return new InputError(
+    'FILE_NOT_FOUND',
+    `${path}: is a symbolic link to something that does not exist`,
+    {
+      hint: `ls -l shows where it points: link it to ${what}, or pass the file itself`,
+      cause,
+    },
+  );
+}
+
+type FileKind = Pick<Stats, 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket'>;
+
+/** What a non-regular file is, in words: "a named pipe (FIFO)". */
+export function describeFileType(stats: FileKind): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'a special file';
+}
+
+function notRegularError(path: string, what: string, stats: Stats): InputError {
+  return new InputError(
+    'FILE_UNREADABLE',
+    `${path}: is ${describeFileType(stats)}, not a regular file`,
+    {
+      hint: `pass ${what} itself; apns-setup reads input only from regular files`,
+    },
+  );
 }
 
 function directoryError(path: string): InputError {

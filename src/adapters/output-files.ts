@@ -1,7 +1,8 @@
 /**
  * The only writer of output files (DESIGN "Output files"): all or nothing, secrets 0600 and
  * certificates 0644 whatever the umask, never a clobbered file without --force, and then the old
- * one kept as NAME.bak-<timestamp>.
+ * one kept as NAME.bak-<timestamp> — a secret's backup 0600 whatever the old file's mode, and
+ * the result saying when that old secret had been readable by others.
  *
  * Each file goes to a temporary file in the target folder (same file system, so rename(2) is
  * atomic), is fsynced, and only when every file is safely on disk are they published.
@@ -14,13 +15,26 @@
  * with O_EXCL and the temporary renamed over it: best effort, as a non-atomic writer that
  * renames over the placeholder in between still wins, but two apns-setup runs exclude each other.
  * A replaced file (--force) is renamed over, after its backup: replacing is what was asked.
+ *
+ * Interrupted runs. SIGINT or SIGTERM while writing removes this process's temporary files
+ * (they hold keys, some unencrypted) before the process ends: they are registered while they
+ * exist, and stop-signal.ts runs the clean-up synchronously. A publish cut short (by a signal,
+ * or by SIGKILL or a power cut, which nothing can intercept) may leave some final files and
+ * not others; so before publishing, a journal (.apns-setup-journal-<pid>-<random>: names and
+ * SHA-256 of the files about to be published, no content) is written, and removed once all of
+ * them are in place. The next run into that folder, finding the journal of a run that is no
+ * longer alive, takes each existing file whose bytes are still what that journal says as that
+ * run's, not the user's: it replaces it without --force and without a backup, and so finishes
+ * the set. It then removes that journal and that dead run's temporary files at once. Journals
+ * hold no secret and are never removed by age: only once nothing they list is left.
  */
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, unlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
 import { errnoCode } from './input-files.js';
+import { cleanUpBeforeStop } from './stop-signal.js';
 
 export interface OutputFile {
   name: string;
@@ -35,6 +49,12 @@ export interface WrittenFile {
   secret: boolean;
   /** Where the file it replaced (with --force) now is, or null when nothing was replaced. */
   backupPath: string | null;
+  /**
+   * The secret this file replaced was readable by others than its owner (group or world read
+   * bit): it may have been copied, so the command should say so. Its backup is 0600 all the
+   * same. Always false for a certificate and where nothing was replaced.
+   */
+  previouslyExposed: boolean;
 }
 
 /** The calls this adapter makes, so that a test can make one of them fail midway. */
@@ -54,6 +74,12 @@ const SECRET_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 const TEMP_PREFIX = '.apns-setup-tmp-';
 const TEMP_NAME = /^\.apns-setup-tmp-(\d+)-[0-9a-f]+-.+$/;
+const JOURNAL_PREFIX = '.apns-setup-journal-';
+const JOURNAL_NAME = /^\.apns-setup-journal-(\d+)-[0-9a-f]+$/;
+/** A journal lists a few names and hashes; anything larger is not one of ours. */
+const MAX_JOURNAL_BYTES = 64 * 1024;
+/** Output files are a few KB; a larger file at an output name is not a leftover of ours. */
+const MAX_LEFTOVER_BYTES = 4 * 1024 * 1024;
 const BACKUP_NAME = /\.bak-\d{8}T\d{6}Z(-\d+)?$/;
 /**
  * A write takes milliseconds; a temporary file this old belongs to no running write, even if
@@ -74,6 +100,11 @@ export function isTemporaryFileName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** `.apns-setup-journal-<pid>-<random>`: what a run cut short while publishing leaves. */
+export function isJournalFileName(name: string): boolean {
+  return JOURNAL_NAME.test(name);
+}
+
 /** `<name>.bak-20261128T204501Z` (or `-2`, `-3`… when one already exists that second). */
 export function isBackupFileName(name: string): boolean {
   return BACKUP_NAME.test(name);
@@ -86,9 +117,9 @@ export async function writeOutputFiles(
 ): Promise<WrittenFile[]> {
   const fs = options.fileSystem ?? nodeFs;
   assertValidNames(files.map((file) => file.name));
-  let existing: Set<string>;
+  let targets: Targets;
   try {
-    existing = await checkTargets(
+    targets = await checkTargets(
       fs,
       dir,
       files.map((file) => file.name),
@@ -108,46 +139,61 @@ export async function writeOutputFiles(
     throw describeWriteError(dir, error);
   }
 
+  const release = cleanUpBeforeStop(removeInFlightTempFilesSync);
   const stamp = backupStamp(options.now);
   const staged: Staged[] = [];
+  let journal: string | null = null;
   try {
-    let folderNow = 0;
-    for (const file of files) {
-      const temp = await writeTempFile(fs, dir, file);
-      folderNow = Math.max(folderNow, temp.modifiedMs);
-      staged.push({
-        file,
-        path: join(dir, file.name),
-        tempPath: temp.path,
-        identity: temp.identity,
-        backup: null,
-        published: null,
-      });
-    }
-    await removeStaleTempFiles(fs, dir, folderNow);
-    for (const entry of staged) {
-      if (existing.has(entry.file.name)) entry.backup = await backUp(fs, entry.path, stamp);
-    }
-    for (const entry of staged) {
-      if (existing.has(entry.file.name)) {
-        await fs.rename(entry.tempPath, entry.path);
-        entry.published = 'replaced';
-      } else {
-        await publishNew(fs, entry);
-        entry.published = 'created';
+    try {
+      let folderNow = 0;
+      for (const file of files) {
+        const temp = await writeTempFile(fs, dir, file);
+        folderNow = Math.max(folderNow, temp.modifiedMs);
+        staged.push({
+          file,
+          path: join(dir, file.name),
+          tempPath: temp.path,
+          identity: temp.identity,
+          backup: null,
+          published: null,
+        });
       }
+      await removeStaleTempFiles(fs, dir, folderNow);
+      for (const entry of staged) {
+        // A leftover of a run cut short is that run's file, not the user's: no backup.
+        if (targets.existing.has(entry.file.name) && !targets.leftovers.has(entry.file.name)) {
+          entry.backup = await backUp(fs, entry.path, stamp, entry.file.secret);
+        }
+      }
+      journal = await writeJournal(fs, dir, files);
+      for (const entry of staged) {
+        if (targets.existing.has(entry.file.name)) {
+          await fs.rename(entry.tempPath, entry.path);
+          entry.published = 'replaced';
+        } else {
+          await publishNew(fs, entry);
+          entry.published = 'created';
+        }
+      }
+    } catch (error) {
+      await rollBack(fs, staged);
+      if (journal) await fs.unlink(journal).catch(() => undefined);
+      throw describeWriteError(dir, error);
     }
-  } catch (error) {
-    await rollBack(fs, staged);
-    throw describeWriteError(dir, error);
+    await syncDirectory(fs, dir);
+    await fs.unlink(journal).catch(() => undefined);
+    await removeFinishedRuns(fs, dir, targets.deadJournals, new Set(files.map((f) => f.name)));
+  } finally {
+    for (const entry of staged) inFlight.delete(entry.tempPath);
+    release();
   }
-  await syncDirectory(fs, dir);
 
   return staged.map((entry) => ({
     name: entry.file.name,
     path: entry.path,
     secret: entry.file.secret,
     backupPath: entry.backup?.path ?? null,
+    previouslyExposed: entry.backup?.exposed ?? false,
   }));
 }
 
@@ -189,7 +235,9 @@ export async function isEmptyOrMissingDir(dir: string): Promise<boolean> {
     throw error;
   }
   // Finder drops .DS_Store in every folder it opens; it is not the user's content.
-  return names.every((name) => name === '.DS_Store' || isTemporaryFileName(name));
+  return names.every(
+    (name) => name === '.DS_Store' || isTemporaryFileName(name) || isJournalFileName(name),
+  );
 }
 
 interface Staged {
@@ -210,8 +258,29 @@ interface FileIdentity {
 
 interface Backup {
   path: string;
-  /** A hard link leaves the original in place until the new file replaces it atomically. */
-  linked: boolean;
+  /**
+   * Whether the original is still at its name: a hard link or a copy leave it there until the
+   * new file replaces it atomically; without hard links it was moved aside.
+   */
+  originalInPlace: boolean;
+  /** The original was a secret readable by others than its owner. */
+  exposed: boolean;
+}
+
+interface Targets {
+  /** Names that exist as regular files. */
+  existing: Set<string>;
+  /** Of those, the ones a dead run's journal claims: they may be replaced without --force. */
+  leftovers: Set<string>;
+  /** Journals of runs no longer alive, found in the folder. */
+  deadJournals: DeadJournal[];
+}
+
+interface DeadJournal {
+  path: string;
+  pid: number;
+  /** Name → SHA-256 (hex) of the file that run was publishing under it. */
+  files: Map<string, string>;
 }
 
 async function checkTargets(
@@ -219,13 +288,20 @@ async function checkTargets(
   dir: string,
   names: string[],
   force: boolean,
-): Promise<Set<string>> {
+): Promise<Targets> {
   try {
     const stats = await fs.stat(dir);
     if (!stats.isDirectory()) throw notAFolderError(dir);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return new Set();
-    if (errnoCode(error) === 'ENOTDIR') throw pathThroughFileError(dir, error);
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ELOOP') {
+      // A link on the way that leads nowhere: mkdir would fail with a misleading ENOENT or
+      // ENOTDIR, or the run would end in "something unexpected went wrong: ELOOP".
+      const broken = await brokenLinkOnPath(fs, dir);
+      if (broken) throw broken;
+      if (code === 'ENOENT') return { existing: new Set(), leftovers: new Set(), deadJournals: [] };
+    }
+    if (code === 'ENOTDIR') throw pathThroughFileError(dir, error);
     throw error;
   }
 
@@ -267,8 +343,162 @@ async function checkTargets(
     existing.add(name);
   }
 
-  if (existing.size > 0 && !force) throw alreadyExistsError(dir, [...existing]);
-  return existing;
+  const deadJournals = await readDeadJournals(fs, dir);
+  const leftovers = new Set<string>();
+  for (const name of existing) {
+    const claims = deadJournals.flatMap((journal) => journal.files.get(name) ?? []);
+    if (claims.length > 0 && claims.includes(await contentHash(fs, join(dir, name)))) {
+      leftovers.add(name);
+    }
+  }
+  const theirs = [...existing].filter((name) => !leftovers.has(name));
+  if (theirs.length > 0 && !force) throw alreadyExistsError(dir, theirs);
+  return { existing, leftovers, deadJournals };
+}
+
+/** The journals in `dir` of runs that are no longer alive (unreadable ones are ignored). */
+async function readDeadJournals(fs: OutputFileSystem, dir: string): Promise<DeadJournal[]> {
+  const journals: DeadJournal[] = [];
+  for (const name of await fs.readdir(dir)) {
+    const match = JOURNAL_NAME.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const bytes = await readSmallFile(fs, path, MAX_JOURNAL_BYTES);
+      const parsed = JSON.parse(bytes?.toString('utf8') ?? 'null') as unknown;
+      const files = (parsed as { files?: unknown } | null)?.files;
+      if (typeof files !== 'object' || files === null) continue;
+      const entries = Object.entries(files).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      );
+      journals.push({ path, pid, files: new Map(entries) });
+    } catch {
+      // Not a journal we can read: it claims nothing.
+    }
+  }
+  return journals;
+}
+
+/** SHA-256 of a regular file's bytes, never through a link; '' when it cannot be one of ours. */
+async function contentHash(fs: OutputFileSystem, path: string): Promise<string> {
+  const bytes = await readSmallFile(fs, path, MAX_LEFTOVER_BYTES).catch(() => null);
+  return bytes ? createHash('sha256').update(bytes).digest('hex') : '';
+}
+
+/** A regular file's bytes, or null when it is something else or larger than `limit`. */
+async function readSmallFile(
+  fs: OutputFileSystem,
+  path: string,
+  limit: number,
+): Promise<Buffer | null> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  const handle = await fs.open(path, flags);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > limit) return null;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Before the first file is published: the names and SHA-256 of the files about to be, so that
+ * a run that finds them after this one was cut short can tell them from the user's files. No
+ * content, so nothing secret.
+ */
+async function writeJournal(
+  fs: OutputFileSystem,
+  dir: string,
+  files: OutputFile[],
+): Promise<string> {
+  const path = join(dir, `${JOURNAL_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+  const entries = files.map((file): [string, string] => [
+    file.name,
+    createHash('sha256').update(file.contents).digest('hex'),
+  ]);
+  const handle = await fs.open(path, 'wx', SECRET_MODE);
+  try {
+    await handle.writeFile(`${JSON.stringify({ files: Object.fromEntries(entries) })}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // The journal must be on disk before any file it describes is.
+  await syncDirectory(fs, dir);
+  return path;
+}
+
+/**
+ * Dead runs whose journals claim nothing any more — every file they list is one this run has
+ * just written, or no longer holds what they published — are over: their journals go, and
+ * their temporary files at once (they may hold keys; the age rule would keep them a while).
+ */
+async function removeFinishedRuns(
+  fs: OutputFileSystem,
+  dir: string,
+  journals: DeadJournal[],
+  written: Set<string>,
+): Promise<void> {
+  const over = new Set<number>();
+  for (const journal of journals) {
+    let claims = false;
+    for (const [name, hash] of journal.files) {
+      if (!written.has(name) && (await contentHash(fs, join(dir, name))) === hash) claims = true;
+    }
+    if (claims) continue;
+    await fs.unlink(journal.path).catch(() => undefined);
+    over.add(journal.pid);
+  }
+  if (over.size === 0) return;
+  for (const name of await fs.readdir(dir).catch(() => [])) {
+    const match = TEMP_NAME.exec(name);
+    if (match && over.has(Number(match[1]))) {
+      await fs.unlink(join(dir, name)).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * The first component of `dir`, from the end, that exists; if it is a symbolic link that leads
+ * nowhere (to a missing target, or round in a loop), the error that says so.
+ */
+async function brokenLinkOnPath(fs: OutputFileSystem, dir: string): Promise<InputError | null> {
+  for (let path = dir; ; path = dirname(path)) {
+    let isLink: boolean;
+    try {
+      isLink = (await fs.lstat(path)).isSymbolicLink();
+    } catch (error) {
+      // Missing, or reached through the broken link itself: look one level up.
+      const code = errnoCode(error);
+      const onTheWay = code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR';
+      if (!onTheWay || dirname(path) === path) return null;
+      continue;
+    }
+    if (!isLink) return null;
+    try {
+      await fs.stat(path);
+      return null;
+    } catch (error) {
+      const where = path === dir ? `${dir}: is` : `${dir}: ${path} is`;
+      if (errnoCode(error) === 'ELOOP') {
+        return new InputError('NOT_WRITABLE', `${where} a symbolic link loop`, {
+          hint: 'the link leads back to itself (ls -l shows where it points): point it at a folder, or choose another folder',
+          cause: error,
+        });
+      }
+      return new InputError(
+        'NOT_WRITABLE',
+        `${where} a symbolic link to something that does not exist`,
+        {
+          hint: 'ls -l shows where it points: create that folder, or choose another folder',
+          cause: error,
+        },
+      );
+    }
+  }
 }
 
 function alreadyExistsError(dir: string, names: string[]): InputError {
@@ -287,6 +517,21 @@ function alreadyExistsError(dir: string, names: string[]): InputError {
       );
 }
 
+/** Temporary files of this process that may be on disk: keys, some of them unencrypted. */
+const inFlight = new Set<string>();
+
+/** Synchronous, for a signal handler: the process ends right after. */
+function removeInFlightTempFilesSync(): void {
+  for (const path of inFlight) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already renamed into place or removed.
+    }
+  }
+  inFlight.clear();
+}
+
 async function writeTempFile(
   fs: OutputFileSystem,
   dir: string,
@@ -300,6 +545,8 @@ async function writeTempFile(
   // 'wx' never opens a file someone else made; the mode is set at creation so a secret is never
   // readable by others, and set again because the umask may have taken bits away (077 → 0600).
   const handle = await fs.open(tempPath, 'wx', mode);
+  // From now until it is renamed or removed, a stop signal removes it (stop-signal.ts).
+  inFlight.add(tempPath);
   try {
     await handle.chmod(mode);
     await handle.writeFile(file.contents);
@@ -352,11 +599,56 @@ async function publishWithoutLink(fs: OutputFileSystem, entry: Staged): Promise<
   }
 }
 
-async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promise<Backup> {
+/**
+ * Keeps the file at `path` as `path.bak-<stamp>` (or `-2`, `-3`… when that name is taken).
+ * Normally a hard link: no copy, and the original stays in place until it is replaced. But a
+ * hard link shares the original's mode, and a secret's backup must be 0600 whatever the old
+ * file's mode was (a ck.pem someone made 0644): such a secret is copied into a new 0600 file
+ * instead, which leaves the original alone.
+ */
+async function backUp(
+  fs: OutputFileSystem,
+  path: string,
+  stamp: string,
+  secret: boolean,
+): Promise<Backup> {
+  if (secret) {
+    const old = await readOld(fs, path);
+    if (old.mode !== SECRET_MODE) {
+      const copy = await writeTempFile(fs, dirname(path), {
+        name: basename(path),
+        contents: old.contents,
+        secret: true,
+      });
+      try {
+        const named = await giveBackupName(fs, path, stamp, copy.path);
+        return { path: named.path, originalInPlace: true, exposed: (old.mode & 0o044) !== 0 };
+      } finally {
+        // Linked: the copy's temporary name goes; renamed: it is already gone.
+        await fs.unlink(copy.path).catch(() => undefined);
+        inFlight.delete(copy.path);
+      }
+    }
+  }
+  const named = await giveBackupName(fs, path, stamp, path);
+  return { path: named.path, originalInPlace: named.linked, exposed: false };
+}
+
+/**
+ * Gives `source` the first free backup name of `path`: a hard link, or where there are none
+ * (FAT, some network shares) a rename to a name checked to be free (rename would replace an
+ * older backup). A rename keeps the file's mode.
+ */
+async function giveBackupName(
+  fs: OutputFileSystem,
+  path: string,
+  stamp: string,
+  source: string,
+): Promise<{ path: string; linked: boolean }> {
   for (let counter = 1; counter < 1000; counter += 1) {
     const backupPath = counter === 1 ? `${path}.bak-${stamp}` : `${path}.bak-${stamp}-${counter}`;
     try {
-      await fs.link(path, backupPath);
+      await fs.link(source, backupPath);
       return { path: backupPath, linked: true };
     } catch (error) {
       const code = errnoCode(error);
@@ -365,15 +657,28 @@ async function backUp(fs: OutputFileSystem, path: string, stamp: string): Promis
         throw error;
       }
     }
-    // No hard links here (FAT, some network shares): move the old file aside instead, to a
-    // free name (rename would replace an older backup); rename keeps the old file's mode.
     if (await exists(fs, backupPath)) continue;
-    await fs.rename(path, backupPath);
+    await fs.rename(source, backupPath);
     return { path: backupPath, linked: false };
   }
   throw new OperationError('OPERATION_FAILED', `${path}: too many backups made in one second`, {
     hint: 'remove some of the NAME.bak-* files beside it and try again',
   });
+}
+
+/** The mode and bytes of a file about to be replaced; never through a link, never waiting. */
+async function readOld(
+  fs: OutputFileSystem,
+  path: string,
+): Promise<{ mode: number; contents: Buffer }> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  const handle = await fs.open(path, flags);
+  try {
+    const stats = await handle.stat();
+    return { mode: stats.mode & 0o7777, contents: await handle.readFile() };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Best effort: puts back what was there before and removes what this run wrote. */
@@ -388,11 +693,12 @@ async function rollBack(fs: OutputFileSystem, staged: Staged[]): Promise<void> {
       }
       await fs.unlink(entry.tempPath).catch(ignore);
     } else if (entry.published === 'replaced') {
+      // A copied backup (a secret that was not 0600) comes back 0600: tighter, never looser.
       if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
       else await fs.unlink(entry.path).catch(ignore);
     } else {
       await fs.unlink(entry.tempPath).catch(ignore);
-      if (backup?.linked) await fs.unlink(backup.path).catch(ignore);
+      if (backup?.originalInPlace) await fs.unlink(backup.path).catch(ignore);
       else if (backup) await fs.rename(backup.path, entry.path).catch(ignore);
     }
   }
@@ -510,6 +816,7 @@ function assertValidNames(names: string[]): void {
       name === '..' ||
       /[/\\\0]/.test(name) ||
       name.startsWith(TEMP_PREFIX) ||
+      name.startsWith(JOURNAL_PREFIX) ||
       seen.has(name)
     ) {
       throw new Error(

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { readPassphraseFile } from './input-files.js';
-import { createPrompter, type PromptIo, type Prompter } from './prompt.js';
+import type { Prompter } from './prompt.js';
 
 export const PASSPHRASE_ENV = 'APNS_SETUP_PASSPHRASE';
 
@@ -76,27 +76,6 @@ export async function resolvePassphrase(
   throw new InputError('NO_TTY', `${capitalise(request.subject)} needs a passphrase, and ${why}`, {
     hint: `pass --passphrase-file FILE or set ${PASSPHRASE_ENV}`,
   });
-}
-
-/** Sources for a command's flags, with a prompter on the given streams. */
-export function passphraseSourcesFrom(
-  options: {
-    passphraseFile?: string | undefined;
-    insecure?: boolean | undefined;
-    /** False for a command that must never stop to ask (check). */
-    prompt?: boolean | undefined;
-  },
-  env: NodeJS.ProcessEnv,
-  io: PromptIo,
-): PassphraseSources {
-  return {
-    passphraseFile: options.passphraseFile,
-    env,
-    prompter: createPrompter(io),
-    isInteractive: io.isInteractive && options.prompt !== false,
-    neverPrompts: options.prompt === false,
-    insecure: options.insecure,
-  };
 }
 
 /** An empty passphrase protects nothing: for 'protect' it takes --insecure to accept it. */

@@ -33,7 +33,9 @@ export async function run(
       hint: 'For example: apns-setup check certs/ --days 30',
     });
   }
-  const found = await findCertificateFiles(args);
+  const found = await findCertificateFiles(args, {
+    onSkip: (file, note) => context.ui.say(`${file}: ${note}`),
+  });
   const named = new Set(args);
   // A CI gate must never stop to ask: passphrases come from --passphrase-file or the environment.
   const ports = createFlowPorts(context, { ...options, prompt: false });

@@ -55,6 +55,55 @@ function examples(command: Command, lines: string[]): void {
 
 export const commandDefinitions: CommandDefinition[] = [
   {
+    name: 'wizard',
+    configure(command) {
+      command
+        .description(
+          'the guided way (what `apns-setup` runs in a terminal): a new certificate, a .p12, a renewal or a check',
+        )
+        .argument('[files...]', 'p12: the .p12; check: the certificate files')
+        .addOption(
+          new Option('--journey <journey>', 'run this journey (needed without a terminal)').choices(
+            ['new', 'p12', 'renew', 'check'],
+          ),
+        )
+        .option('--yes', 'take the default of every question that has one')
+        .option('--email <email>', 'new: the CSR email (default: git config user.email)')
+        .option('--common-name <name>', 'new: the CSR common name (default: git config user.name)')
+        .option('--out <dir>', 'the folder for the files (default: a new apns-certificates folder)')
+        .option('--cer <file>', "new, renew: Apple's certificate, once downloaded")
+        .option('--from <file>', 'renew: the live certificate')
+        .option('--keychain', 'keep the passphrase in the OS keychain')
+        .option('--token <hex>', 'the test push: a device token (default: a credential probe)')
+        .option('--no-push', 'no test push at the end')
+        .option('--ci-workflow', 'write .github/workflows/apns-certificates.yml at the end')
+        .option('--endpoint <url>', 'the test push goes to this APNs-compatible server')
+        .option('--ca <file>', "trust this CA for --endpoint's server certificate")
+        .addOption(
+          new Option('--env <env>', 'the test push environment').choices([
+            'sandbox',
+            'production',
+            'auto',
+          ]),
+        )
+        .option(
+          '--timeout <seconds>',
+          'the test push: give up after this long',
+          positiveInteger,
+          15,
+        )
+        .option('--insecure', 'allow a key without a passphrase');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup',
+        'apns-setup wizard --journey new --out certs --yes',
+        'apns-setup wizard --journey new --out certs --cer ~/Downloads/aps.cer --yes',
+        'apns-setup wizard --journey p12 Certificates.p12 --out certs',
+      ]);
+    },
+    load: () => import('./wizard.js'),
+  },
+  {
     name: 'csr',
     configure(command) {
       command
@@ -168,6 +217,30 @@ export const commandDefinitions: CommandDefinition[] = [
       ]);
     },
     load: () => import('./check.js'),
+  },
+  {
+    name: 'renew',
+    configure(command) {
+      command
+        .description(
+          'start the successor of a live push certificate: a new key and CSR in a new folder, the live files untouched',
+        )
+        .requiredOption('--from <file>', 'the live certificate: ck.pem, cert.pem, aps.cer or .p12')
+        .option(
+          '--out <dir>',
+          'a new or empty folder (default: beside the live folder, named after the bundle id and today)',
+        )
+        .option('--email <email>', 'CSR email (default: the live CSR, else git config)')
+        .option('--common-name <name>', 'CSR common name (default: the live CSR, else git config)')
+        .option('--reuse-key', "make the CSR with the live certificate's key instead of a new one")
+        .option('--insecure', 'allow writing key.pem without a passphrase');
+      passphraseOptions(command);
+      examples(command, [
+        'apns-setup renew --from certs/ck.pem',
+        'apns-setup renew --from certs/ck.pem --out certs-2027',
+      ]);
+    },
+    load: () => import('./renew.js'),
   },
   {
     name: 'push',
@@ -287,9 +360,28 @@ bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
         )
         .option(
           '--out <dir>',
-          'keep the files in DIR (must be new or empty); default: a scratch folder removed afterwards',
+          "keep the files in DIR (must be new or empty); default: a scratch folder removed afterwards (with --csr: the CSR's folder)",
+        )
+        .option(
+          '--csr <file>',
+          "instead: have the portal stand-in sign YOUR CSR into aps.cer (NOT Apple's), to try the recipe offline with your own key",
+        )
+        .option('--bundle-id <id>', 'with --csr: the App ID the certificate is for')
+        .option(
+          '--state <dir>',
+          'with --csr: sign with the portal of `apns-setup sandbox --state DIR`, which that sandbox then trusts',
+        )
+        .addOption(
+          new Option('--type <type>', 'with --csr: the certificate type')
+            .choices(['development', 'universal'])
+            .default('universal'),
         );
-      examples(command, ['apns-setup demo', 'apns-setup demo --out demo-certs']);
+      examples(command, [
+        'apns-setup demo',
+        'apns-setup demo --out demo-certs',
+        'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app',
+        'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app --state .sandbox',
+      ]);
     },
     load: () => import('./demo.js'),
   },

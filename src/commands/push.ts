@@ -1,6 +1,6 @@
 import { preferSmallHeap } from '../adapters/memory-budget.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
-import { ApnsSetupError, isApnsSetupError, type ExitCode } from '../core/errors.js';
+import { isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushEach, pushExitCode } from '../flows/send-push.js';
 import {
   pushFailureObject,
@@ -8,7 +8,6 @@ import {
   PushJsonStream,
   PushTextReport,
 } from '../ui/render-push.js';
-import { escapeControl } from '../ui/terminal-text.js';
 import type { CommandContext } from './context.js';
 import { createPushPorts } from './push-ports.js';
 
@@ -97,20 +96,8 @@ export async function run(
     } else {
       print(text.summary());
     }
-    throw escaped(error);
+    throw error;
   }
   print(options.json ? json.end() : text.summary());
   return pushExitCode(summary);
-}
-
-/**
- * The error with its sentences safe for a terminal: they may quote the server (a GOAWAY
- * reason), which must not move the cursor or set the title. cli.ts prints it as usual.
- */
-function escaped(error: unknown): unknown {
-  if (!isApnsSetupError(error)) return error;
-  const message = escapeControl(error.message);
-  const hint = error.hint === undefined ? undefined : escapeControl(error.hint);
-  if (message === error.message && hint === error.hint) return error;
-  return new ApnsSetupError(error.code, message, error.exitCode, { hint, cause: error });
 }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'NO_TTY'
   | 'CANCELLED'
   | 'OPERATION_FAILED'
+  | 'KEYCHAIN_FAILED'
   | 'EXPIRING'
   | 'EXPIRED'
   | 'INVALID_PAYLOAD'
@@ -88,7 +89,8 @@ export function inFile<T>(file: string, action: () => T): T {
 
 /** Re-throws a core error with the file name in front, keeping code, hint and exit code. */
 export function withFileName(file: string, error: unknown): unknown {
-  if (isApnsSetupError(error) && !error.message.includes(file)) {
+  // A cancel is the person's, not the file's: "Cancelled." stays as it is.
+  if (isApnsSetupError(error) && error.code !== 'CANCELLED' && !error.message.includes(file)) {
     return new ApnsSetupError(error.code, `${file}: ${error.message}`, error.exitCode, {
       hint: error.hint,
       cause: error,

@@ -1,4 +1,5 @@
 /** `csr`: a new key and a CSR, as Keychain Access's "Request a Certificate From a CA" makes. */
+import type { KeyObject } from 'node:crypto';
 import { FILE_NAMES, planKeyFile } from '../core/outputs.js';
 import { createCsr } from '../core/pki/csr.js';
 import { generateRsaKey } from '../core/pki/keys.js';
@@ -11,6 +12,8 @@ export interface CreateCsrInput {
   keySize: number;
   outDir: string;
   force: boolean;
+  /** An existing key to make the CSR with (renew --reuse-key), instead of a new one. */
+  key?: KeyObject;
 }
 
 export interface CreateCsrResult {
@@ -29,7 +32,7 @@ export async function createKeyAndCsr(
     purpose: 'protect',
     subject: `the new key ${FILE_NAMES.key}`,
   });
-  const key = await generateRsaKey(input.keySize);
+  const key = input.key ?? (await generateRsaKey(input.keySize));
   const csr = createCsr({
     key,
     email: input.email,

@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import { FILE_NAMES } from '../core/outputs.js';
+import { inFile } from '../core/errors.js';
+import { parseCertificate } from '../core/pki/certificate.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import { createKeyAndCsr } from './create-csr.js';
 import { importCertificate } from './import-certificate.js';
@@ -26,9 +28,8 @@ export interface DemoPush {
   explanation: string;
 }
 
-export interface DemoSandbox {
-  url: string;
-  caFile: string;
+/** The local stand-in for Apple's portal. */
+export interface LocalPortal {
   /** The portal stand-in's CA certificate (PEM): what another sandbox must trust (--client-ca). */
   portalCaPem: string;
   /** Plays Apple's portal: turns the uploaded CSR into aps.cer (DER) for this App ID. */
@@ -37,6 +38,12 @@ export interface DemoSandbox {
     appId: { bundleId: string; teamId: string; type: 'development' | 'universal' },
   ): Buffer;
   close(): Promise<void>;
+}
+
+/** An in-process sandbox and the portal stand-in of the same state. */
+export interface DemoSandbox extends LocalPortal {
+  url: string;
+  caFile: string;
 }
 
 /** What each step did, for the task list to say. */
@@ -208,4 +215,52 @@ export async function runDemo(input: DemoInput, ports: DemoPorts): Promise<DemoR
     sandboxUrl: (sandbox as DemoSandbox | null)?.url ?? '',
     passphraseFile,
   };
+}
+
+export interface SignCsrInput {
+  /** The user's own CSR (apns-setup csr, Keychain Access). */
+  csr: string;
+  bundleId: string;
+  type: 'development' | 'universal';
+  dir: string;
+}
+
+export interface SignCsrResult {
+  certificate: CertificateInfo;
+  written: WrittenFile[];
+}
+
+export interface SignCsrPorts extends FlowPorts {
+  openPortal(): Promise<LocalPortal>;
+}
+
+/**
+ * `demo --csr`: the portal stand-in signs the user's own CSR, so the whole recipe can be tried
+ * offline with their own key: aps.cer (NOT Apple's) and the stand-in's CA, which
+ * `apns-setup sandbox --client-ca portal-ca.pem` trusts.
+ */
+export async function signCsrLocally(
+  input: SignCsrInput,
+  ports: SignCsrPorts,
+): Promise<SignCsrResult> {
+  await ports.assertWritable(input.dir, ['aps.cer', PORTAL_CA_FILE], false);
+  const csr = await ports.readFile(input.csr);
+  const portal = await ports.openPortal();
+  try {
+    const der = inFile(input.csr, () =>
+      portal.signCsr(csr, { bundleId: input.bundleId, teamId: DEMO_TEAM_ID, type: input.type }),
+    );
+    const written = await ports.writeFiles(
+      input.dir,
+      [
+        { name: 'aps.cer', contents: der, secret: false },
+        { name: PORTAL_CA_FILE, contents: portal.portalCaPem, secret: false },
+      ],
+      false,
+    );
+    const certificate = parseCertificate(der);
+    return { certificate, written };
+  } finally {
+    await portal.close();
+  }
 }

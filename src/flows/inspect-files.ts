@@ -1,7 +1,7 @@
 /** `inspect`: what each file is, reported as far as it can be without a passphrase. */
 import { isApnsSetupError, type ApnsSetupError } from '../core/errors.js';
 import { sniffDer, type Material } from '../core/pki/material.js';
-import { inspectPkcs12, type Pkcs12Structure } from '../core/pki/pkcs12-structure.js';
+import { inspectPkcs12, type Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { FlowPorts } from './ports.js';
 import { openMaterial } from './read-file-material.js';
 

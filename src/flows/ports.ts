@@ -10,6 +10,11 @@ export interface WrittenFile {
   path: string;
   secret: boolean;
   backupPath: string | null;
+  /**
+   * The file this one replaced (--force) held a secret others could read (group or world bits):
+   * its backup is 0600 now, but the key may have been copied.
+   */
+  previouslyExposed: boolean;
 }
 
 export interface PassphraseRequest {

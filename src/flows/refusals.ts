@@ -99,3 +99,20 @@ export const pushRefusals = {
   timeoutLeftTokensHint:
     '--timeout bounds the whole run, retries included: allow more time with --timeout SECONDS (e.g. --timeout 600 for a large --tokens-file).',
 };
+
+export const renewRefusals = {
+  noCertificate: (file: string) => `${file} holds no certificate to renew`,
+  noCertificateHint:
+    'Pass the live certificate: ck.pem, cert.pem, the .cer from Apple, or the .p12 your provider uses.',
+  notApns: (file: string, commonName: string | null) =>
+    `${file} holds ${commonName ?? 'a certificate'}, which is not an Apple Push Notification certificate`,
+  notApnsHint: 'renew makes the successor of a push certificate: pass the one your provider uses.',
+  noKeyToReuse: (file: string) => `${file} holds no private key to reuse`,
+  noKeyToReuseHint:
+    'Pass ck.pem or the .p12 (they hold the key) with --reuse-key, or leave out --reuse-key for a new key.',
+  outIsLive: (dir: string) =>
+    `${dir} is the live certificate's folder, which renew never writes to`,
+  outNotEmpty: (dir: string) => `${dir} is not empty`,
+  outHint:
+    'Pass --out with a new or empty folder (by default renew makes one beside the live folder, named after the bundle id and the date).',
+};

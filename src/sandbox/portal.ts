@@ -18,7 +18,8 @@ import {
 import { parsePem } from '../core/pki/pem.js';
 import { looksLikePemText } from '../core/pki/text.js';
 
-export const PORTAL_CA_NAME = 'apns-setup local portal CA - NOT Apple';
+export { LOCAL_PORTAL_CA_NAME as PORTAL_CA_NAME } from '../core/apns/local-portal.js';
+import { LOCAL_PORTAL_CA_NAME } from '../core/apns/local-portal.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 /**
@@ -41,7 +42,7 @@ export interface CreatePortalCaInput {
 
 export function createPortalCa(input: CreatePortalCaInput): PortalCa {
   const issued = createCertificateAuthority({
-    commonName: PORTAL_CA_NAME,
+    commonName: LOCAL_PORTAL_CA_NAME,
     organizationalUnit: 'apns-setup',
     organization: "apns-setup local stand-in for Apple's portal",
     key: input.key,

@@ -1,10 +1,10 @@
 /** `inspect` output: the JSON document of the contract, and the same facts as aligned text. */
 import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import type { Material } from '../core/pki/material.js';
-import type { Pkcs12Structure } from '../core/pki/pkcs12-structure.js';
+import type { Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { InspectEntry } from '../flows/inspect-files.js';
-import { describeType, NEW_CERTIFICATE_STEPS, renewalStep } from './messages.js';
+import { describeType, newCertificateSteps, renewalStep } from './messages.js';
 
 export function certificateJson(certificate: CertificateInfo, now: Date) {
   const s = certificate.subject;
@@ -134,7 +134,7 @@ function validityText(certificate: CertificateInfo, now: Date): string {
 /** What to do about a push certificate that has ended or is in its last days, else null. */
 function renewText(certificate: CertificateInfo, file: string, now: Date): string | null {
   if (!certificate.isApns || certificate.notBefore > now) return null;
-  if (certificate.notAfter <= now) return `it cannot push any more: ${NEW_CERTIFICATE_STEPS}`;
+  if (certificate.notAfter <= now) return `it cannot push any more: ${newCertificateSteps(file)}`;
   return daysLeft(certificate.notAfter, now) <= RENEWAL_WINDOW_DAYS ? renewalStep(file) : null;
 }
 

@@ -3,11 +3,11 @@
  * one line per token for people, and the contract's JSON for machines.
  */
 import type { Environment } from '../core/pki/types.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 import type { PushProgress } from '../flows/push-ports.js';
 import type { PushResult } from '../flows/send-push.js';
 import { describeCertificate } from './messages.js';
 import type { Style } from './style.js';
-import { escapeControl } from './terminal-text.js';
 import { shortToken } from './warnings.js';
 
 function envName(environment: Environment): string {
@@ -180,19 +180,17 @@ export class PushTextReport {
         : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
           `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
     ].filter((part) => part !== null);
-    const idLine = ids.length > 0 ? style.dim(escapeControl(ids.join(', '))) : null;
+    const idLine = ids.length > 0 ? style.dim(oneLine(ids.join(', '))) : null;
     const kind = `${answeredBy(r)}\n${explanation}\n${hint}`;
     if (this.#explained.has(kind)) {
-      return [
-        `${mark} ${who}  ${escapeControl(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`,
-      ];
+      return [`${mark} ${who}  ${oneLine(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`];
     }
     if (this.#explained.size < EXPLAINED_KINDS) this.#explained.add(kind);
     const lines = [
-      `${mark} ${who}  ${escapeControl(answerOf(r))}  ${style.dim(escapeControl(answeredBy(r)))}`,
-      `  ${escapeControl(explanation)}`,
+      `${mark} ${who}  ${oneLine(answerOf(r))}  ${style.dim(oneLine(answeredBy(r)))}`,
+      `  ${oneLine(explanation)}`,
     ];
-    if (hint !== null) lines.push(`  ${escapeControl(hint)}`);
+    if (hint !== null) lines.push(`  ${oneLine(hint)}`);
     if (idLine !== null) lines.push(`  ${idLine}`);
     return lines;
   }
@@ -201,7 +199,7 @@ export class PushTextReport {
   summary(): string[] {
     if (this.#count <= 1) return [];
     if (this.#accepted === this.#count) return [`All ${this.#count} pushes were accepted.`];
-    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${escapeControl(answer)}`);
+    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${oneLine(answer)}`);
     return [
       `${this.#accepted} of ${this.#count} pushes were accepted; not accepted: ${refused.join(', ')}.`,
     ];
@@ -212,6 +210,15 @@ export class PushTextReport {
       this.#refused.has(answer) || this.#refused.size < SUMMARY_KINDS ? answer : 'other answers';
     this.#refused.set(key, (this.#refused.get(key) ?? 0) + 1);
   }
+}
+
+/**
+ * What a server sent, safe inside one line: control characters escaped (the console does that
+ * for every line too), and newlines and tabs as well, so that a reason cannot start a line of
+ * its own that reads like another result.
+ */
+function oneLine(text: string): string {
+  return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
 /** The status and reason, or what came instead of an answer. */

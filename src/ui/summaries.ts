@@ -1,10 +1,13 @@
 /** What a finished `csr`, `import` or `convert` tells the person: each file, and what to do next. */
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { FILE_NAMES } from '../core/outputs.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { WrittenFile } from '../flows/ports.js';
-import { describeCertificate, NEW_CERTIFICATE_STEPS, renewalStep, shellQuote } from './messages.js';
+import type { SignCsrResult } from '../flows/demo.js';
+import type { RenewResult } from '../flows/renew.js';
+import { describeCertificate, newCertificateSteps, renewalStep, shellQuote } from './messages.js';
+import { CHOOSE_TYPE_LINE, portalSteps } from './portal.js';
 import type { Style } from './style.js';
 
 const FILE_ROLES: Record<string, string> = {
@@ -16,7 +19,7 @@ const FILE_ROLES: Record<string, string> = {
   [FILE_NAMES.p12]: 'certificate + key, for Keychain Access, Java, .NET and Node',
   [FILE_NAMES.certificateP12]: 'certificate only',
   [FILE_NAMES.keyP12]: 'private key only',
-  'aps.cer': 'the certificate, DER, as the portal sends it',
+  'aps.cer': "the certificate (DER) from the portal stand-in: NOT Apple's",
   'portal-ca.pem': "the portal stand-in's CA: trust it with apns-setup sandbox --client-ca",
   'passphrase.txt': 'the passphrase of key.pem and apns.p12',
 };
@@ -37,6 +40,10 @@ function pasteable(path: string, cwd: string): string {
   return shellQuote(display(path, cwd));
 }
 
+function numbered(steps: string[]): string[] {
+  return steps.map((step, i) => `  ${i + 1}. ${step}`);
+}
+
 function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): string {
   const { style } = view;
   const width = Math.max(...written.map((f) => display(f.path, view.cwd).length));
@@ -54,7 +61,16 @@ function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): st
 function backups(written: WrittenFile[], view: View): string[] {
   return written
     .filter((f) => f.backupPath)
-    .map((f) => `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`);
+    .flatMap((f) => [
+      `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`,
+      ...(f.previouslyExposed
+        ? [
+            view.style.yellow(
+              `Warning: the old ${f.name} was readable by other users; its backup is 0600 now, but treat that key as exposed: revoke its certificate once the new one is in use.`,
+            ),
+          ]
+        : []),
+    ]);
 }
 
 export function csrSummary(
@@ -69,11 +85,16 @@ export function csrSummary(
     fileList(result.written, view, result.keyEncrypted),
     ...backups(result.written, view),
     '',
-    'Next:',
-    '  1. Open https://developer.apple.com/account/resources/certificates/add and choose',
-    '     "Apple Push Notification service SSL (Sandbox & Production)" for your App ID.',
-    `  2. Upload ${csr ? display(csr.path, view.cwd) : FILE_NAMES.csr} and download the certificate (aps.cer).`,
-    `  3. Run: apns-setup import ~/Downloads/aps.cer --key ${key ? pasteable(key.path, view.cwd) : FILE_NAMES.key}`,
+    'Next, at developer.apple.com:',
+    ...numbered([
+      ...portalSteps({
+        csrPath: csr ? display(csr.path, view.cwd) : FILE_NAMES.csr,
+        bundleId: null,
+        type: null,
+      }),
+      `Run: apns-setup import ~/Downloads/aps.cer --key ${key ? pasteable(key.path, view.cwd) : FILE_NAMES.key}`,
+    ]),
+    `  (${CHOOSE_TYPE_LINE})`,
     '',
     result.keyEncrypted
       ? `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`
@@ -97,7 +118,7 @@ export function credentialSummary(
   const left = daysLeft(c.notAfter, now);
   const expired = c.notAfter <= now;
   const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
-  const ckPath = ck ? pasteable(ck.path, view.cwd) : FILE_NAMES.combined;
+  const ckPath = ck ? display(ck.path, view.cwd) : FILE_NAMES.combined;
   const headline = expired
     ? style.red(
         `The files for ${describeCertificate(c)} are written, but its certificate expired on ${formatDate(c.notAfter)}: APNs refuses it, so they cannot push.`,
@@ -105,7 +126,7 @@ export function credentialSummary(
     : `The certificate for ${describeCertificate(c)} is ready. It expires on ${formatDate(c.notAfter)}, in ${left} days.`;
   const next: string[] = [];
   if (c.isApns && expired) {
-    next.push(`To push again: ${NEW_CERTIFICATE_STEPS}.`);
+    next.push(`To push again: ${newCertificateSteps(ckPath)}.`);
   } else if (c.isApns && c.notBefore <= now) {
     if (left <= RENEWAL_WINDOW_DAYS) {
       next.push(
@@ -113,7 +134,9 @@ export function credentialSummary(
       );
     }
     // A probe only proves something for a push certificate that is valid now.
-    next.push(`Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${ckPath}`);
+    next.push(
+      `Next: prove APNs accepts it (no device needed):  apns-setup push --cert ${shellQuote(ckPath)}`,
+    );
   }
   return [
     headline,
@@ -144,11 +167,7 @@ export function demoSummary(
         'It works: the files apns-setup made were accepted by an APNs-compatible server over HTTP/2.',
       )
     : style.red(`The test push failed: ${result.push.explanation}`);
-  const lines = [
-    '',
-    verdict,
-    `The certificate was issued by a local stand-in for Apple's portal (not Apple), for ${describeCertificate(result.certificate)}.`,
-  ];
+  const lines = ['', verdict, `The certificate is for ${describeCertificate(result.certificate)}.`];
   if (options.kept) {
     lines.push('', fileList(result.written, view, true));
     const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
@@ -175,4 +194,74 @@ export function demoSummary(
     '          then upload the CSR at developer.apple.com and run apns-setup import.',
   );
   return lines.join('\n');
+}
+
+export function renewSummary(result: RenewResult, now: Date, view: View): string {
+  const { style } = view;
+  const { live } = result;
+  const c = live.certificate;
+  const ends =
+    live.daysLeft < 0 || c.notAfter <= now
+      ? style.red(`expired on ${formatDate(c.notAfter)}: nothing pushes with it any more`)
+      : `expires on ${formatDate(c.notAfter)}, in ${live.daysLeft} days, and keeps working until then`;
+  const key = result.written.find((f) => f.name === FILE_NAMES.key);
+  const csr = result.written.find((f) => f.name === FILE_NAMES.csr);
+  const subject =
+    result.subject.source === 'default'
+      ? ' (a neutral CSR subject: Apple ignores it)'
+      : result.subject.source === 'git-config'
+        ? ' (CSR subject from git config)'
+        : result.subject.source === 'live-csr'
+          ? ' (CSR subject from the CSR beside the live files)'
+          : '';
+  return [
+    `Renewing the push certificate for ${describeCertificate(c)}.`,
+    `The live one (${display(live.file, view.cwd)}) ${ends}; renew did not touch it.`,
+    '',
+    `${result.reusedKey ? 'A CSR for the live key' : 'A new key and CSR'}${subject}:`,
+    fileList(result.written, view, result.keyEncrypted),
+    '',
+    'Next, at developer.apple.com:',
+    ...numbered([
+      ...portalSteps({
+        csrPath: csr ? display(csr.path, view.cwd) : FILE_NAMES.csr,
+        bundleId: c.bundleId,
+        type: c.type,
+      }),
+      `Run: apns-setup import ~/Downloads/aps.cer --key ${key ? pasteable(key.path, view.cwd) : FILE_NAMES.key}`,
+      'Deploy the new ck.pem (or apns.p12) where the live one is used, and restart the provider.',
+      'Once nothing uses the old certificate, revoke it in the portal (Certificates → the old one → Revoke).',
+    ]),
+  ].join('\n');
+}
+
+/** `demo --csr`: what the portal stand-in made, and the offline loop with the person's own key. */
+export function localPortalSummary(
+  result: SignCsrResult,
+  sandboxState: string | null,
+  view: View,
+): string {
+  const cer = result.written.find((f) => f.name === 'aps.cer');
+  const ca = result.written.find((f) => f.name === 'portal-ca.pem');
+  const dir = cer ? dirname(cer.path) : '.';
+  const at = (name: string) => pasteable(join(dir, name), view.cwd);
+  return [
+    `apns-setup's local portal stand-in signed your CSR: ${cer ? display(cer.path, view.cwd) : 'aps.cer'} is a push certificate for ${describeCertificate(result.certificate)}.`,
+    '',
+    fileList(result.written, view, true),
+    '',
+    'The whole recipe offline, with your own key (the sandbox in a second terminal):',
+    `  apns-setup import ${at('aps.cer')} --key ${at(FILE_NAMES.key)}`,
+    // Signed by a sandbox's own portal (--state), that sandbox trusts it as it is.
+    sandboxState === null
+      ? `  apns-setup sandbox --client-ca ${ca ? pasteable(ca.path, view.cwd) : at('portal-ca.pem')} --state ${at('.sandbox')} --port 8443`
+      : `  apns-setup sandbox --state ${pasteable(sandboxState, view.cwd)} --port 8443`,
+    `  apns-setup push --cert ${at(FILE_NAMES.combined)} --endpoint https://127.0.0.1:8443 --ca ${
+      sandboxState === null
+        ? at('.sandbox/ca.pem')
+        : pasteable(join(sandboxState, 'ca.pem'), view.cwd)
+    }`,
+    '',
+    "For real, upload the same CSR at developer.apple.com: Apple's aps.cer then replaces this one.",
+  ].join('\n');
 }

@@ -2,7 +2,7 @@
 import { formatDate } from '../core/expiry.js';
 import type { Environment } from '../core/pki/types.js';
 import type { FlowWarning } from '../flows/warnings.js';
-import { describeCertificate, NEW_CERTIFICATE_STEPS, renewalStep } from './messages.js';
+import { describeCertificate, newCertificateSteps, renewalStep } from './messages.js';
 
 function envName(environment: Environment): string {
   return environment === 'sandbox' ? 'the sandbox' : 'production';
@@ -24,7 +24,7 @@ export function describeWarning(warning: FlowWarning): string {
     case 'several-keys':
       return `${warning.file} holds ${warning.count} private keys; converted the one for ${describeCertificate(warning.certificate)}.`;
     case 'expired':
-      return `the certificate in ${warning.file} expired on ${formatDate(warning.certificate.notAfter)}: APNs refuses expired certificates: ${NEW_CERTIFICATE_STEPS}.`;
+      return `the certificate in ${warning.file} expired on ${formatDate(warning.certificate.notAfter)}: APNs refuses expired certificates: ${newCertificateSteps(warning.file)}.`;
     case 'not-yet-valid':
       return `the certificate in ${warning.file} is not valid until ${formatDate(warning.certificate.notBefore)}: APNs will refuse it until then.`;
     case 'expiring':

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,55 @@ describe('findCertificateFiles', () => {
       join(root, 'certs', 'dangling.pem'),
       real,
     ]);
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'skips a named pipe met in a folder, with a note, instead of waiting on it',
+    async () => {
+      const real = await touch('certs', 'aps.cer');
+      execFileSync('mkfifo', [join(root, 'certs', 'zz.pem')]);
+      await symlink(join(root, 'certs', 'zz.pem'), join(root, 'certs', 'pipe-link.pem'));
+      const notes: string[] = [];
+      const found = await findCertificateFiles([join(root, 'certs')], {
+        onSkip: (path, note) => notes.push(`${path}: ${note}`),
+      });
+      expect(found).toEqual([real]);
+      const note =
+        'skipped: a named pipe (FIFO), not a regular file (check reads only regular files)';
+      expect(notes).toEqual([
+        `${join(root, 'certs', 'pipe-link.pem')}: ${note}`,
+        `${join(root, 'certs', 'zz.pem')}: ${note}`,
+      ]);
+    },
+  );
+
+  it('keeps a link loop met in a folder, so that check reports it', async () => {
+    await symlink(join(root, 'b.pem'), join(root, 'a.pem'));
+    await symlink(join(root, 'a.pem'), join(root, 'b.pem'));
+    expect(await findCertificateFiles([root])).toEqual([join(root, 'a.pem'), join(root, 'b.pem')]);
+  });
+
+  it('says a symbolic link loop named on the command line is one', async () => {
+    await symlink(join(root, 'b'), join(root, 'a'));
+    await symlink(join(root, 'a'), join(root, 'b'));
+    const error: unknown = await findCertificateFiles([join(root, 'a')]).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'FILE_UNREADABLE',
+      message: `${join(root, 'a')}: is a symbolic link loop`,
+      exitCode: 2,
+    });
+  });
+
+  it('says a dangling link named on the command line points to nothing', async () => {
+    await symlink(join(root, 'gone'), join(root, 'certs'));
+    const error: unknown = await findCertificateFiles([join(root, 'certs')]).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: `${join(root, 'certs')}: is a symbolic link to something that does not exist`,
+      exitCode: 2,
+    });
   });
 
   it('returns nothing for a folder without certificates', async () => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,14 +88,56 @@ describe('readInputFile', () => {
     expect(error.message).toContain('is 10 bytes');
   });
 
-  it.skipIf(!canMakeFifo)('reads a pipe, and refuses one that carries too much', async () => {
-    const fifo = join(dir, 'pipe');
-    execFileSync('mkfifo', [fifo]);
-    const writer = spawn('sh', ['-c', `head -c 3000 /dev/zero > '${fifo}'`], { stdio: 'ignore' });
-    const error = await failure(readInputFile(fifo, { maxBytes: 1024 }));
-    writer.kill();
-    expect(error.code).toBe('FILE_TOO_LARGE');
-    expect(error.message).toBe(`${fifo}: is more than 1 KiB, too large to read`);
+  it.skipIf(!canMakeFifo)(
+    'refuses a named pipe at once, without waiting for a writer that may never come',
+    async () => {
+      const fifo = join(dir, 'zz.pem');
+      execFileSync('mkfifo', [fifo]);
+      // No writer: opening it the ordinary way would block forever.
+      const error = await failure(readInputFile(fifo, { what: 'the certificate' }));
+      expect(error.code).toBe('FILE_UNREADABLE');
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toBe(`${fifo}: is a named pipe (FIFO), not a regular file`);
+      expect(error.hint).toBe(
+        'pass the certificate itself; apns-setup reads input only from regular files',
+      );
+      // With a writer, refused the same way.
+      const writer = spawn('sh', ['-c', `head -c 3000 /dev/zero > '${fifo}'`], { stdio: 'ignore' });
+      const again = await failure(readInputFile(fifo));
+      writer.kill();
+      expect(again.message).toBe(`${fifo}: is a named pipe (FIFO), not a regular file`);
+    },
+  );
+
+  it.skipIf(process.platform === 'win32')('refuses a device such as /dev/zero', async () => {
+    const error = await failure(readInputFile('/dev/zero'));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toBe('/dev/zero: is a character device, not a regular file');
+  });
+
+  it('reads through a symbolic link to a file', async () => {
+    await writeFile(join(dir, 'real.pem'), 'x');
+    await symlink(join(dir, 'real.pem'), join(dir, 'link.pem'));
+    expect((await readInputFile(join(dir, 'link.pem'))).toString()).toBe('x');
+  });
+
+  it('says a symbolic link loop is one (it was "something unexpected went wrong: ELOOP")', async () => {
+    await symlink(join(dir, 'b.pem'), join(dir, 'a.pem'));
+    await symlink(join(dir, 'a.pem'), join(dir, 'b.pem'));
+    const error = await failure(readInputFile(join(dir, 'a.pem'), { what: 'the certificate' }));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`${join(dir, 'a.pem')}: is a symbolic link loop`);
+    expect(error.hint).toMatch(/link it to the certificate itself/);
+  });
+
+  it('says a dangling symbolic link points to nothing, not that the file is missing', async () => {
+    await symlink(join(dir, 'gone.pem'), join(dir, 'cert.pem'));
+    const error = await failure(readInputFile(join(dir, 'cert.pem')));
+    expect(error.code).toBe('FILE_NOT_FOUND');
+    expect(error.message).toBe(
+      `${join(dir, 'cert.pem')}: is a symbolic link to something that does not exist`,
+    );
   });
 
   // Root reads any file whatever its mode, so there is nothing to refuse when tests run as root.
@@ -191,6 +233,38 @@ describe('readPassphraseFile', () => {
       `${join(dir, 'pass.txt')} is empty: put the passphrase on its first line`,
     );
     expect(error.hint).toBe('--passphrase-file takes a file whose first line is the passphrase');
+  });
+
+  it('says a 128 MiB file is too large for a passphrase file, not for a certificate', async () => {
+    const path = join(dir, 'pass.txt');
+    await writeFile(path, '');
+    await truncate(path, 128 * 1024 * 1024);
+    const error = await failure(readPassphraseFile(path));
+    expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`${path} is too large for a passphrase file, which holds one line`);
+    expect(error.hint).toBe(
+      '--passphrase-file takes a file whose first line is the passphrase (at most 64 KiB is read): is this the right file?',
+    );
+    expect(`${error.message} ${error.hint}`).not.toMatch(/certificate/);
+  });
+
+  it.skipIf(!canMakeFifo)('says the same of a pipe that carries too much', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `head -c 70000 /dev/zero > '${fifo}'`], { stdio: 'ignore' });
+    const error = await failure(readPassphraseFile(fifo));
+    writer.kill();
+    expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.message).toBe(`${fifo} is too large for a passphrase file, which holds one line`);
+  });
+
+  it('says a passphrase file that is a symbolic link loop is one', async () => {
+    await symlink(join(dir, 'b.txt'), join(dir, 'a.txt'));
+    await symlink(join(dir, 'a.txt'), join(dir, 'b.txt'));
+    const error = await failure(readPassphraseFile(join(dir, 'a.txt')));
+    expect(error.message).toBe(`${join(dir, 'a.txt')}: is a symbolic link loop`);
+    expect(error.hint).toMatch(/the passphrase file itself/);
   });
 
   it.skipIf(!canMakeFifo)('reads a pipe, as with --passphrase-file <(…)', async () => {

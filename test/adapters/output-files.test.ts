@@ -98,11 +98,13 @@ async function writeOld(): Promise<void> {
 describe('writeOutputFiles', () => {
   it('creates the folder and writes every file with its contents', async () => {
     const written = await writeOutputFiles(out, files, { force: false, now });
-    expect(written).toEqual([
-      { name: 'cert.pem', path: join(out, 'cert.pem'), secret: false, backupPath: null },
-      { name: 'key.pem', path: join(out, 'key.pem'), secret: true, backupPath: null },
-      { name: 'apns.p12', path: join(out, 'apns.p12'), secret: true, backupPath: null },
-    ]);
+    expect(written).toEqual(
+      [
+        { name: 'cert.pem', path: join(out, 'cert.pem'), secret: false, backupPath: null },
+        { name: 'key.pem', path: join(out, 'key.pem'), secret: true, backupPath: null },
+        { name: 'apns.p12', path: join(out, 'apns.p12'), secret: true, backupPath: null },
+      ].map((file) => ({ ...file, previouslyExposed: false })),
+    );
     expect(await readFile(join(out, 'cert.pem'), 'utf8')).toBe(files[0]!.contents);
     expect(await readFile(join(out, 'apns.p12'))).toEqual(Buffer.from([0x30, 0x82, 0x01, 0x00]));
     expect((await readdir(out)).sort()).toEqual(['apns.p12', 'cert.pem', 'key.pem']);
@@ -205,6 +207,94 @@ describe('writeOutputFiles', () => {
     expect(await readFile(join(out, 'cert.pem'), 'utf8')).toBe(files[0]!.contents);
   });
 
+  describe('the backup of a secret', () => {
+    const secrets: OutputFile[] = [
+      { name: 'ck.pem', contents: 'new ck', secret: true },
+      { name: 'key.unencrypted.pem', contents: 'new key', secret: true },
+      { name: 'cert.pem', contents: 'new cert', secret: false },
+    ];
+    const noLinks: OutputFileSystem = {
+      ...nodeFs,
+      link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
+    };
+
+    async function oldFiles(modes: { ck: number; key: number; cert: number }): Promise<void> {
+      await mkdir(out);
+      await writeFile(join(out, 'ck.pem'), 'old ck');
+      await writeFile(join(out, 'key.unencrypted.pem'), 'old key');
+      await writeFile(join(out, 'cert.pem'), 'old cert');
+      await nodeFs.chmod(join(out, 'ck.pem'), modes.ck);
+      await nodeFs.chmod(join(out, 'key.unencrypted.pem'), modes.key);
+      await nodeFs.chmod(join(out, 'cert.pem'), modes.cert);
+    }
+
+    it.each([
+      ['with hard links', undefined],
+      ['without hard links', noLinks],
+    ])(
+      'is 0600 although the old file had been made 0644, and the result says it was exposed (%s)',
+      async (_label, fileSystem) => {
+        await oldFiles({ ck: 0o644, key: 0o640, cert: 0o644 });
+        const written = await writeOutputFiles(out, secrets, {
+          force: true,
+          now,
+          ...(fileSystem ? { fileSystem } : {}),
+        });
+        expect(written.map((f) => [f.name, f.previouslyExposed])).toEqual([
+          ['ck.pem', true],
+          ['key.unencrypted.pem', true],
+          ['cert.pem', false],
+        ]);
+        expect(await mode(join(out, `ck.pem.bak-${stamp}`))).toBe(0o600);
+        expect(await mode(join(out, `key.unencrypted.pem.bak-${stamp}`))).toBe(0o600);
+        expect(await readFile(join(out, `ck.pem.bak-${stamp}`), 'utf8')).toBe('old ck');
+        expect(await readFile(join(out, `key.unencrypted.pem.bak-${stamp}`), 'utf8')).toBe(
+          'old key',
+        );
+        expect(await mode(join(out, 'ck.pem'))).toBe(0o600);
+        // A certificate is no secret: its backup keeps its mode.
+        expect(await mode(join(out, `cert.pem.bak-${stamp}`))).toBe(0o644);
+        // No temporary file is left behind by the copies.
+        expect((await readdir(out)).filter(isTemporaryFileName)).toEqual([]);
+      },
+    );
+
+    it('is a hard link of a 0600 secret, which was not exposed', async () => {
+      await oldFiles({ ck: 0o600, key: 0o400, cert: 0o644 });
+      const before = await stat(join(out, 'ck.pem'));
+      const written = await writeOutputFiles(out, secrets, { force: true, now });
+      expect(written.map((f) => f.previouslyExposed)).toEqual([false, false, false]);
+      const backup = await stat(join(out, `ck.pem.bak-${stamp}`));
+      expect(backup.ino).toBe(before.ino);
+      expect(backup.mode & 0o777).toBe(0o600);
+      // 0400 is not 0600: copied, so that every secret's backup has the same mode.
+      expect(await mode(join(out, `key.unencrypted.pem.bak-${stamp}`))).toBe(0o600);
+    });
+
+    it('is false everywhere when nothing was replaced', async () => {
+      const written = await writeOutputFiles(out, secrets, { force: false, now });
+      expect(written.map((f) => f.previouslyExposed)).toEqual([false, false, false]);
+    });
+
+    it('a failed run leaves the old secret in place, with its mode, and no backup', async () => {
+      await oldFiles({ ck: 0o644, key: 0o644, cert: 0o644 });
+      const error = await failure(
+        writeOutputFiles(out, secrets, {
+          force: true,
+          now,
+          fileSystem: failingOn('rename', 1, 'EIO'),
+        }),
+      );
+      expect(error.message).toMatch(/EIO/);
+      expect(await listing(out)).toEqual({
+        'cert.pem': 'old cert',
+        'ck.pem': 'old ck',
+        'key.unencrypted.pem': 'old key',
+      });
+      expect(await mode(join(out, 'ck.pem'))).toBe(0o644);
+    });
+  });
+
   it('removes a temporary file left by a killed run, once it is a minute old', async () => {
     await mkdir(out);
     // A process that has exited: its pid is free, as a killed run's would be.
@@ -269,6 +359,54 @@ describe('writeOutputFiles', () => {
     expect(nested.code).toBe('FILE_EXISTS');
     expect(nested.message).toBe(`${join(out, 'sub')}: part of this path is a file, not a folder`);
     expect(await readFile(out, 'utf8')).toBe('a file');
+  });
+
+  it('says an output folder that is a symbolic link loop is one (it was "something unexpected went wrong")', async () => {
+    await symlink(join(root, 'b'), join(root, 'a'));
+    await symlink(join(root, 'a'), join(root, 'b'));
+    for (const dir of [join(root, 'a'), join(root, 'a', 'sub')]) {
+      for (const attempt of [
+        () => writeOutputFiles(dir, files, { force: false, now }),
+        () => assertWritable(dir, ['cert.pem'], { force: false }),
+      ]) {
+        const error = await failure(attempt());
+        expect(isApnsSetupError(error)).toBe(true);
+        expect(error).toMatchObject({ code: 'NOT_WRITABLE', exitCode: 2 });
+        expect(error.message).toBe(
+          dir === join(root, 'a')
+            ? `${dir}: is a symbolic link loop`
+            : `${dir}: ${join(root, 'a')} is a symbolic link loop`,
+        );
+      }
+    }
+  });
+
+  it('says an output folder that is a dangling symbolic link points to nothing', async () => {
+    await symlink(join(root, 'gone'), out);
+    for (const dir of [out, join(out, 'sub')]) {
+      const error = await failure(writeOutputFiles(dir, files, { force: false, now }));
+      expect(error).toMatchObject({ code: 'NOT_WRITABLE', exitCode: 2 });
+      expect(error.message).toBe(
+        dir === out
+          ? `${out}: is a symbolic link to something that does not exist`
+          : `${dir}: ${out} is a symbolic link to something that does not exist`,
+      );
+      expect(error.hint).toBe(
+        'ls -l shows where it points: create that folder, or choose another folder',
+      );
+    }
+    expect(existsSync(join(root, 'gone'))).toBe(false);
+  });
+
+  it('writes through an output folder that is a link to a folder', async () => {
+    await mkdir(join(root, 'real'));
+    await symlink(join(root, 'real'), out);
+    await writeOutputFiles(out, files, { force: false, now });
+    expect(Object.keys(await listing(join(root, 'real')))).toEqual([
+      'apns.p12',
+      'cert.pem',
+      'key.pem',
+    ]);
   });
 
   it("an unwritable folder is the user's input (exit 2), naming the folder and what to do", async () => {

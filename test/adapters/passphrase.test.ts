@@ -1,10 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  passphraseSourcesFrom,
   resolvePassphrase,
   type PassphraseRequest,
   type PassphraseSources,
@@ -182,36 +180,5 @@ describe('resolvePassphrase: empty passphrases', () => {
     const empty = { APNS_SETUP_PASSPHRASE: '' };
     expect(await resolvePassphrase(protectKey, sources({ env: empty, insecure: true }))).toBe('');
     expect(await resolvePassphrase(openKey, sources({ env: empty }))).toBe('');
-  });
-});
-
-describe('passphraseSourcesFrom', () => {
-  it('wires flags, environment and a prompter that follows the terminal', async () => {
-    const io = {
-      stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-      stderr: new PassThrough() as unknown as NodeJS.WriteStream,
-      isInteractive: false,
-    };
-    const built = passphraseSourcesFrom({ insecure: true }, { APNS_SETUP_PASSPHRASE: 'env' }, io);
-    expect(built).toMatchObject({
-      passphraseFile: undefined,
-      insecure: true,
-      isInteractive: false,
-    });
-    expect(await resolvePassphrase(openKey, built)).toBe('env');
-    const error = await rejection(built.prompter.password('Passphrase:'));
-    expect(error.code).toBe('NO_TTY');
-  });
-
-  it('with prompt: false, never asks even on a terminal, and says so', async () => {
-    const io = {
-      stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-      stderr: new PassThrough() as unknown as NodeJS.WriteStream,
-      isInteractive: true,
-    };
-    const built = passphraseSourcesFrom({ prompt: false }, {}, io);
-    expect(built).toMatchObject({ isInteractive: false, neverPrompts: true });
-    const error = await rejection(resolvePassphrase(openKey, built));
-    expect(error.message).toContain('this command never asks for one');
   });
 });

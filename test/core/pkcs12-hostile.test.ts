@@ -9,7 +9,9 @@ import * as crypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readMaterial } from '../../src/core/pki/material.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { MAX_ITERATIONS, inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { MAX_ITERATIONS } from '../../src/core/pki/pbe-algorithm.js';
+import { pkcs12Kdf } from '../../src/core/pki/pkcs12-kdf.js';
+import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import { errorOf } from '../helpers/errors.js';
 import { testKey } from '../helpers/test-ca.js';
 
@@ -319,6 +321,68 @@ describe('nesting', () => {
     );
     const file = seq(integer(3), seq(oid(OIDS.data), explicit0(chunks)));
     expect(codesFor(file)).toEqual(Array(3).fill('CORRUPT_FILE'));
+  });
+});
+
+describe('encrypted content that no passphrase could decrypt', () => {
+  /** A PFX whose MAC is right for PASSPHRASE: the passphrase is demonstrably not the problem. */
+  function withRealMac(safes: Buffer[]): Buffer {
+    const authSafe = seq(...safes);
+    const salt = Buffer.alloc(8, 3);
+    const key = pkcs12Kdf(PASSPHRASE, salt, 3, 2048, 20);
+    const digest = crypto.createHmac('sha1', key).update(authSafe).digest();
+    return seq(
+      integer(3),
+      seq(oid(OIDS.data), explicit0(octet(authSafe))),
+      seq(seq(seq(oid(OIDS.sha1), NULL), octet(digest)), octet(salt), integer(2048)),
+    );
+  }
+
+  /** An encrypted safe whose EncryptedContentInfo ends after its algorithm, or has `content`. */
+  function encryptedSafeWith(content: Buffer | null): Buffer {
+    const { algorithm } = pbes2(seq(plainKeyBag()));
+    const info = content ? [oid(OIDS.data), algorithm, content] : [oid(OIDS.data), algorithm];
+    return seq(oid(OIDS.encryptedData), explicit0(seq(integer(0), seq(...info))));
+  }
+
+  it('calls a safe without its encryptedContent damaged, not a wrong passphrase', () => {
+    for (const file of [pfx([encryptedSafeWith(null)]), withRealMac([encryptedSafeWith(null)])]) {
+      expect(codesFor(file)).toEqual(Array(3).fill('CORRUPT_FILE'));
+      expect(errorOf(() => readPkcs12(file, PASSPHRASE)).message).toBe(
+        'it is not a readable PKCS#12 file: an encrypted safe has no encrypted content',
+      );
+      expect(errorOf(() => inspectPkcs12(file)).code).toBe('CORRUPT_FILE');
+    }
+  });
+
+  it('calls encryptedContent under another tag damaged', () => {
+    const file = withRealMac([encryptedSafeWith(octet(Buffer.alloc(32)))]);
+    expect(codesFor(file)).toEqual(Array(3).fill('CORRUPT_FILE'));
+  });
+
+  it.each([
+    [0, 'its encrypted content is empty'],
+    [13, 'its encrypted content is 13 bytes long, not a whole number of 16-byte cipher blocks'],
+  ])('calls %i bytes of AES ciphertext damaged: %s', (length, message) => {
+    for (const file of [
+      pfx([encryptedSafeWith(tlv(0x80, Buffer.alloc(length)))]),
+      withRealMac([encryptedSafeWith(tlv(0x80, Buffer.alloc(length)))]),
+    ]) {
+      expect(codesFor(file)).toEqual(Array(3).fill('CORRUPT_FILE'));
+      const error = errorOf(() => readPkcs12(file, PASSPHRASE));
+      expect(error.message).toBe(message);
+      expect(error.hint).toMatch(/The passphrase is not the problem/);
+    }
+  });
+
+  it('calls a shrouded key of 12 bytes of 3DES ciphertext damaged', () => {
+    const algorithm = seq(oid(OIDS.pbeWithSha3Des), seq(octet(Buffer.alloc(8, 1)), integer(2048)));
+    const bag = seq(oid(OIDS.shroudedKeyBag), explicit0(seq(algorithm, octet(Buffer.alloc(12)))));
+    const file = withRealMac([dataSafe([bag])]);
+    expect(codesFor(file)).toEqual(Array(3).fill('CORRUPT_FILE'));
+    expect(errorOf(() => readPkcs12(file, PASSPHRASE)).message).toBe(
+      'its encrypted content is 12 bytes long, not a whole number of 8-byte cipher blocks',
+    );
   });
 });
 

@@ -6,10 +6,10 @@
 import { type KeyObject, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { childrenOf, encodingOf, readTlv } from '../../src/core/pki/der.js';
-import { derFromForgeAsn1, forge, toForgeBytes } from '../../src/core/pki/forge.js';
+import { derFromForgeAsn1, forge } from '../../src/core/pki/forge.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
-import { pkcs12Kdf, readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
+import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
   writeCertificateOnlyPkcs12,
   writeKeyOnlyPkcs12,
@@ -46,31 +46,6 @@ beforeAll(() => {
   otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   leaf = selfSigned(key, 'Apple Development IOS Push Services: com.example.app');
   ca = selfSigned(otherKey, 'Some CA');
-});
-
-describe('pkcs12Kdf (RFC 7292 appendix B)', () => {
-  it.each([
-    ['sha1', 'password', 1, 24],
-    ['sha1', '', 3, 20],
-    ['sha1', null, 3, 20],
-    ['sha1', 'pässwörd ✓', 2, 8],
-    ['sha256', 'pushy-test', 3, 32],
-    ['sha512', 'x', 1, 100],
-  ] as const)('agrees with forge for %s, %j, id %i, %i bytes', (hash, password, id, size) => {
-    const salt = Buffer.from('0123456789abcdef0123', 'hex');
-    const md = { sha1: forge.md.sha1, sha256: forge.md.sha256, sha512: forge.md.sha512 }[
-      hash
-    ].create();
-    const theirs = forge.pkcs12.generateKey(
-      password,
-      forge.util.createBuffer(toForgeBytes(salt)),
-      id,
-      3,
-      size,
-      md,
-    );
-    expect(pkcs12Kdf(password, salt, id, 3, size, hash).toString('binary')).toBe(theirs.getBytes());
-  });
 });
 
 describe('writePkcs12 / readPkcs12', () => {

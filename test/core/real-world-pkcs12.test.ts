@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { isApnsSetupError } from '../../src/core/errors.js';
 import { keyMatchesSpki } from '../../src/core/pki/key-match.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
   type ExpectedFile,
   hasRealWorld,

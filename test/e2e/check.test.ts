@@ -2,10 +2,11 @@
  * `check`, the CI gate, end to end: the exit code is the verdict (0 ok, 1 expiring within
  * --days, 2 unreadable, 3 expired; worst wins), the table is for people, the JSON for scripts.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import { cliPath, expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
 import { hasRealWorld, loadExpected, realWorldPath } from '../helpers/fixtures.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
 import {
@@ -101,7 +102,7 @@ describe('check on certificates issued today (valid 365 days)', () => {
     expect(result.stdout).toMatch(/: expires on \d{4}-\d\d-\d\d, in 36\d days$/m);
     // The advice is said once for the run, not once per file.
     expect(result.stdout).toContain(
-      'These 3 push certificates need a successor: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
+      'These 3 push certificates need a successor: make a new one: apns-setup renew --from the old certificate, upload its CSR at developer.apple.com, then apns-setup import.',
     );
     expect(result.stdout.split('make a new one')).toHaveLength(2);
   });
@@ -330,8 +331,12 @@ describe('check --print-ci and usage', () => {
     const topLevel = lines.filter((l) => /^\S/.test(l)).map((l) => l.replace(/:.*$/, ''));
     expect(topLevel).toEqual(expect.arrayContaining(['name', 'on', 'jobs']));
     let previous = 0;
+    // A block scalar (`run: |`) holds a shell script: its lines are text, not YAML structure.
+    let block: number | null = null;
     for (const [i, line] of lines.entries()) {
       const indent = /^ */.exec(line)![0].length;
+      if (block !== null && indent > block) continue;
+      block = line.trimEnd().endsWith('|') ? indent : null;
       expect(indent % 2, line).toBe(0);
       if (indent > previous) {
         const parent = lines[i - 1]!.trim();
@@ -343,8 +348,7 @@ describe('check --print-ci and usage', () => {
     }
     expect(yaml).toMatch(/^ {4}runs-on: \S+/m);
     expect(yaml).toMatch(/^ {4}steps:$/m);
-    const run = lines.find((l) => /^\s*- run: /.test(l) && l.includes('apns-setup'));
-    expect(run).toMatch(/apns-setup(@\S+)? check /);
+    expect(yaml).toMatch(/^ {6}- run: \|\n(?: {10}.*\n)* {12}npx --no-install apns-setup check /m);
   });
 
   it('--print-ci github takes the paths and --days of the command that printed it', async () => {
@@ -357,6 +361,36 @@ describe('check --print-ci and usage', () => {
     expect(custom.stdout).toMatch(/^ +DAYS: '10'$/m);
     expect(custom.stdout).toMatch(/^ +- 'push-certs\/\*\*'$/m);
     expect(custom.stdout).not.toMatch(/\{\{(paths|days|pathGlob)\}\}/);
+  });
+
+  it("the workflow's check step runs a project's own apns-setup (a dev dependency) before any published one", async () => {
+    const project = folder();
+    mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(cliPath, join(project, 'node_modules', '.bin', 'apns-setup'));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'provider', devDependencies: { 'apns-setup': '^0.1.0' } }),
+    );
+    mkdirSync(join(project, 'certs'));
+    writeFileSync(
+      join(project, 'certs', 'aps.cer'),
+      issueSandboxCertificate({ now, bundleId: 'com.example.ci' }).der,
+    );
+    const yaml = (await runCli(['check', '--print-ci', 'github', 'certs/', '--days', '400']))
+      .stdout;
+    const lines = yaml.split('\n');
+    const start = lines.findIndex((l) => /^ +- run: \|$/.test(l));
+    const script = lines
+      .slice(start + 1)
+      .filter((l) => /^ {10}/.test(l))
+      .map((l) => l.slice(10))
+      .join('\n');
+    expect(script).toContain('npx --yes apns-setup@0 check');
+    const env = { ...process.env, CERT_PATHS: 'certs/', DAYS: '400', NO_COLOR: '1' };
+    const run = spawnSync('bash', ['-e', '-c', script], { cwd: project, env, encoding: 'utf8' });
+    // The local apns-setup ran: a certificate with a year left is within 400 days, exit 1.
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/certs\/aps\.cer +com\.example\.ci +development .* expiring$/m);
   });
 
   it('check with no paths: exit 2, says what to pass', async () => {

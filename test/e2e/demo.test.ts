@@ -24,7 +24,7 @@ describe('demo', () => {
       extendEnv: false,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain("local stand-in for Apple's portal (not Apple)");
+    expect(result.stderr).toContain("issued by apns-setup's local portal stand-in, NOT Apple");
     expect(result.stderr).toMatch(/The sandbox accepted the push: 200 apns-id [0-9a-f-]{36}/);
     expect(result.stderr).toContain('It works');
     expect(readdirSync(tmp)).toEqual([]);

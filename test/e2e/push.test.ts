@@ -36,6 +36,7 @@ beforeAll(() => {
   writeFileSync(file('cert.pem'), certificate.certificatePem);
   writeFileSync(file('key.pem'), exportEncryptedPkcs8Pem(certificate.key, PASSPHRASE));
   writeFileSync(file('bad.json'), '{"aps": {"alert": "unterminated}');
+  writeFileSync(file('passphrase.txt'), 'Sekr3t-PASS-word\n', { mode: 0o600 });
 });
 
 afterAll(() => scratch.remove());
@@ -184,15 +185,30 @@ describe('apns-setup push', () => {
       ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'bad.json'],
       /^Error: bad\.json: the payload is not valid JSON/,
     ],
+    [
+      'a passphrase file given as the payload, without quoting it (line and column instead)',
+      ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt'],
+      /^Error: passphrase\.txt: the payload is not valid JSON: at line 1, column 1\.$/m,
+    ],
     ['a missing certificate', ['--cert', 'missing.pem'], /^Error: missing\.pem/],
     ['an unknown --env', ['--cert', 'ck.pem', '--env', 'staging'], /--env/],
   ];
+  it('--debug shows the stack of a payload that is not JSON, and still not its content', async () => {
+    const s = await start();
+    const args = ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt', '--debug'];
+    const result = await push(s, args, { cwd: scratch.path });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^\s+at /m);
+    expect(result.stderr).not.toContain('Sekr3t');
+  });
+
   for (const [name, args, message] of badInputs) {
     it(`refuses ${name} with exit 2 and sends nothing`, async () => {
       const s = await start();
       const result = await push(s, args, { cwd: scratch.path });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('Sekr3t');
       expect(result.stdout).toBe('');
       expectCleanFailure(result);
       expect(s.requests).toHaveLength(0);
@@ -347,7 +363,7 @@ describe('apns-setup push against hostile or broken servers', () => {
     const text = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
     expect(text.exitCode).toBe(1);
     expect(controlCharacters(text.stdout + text.stderr)).toEqual([]);
-    expect(text.stdout).toContain('400 \\e[2J\\e[31mPWNED\\e]0;title\\a');
+    expect(text.stdout).toContain('400 \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07');
     const json = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A, '--json']);
     expect((JSON.parse(json.stdout) as { reason: string }[])[0]!.reason).toBe(reason);
   });
@@ -358,7 +374,7 @@ describe('apns-setup push against hostile or broken servers', () => {
     const result = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
     expect(result.exitCode).toBe(1);
     expect(controlCharacters(result.stdout + result.stderr)).toEqual([]);
-    expect(result.stdout).toContain('no status, Bye\\e]0;owned\\a');
+    expect(result.stdout).toContain('no status, Bye\\x1b]0;owned\\x07');
   });
 
   it('says a plain HTTP server is not an HTTPS server, not that it refused the certificate', async () => {

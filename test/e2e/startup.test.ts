@@ -62,4 +62,59 @@ describe('start-up', () => {
       }
     }
   });
+
+  it('no command loads @napi-rs/keyring: with --keychain only its helper process would', () => {
+    // The OS keychain (src/adapters/keychain.ts) runs @napi-rs/keyring in a helper process that
+    // it starts only when --keychain is used; the CLI's own process never loads it. Each command
+    // here runs far enough to load what it needs (a flow, its adapters), then fails or ends.
+    const cer = join(scratch.path, 'keychain-aps.cer');
+    writeFileSync(cer, issueSandboxCertificate({ now }).der);
+    const missing = join(scratch.path, 'missing');
+    for (const args of [
+      ['--version'],
+      ['check', cer],
+      ['inspect', cer],
+      ['import', cer, '--key', join(missing, 'key.pem')],
+      ['convert', join(missing, 'push.p12')],
+      ['csr', '--email', 'dev@example.com', '--common-name', 'Push', '--out', missing],
+      ['push', '--cert', join(missing, 'ck.pem')],
+      ['sandbox', '--tokens', join(missing, 'tokens.txt')],
+      ['renew', '--from', join(missing, 'ck.pem')],
+      ['wizard', '--journey', 'new', '--out', join(missing, 'wizard'), '--yes'],
+      ['demo'],
+    ]) {
+      const loaded = loadedPackages(args);
+      expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
+      for (const name of loaded) {
+        expect(name.startsWith('@napi-rs/keyring'), `${args.join(' ')} loaded ${name}`).toBe(false);
+      }
+    }
+  });
+
+  it("the wizard's first screen loads the prompt library, not the journeys nor node-forge", () => {
+    const trace = join(scratch.path, 'trace-wizard.txt');
+    writeFileSync(trace, '');
+    const spec = {
+      argv: [
+        process.execPath,
+        '--import',
+        join(repoRoot, 'test/helpers/trace-imports.mjs'),
+        cliPath,
+      ],
+      env: { TRACE_IMPORTS_FILE: trace, NO_COLOR: '1', TERM: 'xterm' },
+      // Ctrl-C at the first question: what was loaded by then is what the first screen cost.
+      steps: [{ expect: 'What would you like to do', send: '\u0003' }],
+      timeout: 30,
+    };
+    execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)]);
+    const urls = readFileSync(trace, 'utf8').split('\n');
+    expect(urls.some((u) => u.includes('@inquirer/prompts'))).toBe(true);
+    for (const heavy of ['node_modules/node-forge', 'node_modules/listr2', 'node_modules/execa']) {
+      expect(
+        urls.filter((u) => u.includes(heavy)),
+        heavy,
+      ).toEqual([]);
+    }
+    expect(urls.filter((u) => /dist\/(flows\/wizard\/run-wizard|core\/pki\/)/.test(u))).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * a locked .p12 still shows its layout in text; a next step with a path holding spaces can be
  * pasted into a shell.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
@@ -80,7 +80,23 @@ describe('a certificate with 19 days left', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/It expires on \d{4}-\d\d-\d\d, in 19 days\./);
     expect(result.stderr).toMatch(LAST_DAYS);
+    expect(result.stderr).toContain(`apns-setup renew --from 'My Certs (Tom'\\''s)/ck.pem'`);
     expect(result.stderr).toContain(`apns-setup push --cert 'My Certs (Tom'\\''s)/ck.pem'`);
+  });
+
+  it('--force over a ck.pem others could read: the backup is 0600, and it says the old key was exposed', async () => {
+    chmodSync(at('ck.pem'), 0o644);
+    const result = await runCli(['import', at('aps.cer'), '--key', at('key.pem'), '--force'], {
+      env,
+      cwd: scratch.path,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const backup = readdirSync(home).find((n) => n.startsWith('ck.pem.bak-'))!;
+    expect(statSync(join(home, backup)).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toContain(
+      'Warning: the old ck.pem was readable by other users; its backup is 0600 now, but treat that key as exposed',
+    );
+    expect(result.stderr.match(/readable by other users/g)).toHaveLength(1);
   });
 
   it('convert says so too', async () => {
@@ -165,5 +181,22 @@ describe('a .p12 that will not open without its passphrase', () => {
     );
     expect(result.stdout).toMatch(/^ {2}Opens in +.*openssl-3/m);
     expect(result.stderr).toMatch(/needs a passphrase/);
+  });
+});
+
+describe('text from outside on a terminal', () => {
+  it("a certificate's subject cannot clear the screen or set the title; --json keeps it exact", async () => {
+    const hostile = 'com.example.\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
+    const issued = issueSandboxCertificate({ now, bundleId: hostile });
+    writeFileSync(at('hostile.pem'), issued.certificatePem);
+    const text = await runCli(['inspect', at('hostile.pem')]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout + text.stderr).not.toContain('\u001b');
+    expect(text.stdout).toMatch(
+      /^ {2}Bundle id +com\.example\.\\x1b\[2J\\x1b\[31mPWNED\\x1b\]0;title\\x07$/m,
+    );
+    const json = await runCli(['inspect', at('hostile.pem'), '--json']);
+    const [entry] = JSON.parse(json.stdout) as { certificate: { bundleId: string } }[];
+    expect(entry!.certificate.bundleId).toBe(hostile);
   });
 });

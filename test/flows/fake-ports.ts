@@ -59,7 +59,13 @@ export function fakePorts(options: {
       }
       const written: WrittenFile[] = planned.map((f) => {
         files.set(join(dir, f.name), Buffer.from(f.contents));
-        return { name: f.name, path: join(dir, f.name), secret: f.secret, backupPath: null };
+        return {
+          name: f.name,
+          path: join(dir, f.name),
+          secret: f.secret,
+          backupPath: null,
+          previouslyExposed: false,
+        };
       });
       return Promise.resolve(written);
     },

@@ -767,7 +767,7 @@ describe('testPush: the credential', () => {
     const h = harness({ 'ck.pem': ckPem(expired) });
     await sendPush(input(), h.ports);
     expect(h.warnings).toEqual([
-      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates: make a new one (apns-setup csr, upload the CSR at developer.apple.com, then apns-setup import).',
+      'the certificate in ck.pem expired on 2021-01-01: APNs refuses expired certificates: make a new one: apns-setup renew --from ck.pem, upload its CSR at developer.apple.com, then apns-setup import.',
     ]);
     expect(sandbox.requests).toHaveLength(1);
   });

@@ -57,3 +57,13 @@ export function realWorldFile(path: string): Buffer {
 export function realWorldPath(path: string): string {
   return join(realWorldDir, path);
 }
+
+/** The files an import leaves in a folder made by `csr` (its key.pem kept as it was), sorted. */
+export const IMPORTED_FOLDER_FILES = [
+  'CertificateSigningRequest.certSigningRequest',
+  'apns.p12',
+  'cert.pem',
+  'ck.pem',
+  'key.pem',
+  'key.unencrypted.pem',
+].sort();

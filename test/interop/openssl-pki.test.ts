@@ -20,8 +20,9 @@ import {
   openPrivateKey,
 } from '../../src/core/pki/keys.js';
 import { parsePem } from '../../src/core/pki/pem.js';
+import { KeyDerivations } from '../../src/core/pki/pkcs12-kdf.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
-import { type Pkcs12Structure, inspectPkcs12 } from '../../src/core/pki/pkcs12-structure.js';
+import { type Pkcs12Structure, inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
   type Pkcs12Profile,
   writeCertificateOnlyPkcs12,
@@ -461,6 +462,37 @@ describe.skipIf(!hasOpenssl3)('OpenSSL 3 interop', () => {
       const certOnly = readPkcs12(readFileSync(path('openssl-cert-only.p12')), 'secret');
       expect(certOnly.certificates).toEqual([leaf]);
       expect(certOnly.keys).toEqual([]);
+    });
+
+    it('opens a file at the 1,000,000-iteration cap, within the work bound of one read', async () => {
+      const file = path('openssl-1m.p12');
+      await opensslOk([
+        'pkcs12',
+        '-export',
+        ...chain(),
+        '-legacy',
+        '-iter',
+        '1000000',
+        '-passout',
+        'pass:secret',
+        '-out',
+        file,
+      ]);
+      const bytes = readFileSync(file);
+      expect(inspectPkcs12(bytes).mac).toEqual({ algorithm: 'sha1', iterations: 1_000_000 });
+      // What convert does: a probe with no passphrase, then the read with the one it was given.
+      const probe = new KeyDerivations();
+      expect(codeOf(() => readPkcs12(bytes, null, { derivations: probe }))).toBe(
+        'PASSPHRASE_REQUIRED',
+      );
+      // Both empty-password conventions against the MAC; the damage check does not fit the
+      // probe's allowance at this count and is left to the read with a passphrase.
+      expect(probe.computed).toBe(2);
+      const read = new KeyDerivations();
+      const contents = readPkcs12(bytes, 'secret', { derivations: read });
+      expect(contents.certificates).toEqual([leaf, ca]);
+      // MAC key; RC2-40 key and IV for the certificates; 3DES key and IV for the key.
+      expect(read.computed).toBe(5);
     });
   });
 

@@ -147,8 +147,19 @@ describe('PushTextReport', () => {
       )
       .join('\n');
     expect(controlCharacters(lines)).toEqual([]);
-    expect(lines).toContain('400 \\e[2J\\e[31mPWNED\\e]0;title\\a');
-    expect(lines).toContain('apns-id \\e[5m');
+    expect(lines).toContain('400 \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07');
+    expect(lines).toContain('apns-id \\x1b[5m');
+  });
+
+  it('keeps a reason with a newline on its own line, so it cannot pose as another result', () => {
+    const report = new PushTextReport(plain);
+    const lines = report.add(
+      result({ status: 400, reason: 'Bad\n✓ 00000000…00000000  200', ok: false, apnsId: null }),
+    );
+    expect(lines[0]).toBe(
+      '✗ aaaaaaaa…aaaaaaaa  400 Bad\\n✓ 00000000…00000000  200  https://127.0.0.1:8443, which reports the sandbox',
+    );
+    expect(lines.filter((line) => line.startsWith('✓'))).toEqual([]);
   });
 
   it('says what came instead of an answer', () => {

@@ -2,8 +2,13 @@
  * One X.509 certificate, DER in, CertificateInfo out. Walked with der.ts rather than node-forge
  * (which cannot parse EC certificates, and several Apple CAs are EC) or Node's X509Certificate
  * (which has no accessor for Apple's extensions).
+ *
+ * Node's X509Certificate is OpenSSL's parser, and gives a second opinion: a certificate is
+ * read only if OpenSSL reads it too, so that `inspect` and `check` never pass a file that
+ * `openssl x509`, curl or a provider's TLS stack would refuse. Our own walk stays the first
+ * opinion: it says what is wrong, where OpenSSL only says no.
  */
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { classifyCertificate } from '../apns/classify.js';
 import { InputError, isApnsSetupError } from '../errors.js';
 import {
@@ -100,7 +105,18 @@ function walk(bytes: Uint8Array): CertificateParts {
       hint: 'Read its CERTIFICATE block first, or convert it: openssl x509 -in FILE -outform DER',
     });
   }
-  return readable(() => walkStrict(bytes));
+  const parts = readable(() => walkStrict(bytes));
+  requireOpensslReads(parts.der);
+  return parts;
+}
+
+/** OpenSSL's d2i_X509, through Node: what it refuses, no TLS stack or `openssl x509` reads. */
+function requireOpensslReads(der: Buffer): void {
+  try {
+    new X509Certificate(der);
+  } catch (cause) {
+    throw notACertificate('its encoding is damaged (OpenSSL cannot parse it either)', cause);
+  }
 }
 
 /** Whatever goes wrong deep in a damaged certificate surfaces as CORRUPT_FILE, never raw. */

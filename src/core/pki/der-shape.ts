@@ -24,7 +24,7 @@ const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
 export function recogniseDerShape(bytes: Uint8Array): DerShape | null {
   // Every known structure is a SEQUENCE: anything else is not DER we know, rather than damaged DER.
   if (bytes[0] !== TAG.SEQUENCE) return null;
-  const outer = readTlv(bytes, 0);
+  const outer = readTlv(bytes, 0, { ber: true });
   const top = childrenOf(bytes, outer);
   const [first, second, third] = top;
   if (!first) return null;

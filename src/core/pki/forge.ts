@@ -18,10 +18,6 @@ export function fromForgeBytes(bytes: string): Buffer {
   return Buffer.from(bytes, 'binary');
 }
 
-export function forgeAsn1FromDer(der: Uint8Array): forge.asn1.Asn1 {
-  return forge.asn1.fromDer(forge.util.createBuffer(toForgeBytes(der)));
-}
-
 export function derFromForgeAsn1(node: forge.asn1.Asn1): Buffer {
   return fromForgeBytes(forge.asn1.toDer(node).getBytes());
 }

@@ -15,7 +15,22 @@ import { APPLE_OID, CN_PREFIX, OID_USER_ID } from '../apns/oids.js';
 import type { TopicEntry } from '../apns/classify.js';
 import { InputError } from '../errors.js';
 import { parseCertificate } from './certificate.js';
-import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
+import { childrenOf, contentOf, encodingOf, readTlv } from './der.js';
+import {
+  bitString,
+  bool,
+  explicit,
+  implicit,
+  integer,
+  nullValue,
+  octetString,
+  oid,
+  printableString,
+  seq,
+  set,
+  time,
+  utf8String as utf8,
+} from './der-encode.js';
 import { encodePem, parsePem } from './pem.js';
 import type { CertificateInfo } from './types.js';
 
@@ -109,7 +124,7 @@ export function createCertificateAuthority(
   const extensions = [
     extension(OID.basicConstraints, true, seq(bool(true))),
     extension(OID.keyUsage, true, keyUsage({ keyCertSign: true, cRLSign: true })),
-    extension(OID.subjectKeyIdentifier, false, octet(keyIdentifier(spki))),
+    extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
   ];
   return issue({ ...options, issuer: subject, subject, spki, extensions, signer: options.key });
 }
@@ -130,10 +145,10 @@ export function issueApnsCertificate(options: ApnsCertificateOptions): IssuedCer
   // then the topics and the environment extensions, non-critical, with NULL values.
   const extensions = [
     extension(OID.basicConstraints, true, seq()),
-    extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, ca.keyIdentifier))),
+    extension(OID.authorityKeyIdentifier, false, seq(implicit(0, ca.keyIdentifier))),
     extension(OID.certificatePolicies, false, applePolicy()),
     extension(OID.extKeyUsage, false, seq(oid(OID.clientAuth))),
-    extension(OID.subjectKeyIdentifier, false, octet(keyIdentifier(spki))),
+    extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
     extension(OID.keyUsage, true, keyUsage({ digitalSignature: true })),
     ...appleExtensions(options.type, bundleId, options.topics),
   ];
@@ -150,16 +165,16 @@ export function issueServerCertificate(options: ServerCertificateOptions): Issue
     });
   }
   const names = [
-    ...options.hostnames.map((host) => tlv(0x82, Buffer.from(host, 'ascii'))),
-    ...options.ips.map((ip) => tlv(0x87, ipBytes(ip))),
+    ...options.hostnames.map((host) => implicit(2, Buffer.from(host, 'ascii'))),
+    ...options.ips.map((ip) => implicit(7, ipBytes(ip))),
   ];
   const isRsa = keyTypeOf(options.publicKey) === 'rsa';
   const extensions = [
     extension(OID.basicConstraints, true, seq()),
     extension(OID.keyUsage, true, keyUsage({ digitalSignature: true, keyEncipherment: isRsa })),
     extension(OID.extKeyUsage, false, seq(oid(OID.serverAuth))),
-    extension(OID.subjectKeyIdentifier, false, octet(keyIdentifier(spki))),
-    extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, ca.keyIdentifier))),
+    extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
+    extension(OID.authorityKeyIdentifier, false, seq(implicit(0, ca.keyIdentifier))),
     extension(OID.subjectAltName, false, seq(...names)),
   ];
   const subject = name([[OID.commonName, utf8(commonName)]]);
@@ -173,7 +188,7 @@ function appleExtensions(
   bundleId: string,
   topics: TopicEntry[] | undefined,
 ): Buffer[] {
-  const NULL = Buffer.from([TAG.NULL, 0]);
+  const NULL = nullValue();
   const sandbox = extension(APPLE_OID.apnsSandbox, false, NULL);
   const production = extension(APPLE_OID.apnsProduction, false, NULL);
   const universalTopics: TopicEntry[] = [
@@ -244,21 +259,17 @@ function issue(input: IssueInput): IssuedCertificate {
   }
   const algorithm = signatureAlgorithm(input.signer);
   const tbs = seq(
-    tlv(0xa0, integer(Buffer.from([2]))), // v3
+    explicit(0, integer(2)), // v3
     integer(serialBytes(input.serialNumber)),
     algorithm.identifier,
     input.issuer,
     seq(time(input.notBefore), time(input.notAfter)),
     input.subject,
     input.spki,
-    tlv(0xa3, seq(...input.extensions)),
+    explicit(3, seq(...input.extensions)),
   );
   const signature = sign('sha256', tbs, algorithm.signOptions);
-  const der = seq(
-    tbs,
-    algorithm.identifier,
-    tlv(TAG.BIT_STRING, Buffer.concat([Buffer.of(0), signature])),
-  );
+  const der = seq(tbs, algorithm.identifier, bitString(signature));
   return { der, certificatePem: encodePem('CERTIFICATE', der), certificate: parseCertificate(der) };
 }
 
@@ -273,7 +284,7 @@ function signatureAlgorithm(key: KeyObject): {
   }
   if (key.asymmetricKeyType === 'rsa') {
     return {
-      identifier: seq(oid(OID.sha256WithRSA), Buffer.from([TAG.NULL, 0])),
+      identifier: seq(oid(OID.sha256WithRSA), nullValue()),
       signOptions: key,
     };
   }
@@ -342,12 +353,12 @@ function keyIdentifier(spki: Buffer): Buffer {
   return createHash('sha1').update(contentOf(spki, bits).subarray(1)).digest();
 }
 
-// ---- small DER writer -----------------------------------------------------------------------
+// ---- names and extensions -------------------------------------------------------------------
 
 type Attribute = [string, Buffer];
 
 function name(attributes: Attribute[]): Buffer {
-  return seq(...attributes.map(([type, value]) => tlv(TAG.SET, seq(oid(type), value))));
+  return seq(...attributes.map(([type, value]) => set(seq(oid(type), value))));
 }
 
 function optionalAttribute(type: string, value: string | undefined): Attribute[] {
@@ -355,7 +366,7 @@ function optionalAttribute(type: string, value: string | undefined): Attribute[]
 }
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return seq(oid(id), ...(critical ? [bool(true)] : []), octet(value));
+  return seq(oid(id), ...(critical ? [bool(true)] : []), octetString(value));
 }
 
 function keyUsage(bits: {
@@ -372,36 +383,7 @@ function keyUsage(bits: {
   // DER (X.690 11.2.2): trailing zero bits are dropped and counted as unused.
   let unused = 0;
   while (unused < 7 && (byte & (1 << unused)) === 0) unused++;
-  return tlv(TAG.BIT_STRING, Buffer.from([unused, byte]));
-}
-
-function tlv(tag: number, content: Uint8Array): Buffer {
-  const length = content.length;
-  let header: number[];
-  if (length < 0x80) {
-    header = [tag, length];
-  } else {
-    const octets: number[] = [];
-    for (let n = length; n > 0; n = Math.floor(n / 256)) octets.unshift(n % 256);
-    header = [tag, 0x80 | octets.length, ...octets];
-  }
-  return Buffer.concat([Buffer.from(header), content]);
-}
-
-function seq(...items: Buffer[]): Buffer {
-  return tlv(TAG.SEQUENCE, Buffer.concat(items));
-}
-
-function octet(content: Buffer): Buffer {
-  return tlv(TAG.OCTET_STRING, content);
-}
-
-function bool(value: boolean): Buffer {
-  return tlv(TAG.BOOLEAN, Buffer.from([value ? 0xff : 0]));
-}
-
-function utf8(text: string): Buffer {
-  return tlv(TAG.UTF8_STRING, Buffer.from(text, 'utf8'));
+  return bitString(Buffer.from([byte]), unused);
 }
 
 function printable(text: string): Buffer {
@@ -410,11 +392,7 @@ function printable(text: string): Buffer {
       hint: 'Use a two-letter country code such as US.',
     });
   }
-  return tlv(TAG.PRINTABLE_STRING, Buffer.from(text, 'ascii'));
-}
-
-function integer(content: Buffer): Buffer {
-  return tlv(TAG.INTEGER, content);
+  return printableString(text);
 }
 
 function serialBytes(hex: string): Buffer {
@@ -431,32 +409,8 @@ function serialBytes(hex: string): Buffer {
       hint: 'RFC 5280 4.1.2.2: use up to 40 hex digits, not all zero.',
     });
   }
-  return bytes[0]! & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
-}
-
-/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-function time(date: Date): Buffer {
-  const year = date.getUTCFullYear();
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  const rest = `${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
-  if (year >= 1950 && year < 2050) {
-    return tlv(TAG.UTC_TIME, Buffer.from(`${pad(year % 100)}${rest}`, 'ascii'));
-  }
-  return tlv(TAG.GENERALIZED_TIME, Buffer.from(`${String(year).padStart(4, '0')}${rest}`, 'ascii'));
-}
-
-function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map(Number);
-  const [a = 0, b = 0, ...rest] = arcs;
-  const out: number[] = [];
-  for (const arc of [40 * a + b, ...rest]) {
-    const septets = [arc & 0x7f];
-    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) {
-      septets.unshift((n & 0x7f) | 0x80);
-    }
-    out.push(...septets);
-  }
-  return tlv(TAG.OID, Buffer.from(out));
+  // integer() adds the leading 00 a serial with its top bit set needs (RFC 5280 4.1.2.2).
+  return bytes;
 }
 
 function ipBytes(ip: string): Buffer {

@@ -7,16 +7,17 @@
  * Node's createPrivateKey opens almost everything. It cannot open what OpenSSL 3 keeps in its
  * legacy provider — `Proc-Type` keys under DES-CBC (`openssl rsa -des`) and PKCS#8 under
  * pbeWithMD5AndDES-CBC (`openssl pkcs8 -topk8` of OpenSSL 0.9/1.0) — so those are decrypted
- * here (forge for the legacy PEM scheme, pkcs12-read's PBE code for PKCS#8) and handed to
+ * here (forge for the legacy PEM scheme, pbe-decrypt.ts for PKCS#8) and handed to
  * Node.
  */
 import { type KeyObject, createPrivateKey, generateKeyPair } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
 import { forge, forgePassphrase } from './forge.js';
+import { isConsistentPrivateKey } from './key-consistency.js';
 import type { PemBlock } from './pem.js';
-import { canDecryptPbe, decryptPbe } from './pkcs12-read.js';
-import { parsePbeAlgorithm } from './pkcs12-structure.js';
+import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
+import { parsePbeAlgorithm } from './pbe-algorithm.js';
 
 /**
  * Apple's portal expects a 2048-bit RSA key in a push certificate CSR (what Keychain Access
@@ -67,7 +68,7 @@ function malformed(detail: string, cause?: unknown): InputError {
 
 /** EncryptedPrivateKeyInfo (RFC 5958 §3): the AlgorithmIdentifier DER and the ciphertext. */
 function encryptedPkcs8Parts(block: PemBlock): { algorithm: Buffer; data: Buffer } {
-  const root = readTlv(block.der, 0);
+  const root = readTlv(block.der, 0, { ber: true });
   const [algorithm, data] = root.tag === TAG.SEQUENCE ? childrenOf(block.der, root) : [];
   if (algorithm?.tag !== TAG.SEQUENCE || data?.tag !== TAG.OCTET_STRING) {
     throw malformed('its ENCRYPTED PRIVATE KEY block is not an EncryptedPrivateKeyInfo');
@@ -165,6 +166,14 @@ const PLAIN_TYPE: Record<string, 'pkcs1' | 'pkcs8' | 'sec1'> = {
  * (PASSPHRASE_REQUIRED when null, WRONG_PASSPHRASE when it does not fit).
  */
 export function openPrivateKey(block: PemBlock, passphrase: string | null): KeyObject {
+  const key = decodePrivateKey(block, passphrase);
+  if (!isConsistentPrivateKey(key)) {
+    throw malformed('its parts do not fit together');
+  }
+  return key;
+}
+
+function decodePrivateKey(block: PemBlock, passphrase: string | null): KeyObject {
   const info = describePrivateKeyBlock(block);
   if (!info.encrypted) {
     try {

@@ -13,7 +13,7 @@ import { keyMatchesSpki } from './key-match.js';
 import { describePrivateKeyBlock, openPrivateKey } from './keys.js';
 import { encodePem, parsePem, type PemBlock } from './pem.js';
 import { readPkcs12 } from './pkcs12-read.js';
-import type { Pkcs12Structure } from './pkcs12-structure.js';
+import type { Pkcs12Structure } from './pkcs12-consumers.js';
 import { readPkcs7Certificates } from './pkcs7.js';
 import { decodeText, looksLikePemText } from './text.js';
 import type { CertificateInfo, MaterialKind } from './types.js';
@@ -141,7 +141,7 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     case 'csr':
       return { ...assemble('csr', [], []), csr: parseCsr(bytes) };
     case 'public-key': {
-      const outer = readTlv(bytes, 0);
+      const outer = readTlv(bytes, 0, { ber: true });
       return {
         ...assemble('public-key', [], []),
         publicKeySpki: Buffer.from(bytes.subarray(0, outer.end)),
@@ -150,7 +150,10 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
     case 'private-key':
       return readPemMaterial(
         parsePem(
-          encodePem(KEY_LABELS[recogniseDerShape(bytes)!]!, bytes.subarray(0, readTlv(bytes).end)),
+          encodePem(
+            KEY_LABELS[recogniseDerShape(bytes)!]!,
+            bytes.subarray(0, readTlv(bytes, 0, { ber: true }).end),
+          ),
         ),
         options,
       );

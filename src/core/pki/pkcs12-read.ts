@@ -3,36 +3,30 @@
  * MAC, often iteration 1 and the "null" empty password), OpenSSL 1.x, OpenSSL 3 (PBES2/AES-256,
  * SHA-256 MAC), Java (EC keys, many bags), key-only and certificate-only files.
  *
- * We walk the DER ourselves (pkcs12-structure.ts) and decrypt with Node's ciphers, falling back
- * to forge only for RC2 and single DES, which Node's OpenSSL 3 keeps in its legacy provider.
- * That keeps the exact certificate bytes (forge re-encodes them and cannot parse EC
- * certificates), hands every key to Node as PKCS#8 (forge reads only RSA), and tells a wrong
- * passphrase (MAC mismatch, bad padding) from a damaged file without matching error messages.
+ * We walk the DER ourselves (pkcs12-pfx.ts) and decrypt with pbe-decrypt.ts. That keeps the
+ * exact certificate bytes (forge re-encodes them and cannot parse EC certificates), hands every
+ * key to Node as PKCS#8 (forge reads only RSA), and tells a wrong passphrase (MAC mismatch, bad
+ * padding) from a damaged file without matching error messages.
+ *
+ * Every key derivation of one read goes through one KeyDerivations: trying both empty-password
+ * conventions, a second passphrase for the bags, or the damage check never derives the same
+ * key twice, and the total work is bounded (pkcs12-kdf.ts).
  */
-import {
-  type KeyObject,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  createPrivateKey,
-  pbkdf2Sync,
-  timingSafeEqual,
-} from 'node:crypto';
+import { type KeyObject, createHmac, createPrivateKey, timingSafeEqual } from 'node:crypto';
 import { InputError, isApnsSetupError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
-import { decryptLegacyCbc } from './forge.js';
+import { parsePbeAlgorithm } from './pbe-algorithm.js';
+import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
+import { type Pkcs12Structure, describePfx } from './pkcs12-consumers.js';
+import { isConsistentPrivateKey } from './key-consistency.js';
+import { HASH_SIZES, KeyDerivations } from './pkcs12-kdf.js';
 import {
-  type PbeAlgorithm,
-  type Pkcs12Structure,
   type RawBag,
   type RawMac,
   type RawPfx,
-  checkIterationCount,
-  describePfx,
-  parsePbeAlgorithm,
   parsePfx,
   parseSafeContents,
-} from './pkcs12-structure.js';
+} from './pkcs12-pfx.js';
 
 export interface Pkcs12BagAttributes {
   /** The name Keychain Access shows (PKCS#9 friendlyName). */
@@ -61,171 +55,6 @@ export interface Pkcs12Contents {
   passphraseUsed: 'given' | 'empty';
 }
 
-const HASH_SIZES: Record<string, { output: number; block: number }> = {
-  md5: { output: 16, block: 64 },
-  sha1: { output: 20, block: 64 },
-  sha224: { output: 28, block: 64 },
-  sha256: { output: 32, block: 64 },
-  sha384: { output: 48, block: 128 },
-  sha512: { output: 64, block: 128 },
-};
-
-function repeatTo(bytes: Uint8Array, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) out[i] = bytes[i % bytes.length]!;
-  return out;
-}
-
-/**
- * The PKCS#12 key derivation (RFC 7292 appendix B.2). The password is a BMPString with a
- * two-byte terminator; `null` is the empty byte string — the two "no password" conventions
- * (OpenSSL's `pass:` uses the first, Keychain's MAC with iteration 1 the second).
- */
-export function pkcs12Kdf(
-  password: string | null,
-  salt: Uint8Array,
-  id: 1 | 2 | 3,
-  iterations: number,
-  size: number,
-  hash = 'sha1',
-): Buffer {
-  const sizes = HASH_SIZES[hash];
-  if (!sizes) throw new Error(`pkcs12Kdf: unsupported hash ${hash}`);
-  // Parsing already refused such counts; this keeps any other caller from a days-long loop.
-  checkIterationCount(iterations, 'key derivation iteration');
-  const v = sizes.block;
-  const pass =
-    password === null
-      ? Buffer.alloc(0)
-      : Buffer.concat([Buffer.from(password, 'utf16le').swap16(), Buffer.alloc(2)]);
-  const d = Buffer.alloc(v, id);
-  const i = Buffer.concat([
-    repeatTo(salt, v * Math.ceil(salt.length / v)),
-    repeatTo(pass, v * Math.ceil(pass.length / v)),
-  ]);
-  const out: Buffer[] = [];
-  for (let produced = 0; produced < size; produced += sizes.output) {
-    let a = createHash(hash).update(d).update(i).digest();
-    for (let r = 1; r < iterations; r++) a = createHash(hash).update(a).digest();
-    out.push(a);
-    const b = repeatTo(a, v);
-    for (let j = 0; j < i.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        const sum = i[j + k]! + b[k]! + carry;
-        i[j + k] = sum & 0xff;
-        carry = sum >> 8;
-      }
-    }
-  }
-  return Buffer.concat(out).subarray(0, size);
-}
-
-const NODE_CBC: Record<string, { key: number; block: number }> = {
-  'aes-128-cbc': { key: 16, block: 16 },
-  'aes-192-cbc': { key: 24, block: 16 },
-  'aes-256-cbc': { key: 32, block: 16 },
-  'des-ede3-cbc': { key: 24, block: 8 },
-  'des-ede-cbc': { key: 16, block: 8 },
-};
-
-/** Whether decryptPbe can handle `algorithm` (RC4 and MD2 are the ones we leave out). */
-export function canDecryptPbe(algorithm: PbeAlgorithm): boolean {
-  switch (algorithm.scheme) {
-    case 'pkcs12':
-      return !algorithm.cipher.startsWith('rc4');
-    case 'pbes1':
-      return algorithm.hash !== 'md2';
-    case 'pbes2':
-      return algorithm.cipher in NODE_CBC || algorithm.cipher === 'des-cbc';
-    default:
-      return false;
-  }
-}
-
-/**
- * Decrypts password-based-encrypted data (a PKCS#12 safe or an EncryptedPrivateKeyInfo).
- * Returns null when the padding is wrong: the passphrase does not fit. PBES1/PBES2 take the
- * passphrase as UTF-8 bytes, the PKCS#12 PBEs as a BMPString — as OpenSSL does.
- */
-export function decryptPbe(
-  algorithm: PbeAlgorithm,
-  data: Uint8Array,
-  password: string | null,
-): Buffer | null {
-  const utf8 = Buffer.from(password ?? '', 'utf8');
-  let plain: Buffer;
-  let block = 8;
-  switch (algorithm.scheme) {
-    case 'pkcs12': {
-      const { salt, iterations, cipher } = algorithm;
-      const iv = pkcs12Kdf(password, salt, 2, iterations, 8);
-      if (data.length === 0 || data.length % block !== 0) return null;
-      if (cipher === '3des' || cipher === '2des') {
-        const name = cipher === '3des' ? 'des-ede3-cbc' : 'des-ede-cbc';
-        const key = pkcs12Kdf(password, salt, 1, iterations, NODE_CBC[name]!.key);
-        plain = nodeDecrypt(name, key, iv, data);
-      } else if (cipher === 'rc2-40' || cipher === 'rc2-128') {
-        const bits = cipher === 'rc2-40' ? 40 : 128;
-        const key = pkcs12Kdf(password, salt, 1, iterations, bits / 8);
-        plain = decryptLegacyCbc('rc2', key, iv, data, bits);
-      } else {
-        throw unsupportedInternally(algorithm);
-      }
-      break;
-    }
-    case 'pbes1': {
-      if (algorithm.hash === 'md2') throw unsupportedInternally(algorithm);
-      checkIterationCount(algorithm.iterations, 'PBE iteration');
-      // PBKDF1 (RFC 8018 §5.1): T = H^c(P || S); key = T[0..8], IV = T[8..16].
-      let t = createHash(algorithm.hash).update(utf8).update(algorithm.salt).digest();
-      for (let r = 1; r < algorithm.iterations; r++)
-        t = createHash(algorithm.hash).update(t).digest();
-      if (data.length === 0 || data.length % block !== 0) return null;
-      plain =
-        algorithm.cipher === 'des'
-          ? decryptLegacyCbc('des', t.subarray(0, 8), t.subarray(8, 16), data)
-          : decryptLegacyCbc('rc2', t.subarray(0, 8), t.subarray(8, 16), data, 64);
-      break;
-    }
-    case 'pbes2': {
-      const node = NODE_CBC[algorithm.cipher];
-      // parsePbeAlgorithm refused a keyLength that is not the cipher's.
-      const keyLength = node?.key ?? 8;
-      const iterations = checkIterationCount(algorithm.iterations, 'PBKDF2 iteration');
-      const key = pbkdf2Sync(utf8, algorithm.salt, iterations, keyLength, algorithm.prf);
-      block = node?.block ?? 8;
-      if (data.length === 0 || data.length % block !== 0 || algorithm.iv.length !== block)
-        return null;
-      if (node) plain = nodeDecrypt(algorithm.cipher, key, algorithm.iv, data);
-      else if (algorithm.cipher === 'des-cbc')
-        plain = decryptLegacyCbc('des', key, algorithm.iv, data);
-      else throw unsupportedInternally(algorithm);
-      break;
-    }
-    default:
-      throw unsupportedInternally(algorithm);
-  }
-  return stripPadding(plain, block);
-}
-
-function nodeDecrypt(name: string, key: Buffer, iv: Buffer, data: Uint8Array): Buffer {
-  const decipher = createDecipheriv(name, key, iv).setAutoPadding(false);
-  return Buffer.concat([decipher.update(data), decipher.final()]);
-}
-
-/** PKCS#7 padding (RFC 5652 §6.3); a wrong key leaves a valid pad only by chance. */
-function stripPadding(plain: Buffer, block: number): Buffer | null {
-  const pad = plain[plain.length - 1];
-  if (pad === undefined || pad < 1 || pad > block || pad > plain.length) return null;
-  for (let i = plain.length - pad; i < plain.length; i++) if (plain[i] !== pad) return null;
-  return plain.subarray(0, plain.length - pad);
-}
-
-function unsupportedInternally(algorithm: PbeAlgorithm): Error {
-  return new Error(`decryptPbe: ${algorithm.name} is not supported; check canDecryptPbe first`);
-}
-
 function unsupportedEncryption(what: string): InputError {
   return new InputError(
     'UNSUPPORTED_ENCRYPTION',
@@ -239,9 +68,15 @@ function unsupportedEncryption(what: string): InputError {
 }
 
 /** The MAC check (RFC 7292 §5): HMAC over the AuthenticatedSafe with a PKCS#12-derived key. */
-function macMatches(mac: RawMac, authSafe: Buffer, password: string | null): boolean {
+function macMatches(
+  mac: RawMac,
+  authSafe: Buffer,
+  password: string | null,
+  derivations: KeyDerivations,
+): boolean {
   const hash = mac.hash!;
-  const key = pkcs12Kdf(password, mac.salt, 3, mac.iterations, HASH_SIZES[hash]!.output, hash);
+  const size = HASH_SIZES[hash]!.output;
+  const key = derivations.pkcs12(password, mac.salt, 3, mac.iterations, size, hash);
   const actual = createHmac(hash, key).update(authSafe).digest();
   return actual.length === mac.digest.length && timingSafeEqual(actual, mac.digest);
 }
@@ -278,7 +113,11 @@ function isCorrupt(error: unknown): boolean {
 
 type Opened = Omit<Pkcs12Contents, 'structure' | 'passphraseUsed'>;
 
-function openSafes(pfx: RawPfx, password: string | null): Opened | null {
+function openSafes(
+  pfx: RawPfx,
+  password: string | null,
+  derivations: KeyDerivations,
+): Opened | null {
   const opened: Opened = {
     certificates: [],
     certificateAttributes: [],
@@ -291,7 +130,7 @@ function openSafes(pfx: RawPfx, password: string | null): Opened | null {
     if (safe.kind === 'data') {
       bags = safe.bags;
     } else if (safe.kind === 'encrypted') {
-      const plain = decryptPbe(safe.algorithm, safe.ciphertext, password);
+      const plain = decryptPbe(safe.algorithm, safe.ciphertext, password, derivations);
       if (!plain) return null;
       try {
         bags = parseSafeContents(plain);
@@ -308,8 +147,13 @@ function openSafes(pfx: RawPfx, password: string | null): Opened | null {
         opened.certificates.push(bag.value);
         opened.certificateAttributes.push(attributes);
       } else if (bag.kind === 'key' || bag.kind === 'shrouded-key') {
-        const key = bag.kind === 'key' ? keyFromPkcs8(bag.value) : openShroudedKey(bag, password);
+        const key =
+          bag.kind === 'key'
+            ? keyFromPkcs8(bag.value)
+            : openShroudedKey(bag, password, derivations);
         if (!key) return null;
+        // Decrypted and decoded, so the passphrase is right: a key that is not whole is damaged.
+        if (!isConsistentPrivateKey(key)) throw damagedKey();
         opened.keys.push(key);
         opened.keyAttributes.push(attributes);
         opened.keyProtection.push(
@@ -325,9 +169,13 @@ function openSafes(pfx: RawPfx, password: string | null): Opened | null {
   return opened;
 }
 
-function openShroudedKey(bag: RawBag, password: string | null): KeyObject | null {
+function openShroudedKey(
+  bag: RawBag,
+  password: string | null,
+  derivations: KeyDerivations,
+): KeyObject | null {
   requireSupportedBag(bag);
-  const info = decryptEncryptedPrivateKeyInfo(bag.value, password);
+  const info = decryptEncryptedPrivateKeyInfo(bag.value, password, derivations);
   if (!info) return null;
   try {
     return keyFromPkcs8(info);
@@ -341,8 +189,12 @@ function openShroudedKey(bag: RawBag, password: string | null): KeyObject | null
  * Decrypts an EncryptedPrivateKeyInfo (RFC 5958) to PrivateKeyInfo DER; null when the
  * passphrase does not fit. Throws UNSUPPORTED_ENCRYPTION for a scheme we cannot decrypt.
  */
-function decryptEncryptedPrivateKeyInfo(der: Uint8Array, password: string | null): Buffer | null {
-  const [algTlv, dataTlv] = childrenOf(der, readTlv(der, 0));
+function decryptEncryptedPrivateKeyInfo(
+  der: Uint8Array,
+  password: string | null,
+  derivations: KeyDerivations,
+): Buffer | null {
+  const [algTlv, dataTlv] = childrenOf(der, readTlv(der, 0, { ber: true }));
   if (!algTlv || !dataTlv || dataTlv.tag !== TAG.OCTET_STRING) {
     throw new InputError('CORRUPT_FILE', 'its encrypted private key is malformed', {
       hint: 'Export the key again.',
@@ -350,7 +202,7 @@ function decryptEncryptedPrivateKeyInfo(der: Uint8Array, password: string | null
   }
   const algorithm = parsePbeAlgorithm(encodingOf(der, algTlv));
   if (!canDecryptPbe(algorithm)) throw unsupportedEncryption(algorithm.name);
-  return decryptPbe(algorithm, contentOf(der, dataTlv), password);
+  return decryptPbe(algorithm, contentOf(der, dataTlv), password, derivations);
 }
 
 /**
@@ -359,7 +211,7 @@ function decryptEncryptedPrivateKeyInfo(der: Uint8Array, password: string | null
  * UNSUPPORTED_FORMAT.
  */
 function keyFromPkcs8(der: Buffer): KeyObject {
-  const root = readTlv(der, 0);
+  const root = readTlv(der, 0, { ber: true });
   if (root.tag !== TAG.SEQUENCE || root.end !== der.length) {
     throw new InputError('CORRUPT_FILE', 'a private key inside it is damaged', {
       hint: 'Export the .p12 again.',
@@ -377,6 +229,14 @@ function keyFromPkcs8(der: Buffer): KeyObject {
       },
     );
   }
+}
+
+function damagedKey(): InputError {
+  return new InputError(
+    'CORRUPT_FILE',
+    'a private key inside it is damaged: its parts do not fit together',
+    { hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).' },
+  );
 }
 
 function passphraseRequired(): InputError {
@@ -397,15 +257,32 @@ function wrongPassphrase(macVerified: boolean): InputError {
   );
 }
 
+export interface ReadPkcs12Options {
+  /** Where the key derivations of this read go; a test passes its own to count them. */
+  derivations?: KeyDerivations;
+}
+
+/**
+ * While probing (no passphrase asked for yet), the damage check may spend at most this much
+ * key derivation: enough for any ordinary file (2,048 iterations: 12,288 rounds), and a file at the
+ * 1,000,000-iteration cap gets it on the read with the passphrase the user then gives.
+ */
+const PROBE_DIAGNOSIS_ROUNDS = 1 << 18;
+
 /**
  * Opens a .p12. With `passphrase` null or '' both empty-password conventions are tried:
  * '' first (OpenSSL's `-passin pass:`), then no password at all (Keychain exports whose MAC
- * uses iteration 1 open only that way). Every failure is an ApnsSetupError: whatever else a
- * hostile file provokes (a RangeError from Node's crypto, say) becomes CORRUPT_FILE.
+ * uses iteration 1 open only that way). null means no one was asked yet: a file that opens with
+ * neither is PASSPHRASE_REQUIRED. Every failure is an ApnsSetupError: whatever else a hostile
+ * file provokes (a RangeError from Node's crypto, say) becomes CORRUPT_FILE.
  */
-export function readPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents {
+export function readPkcs12(
+  der: Uint8Array,
+  passphrase: string | null,
+  options: ReadPkcs12Options = {},
+): Pkcs12Contents {
   try {
-    return openPkcs12(der, passphrase);
+    return openPkcs12(der, passphrase, options.derivations ?? new KeyDerivations());
   } catch (error) {
     if (isApnsSetupError(error)) throw error;
     throw new InputError('CORRUPT_FILE', 'it is damaged or not a valid PKCS#12 file', {
@@ -415,7 +292,11 @@ export function readPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Co
   }
 }
 
-function openPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents {
+function openPkcs12(
+  der: Uint8Array,
+  passphrase: string | null,
+  derivations: KeyDerivations,
+): Pkcs12Contents {
   const pfx = parsePfx(der);
   const structure = describePfx(pfx);
   requireSupported(pfx);
@@ -424,12 +305,12 @@ function openPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents 
   let macVerified = false;
   for (const macPassword of candidates) {
     if (pfx.mac) {
-      if (!macMatches(pfx.mac, pfx.authSafe, macPassword)) continue;
+      if (!macMatches(pfx.mac, pfx.authSafe, macPassword, derivations)) continue;
       macVerified = true;
     }
     const bagPasswords = [macPassword, ...candidates.filter((c) => c !== macPassword)];
     for (const password of pfx.mac ? bagPasswords : [macPassword]) {
-      const opened = openSafes(pfx, password);
+      const opened = openSafes(pfx, password, derivations);
       if (opened) return { ...opened, structure, passphraseUsed: empty ? 'empty' : 'given' };
     }
   }
@@ -438,19 +319,19 @@ function openPkcs12(der: Uint8Array, passphrase: string | null): Pkcs12Contents 
   const somethingEncrypted = structure.bags.some(
     (b) => b.kind === 'encrypted-data' || b.kind === 'shrouded-key',
   );
-  if (
-    pfx.mac &&
-    !macVerified &&
-    somethingEncrypted &&
-    candidates.some((c) => openSafes(pfx, c) !== null)
-  ) {
-    throw new InputError(
-      'CORRUPT_FILE',
-      'its integrity check (MAC) fails although the passphrase decrypts its contents: the file was damaged or edited',
-      {
-        hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).',
-      },
-    );
+  if (pfx.mac && !macVerified && somethingEncrypted) {
+    const decrypts = (): boolean => candidates.some((c) => openSafes(pfx, c, derivations) !== null);
+    const damaged =
+      passphrase === null ? derivations.within(PROBE_DIAGNOSIS_ROUNDS, decrypts) : decrypts();
+    if (damaged === true) {
+      throw new InputError(
+        'CORRUPT_FILE',
+        'its integrity check (MAC) fails although the passphrase decrypts its contents: the file was damaged or edited',
+        {
+          hint: 'Export the .p12 again from where it was made (Keychain Access, openssl, fastlane).',
+        },
+      );
+    }
   }
   if (empty && !macVerified) throw passphraseRequired();
   throw wrongPassphrase(macVerified);

@@ -25,9 +25,21 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { InputError } from '../errors.js';
+import {
+  bmpString,
+  explicit,
+  implicit,
+  integer,
+  nullValue,
+  octetString as octets,
+  oid,
+  seq,
+  set,
+} from './der-encode.js';
 import { keyMatchesSpki } from './key-match.js';
-import { pkcs12Kdf } from './pkcs12-read.js';
-import { OID } from './pkcs12-structure.js';
+import { pkcs12Kdf } from './pkcs12-kdf.js';
+import { PBE_OID } from './pbe-algorithm.js';
+import { PKCS12_OID } from './pkcs12-pfx.js';
 
 export type Pkcs12Profile = 'compatible' | 'modern';
 
@@ -62,49 +74,6 @@ export interface WriteKeyOnlyOptions {
   certificate?: Buffer;
 }
 
-// --- a minimal DER encoder: all PKCS#12 needs ---
-
-function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
-  const content = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
-}
-
-const seq = (...parts: Uint8Array[]): Buffer => tlv(0x30, ...parts);
-// DER orders SET OF by encoding (X.690 §11.6).
-const set = (...parts: Buffer[]): Buffer =>
-  tlv(0x31, ...[...parts].sort((a, b) => Buffer.compare(a, b)));
-const octets = (bytes: Uint8Array): Buffer => tlv(0x04, bytes);
-const explicit0 = (...parts: Uint8Array[]): Buffer => tlv(0xa0, ...parts);
-const implicit0Octets = (bytes: Uint8Array): Buffer => tlv(0x80, bytes);
-const nullValue = (): Buffer => Buffer.from([0x05, 0x00]);
-const bmpString = (text: string): Buffer => tlv(0x1e, Buffer.from(text, 'utf16le').swap16());
-
-function integer(value: number): Buffer {
-  const bytes: number[] = [];
-  for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
-  return tlv(0x02, Buffer.from(bytes));
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
-  const bytes: number[] = [];
-  for (const arc of [first * 40 + second, ...rest]) {
-    const chunk = [arc & 0x7f];
-    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128))
-      chunk.unshift((n & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(bytes));
-}
-
 // --- encryption for each profile ---
 
 interface Encrypted {
@@ -119,7 +88,7 @@ function encryptTripleDes(plain: Buffer, passphrase: string): Encrypted {
   const iv = pkcs12Kdf(passphrase, salt, 2, ITERATIONS, 8);
   const cipher = createCipheriv('des-ede3-cbc', key, iv);
   return {
-    algorithm: seq(oid(OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
+    algorithm: seq(oid(PBE_OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
     ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
   };
 }
@@ -131,11 +100,11 @@ function encryptAes256(plain: Buffer, passphrase: string): Encrypted {
   const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, ITERATIONS, 32, 'sha256');
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   const kdf = seq(
-    oid(OID.pbkdf2),
-    seq(octets(salt), integer(ITERATIONS), seq(oid(OID.hmacWithSha256), nullValue())),
+    oid(PBE_OID.pbkdf2),
+    seq(octets(salt), integer(ITERATIONS), seq(oid(PBE_OID.hmacWithSha256), nullValue())),
   );
   return {
-    algorithm: seq(oid(OID.pbes2), seq(kdf, seq(oid(OID.aes256Cbc), octets(iv)))),
+    algorithm: seq(oid(PBE_OID.pbes2), seq(kdf, seq(oid(PBE_OID.aes256Cbc), octets(iv)))),
     ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
   };
 }
@@ -154,15 +123,15 @@ interface Attributes {
 
 function attributes({ friendlyName, localKeyId }: Attributes): Buffer[] {
   const list: Buffer[] = [];
-  if (friendlyName) list.push(seq(oid(OID.friendlyName), set(bmpString(friendlyName))));
-  if (localKeyId) list.push(seq(oid(OID.localKeyId), set(octets(localKeyId))));
+  if (friendlyName) list.push(seq(oid(PKCS12_OID.friendlyName), set(bmpString(friendlyName))));
+  if (localKeyId) list.push(seq(oid(PKCS12_OID.localKeyId), set(octets(localKeyId))));
   return list.length > 0 ? [set(...list)] : [];
 }
 
 function certificateBag(der: Buffer, attrs: Attributes): Buffer {
   return seq(
-    oid(OID.certBag),
-    explicit0(seq(oid(OID.x509Certificate), explicit0(octets(der)))),
+    oid(PKCS12_OID.certBag),
+    explicit(0, seq(oid(PKCS12_OID.x509Certificate), explicit(0, octets(der)))),
     ...attributes(attrs),
   );
 }
@@ -176,21 +145,21 @@ function shroudedKeyBag(
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
   const { algorithm, ciphertext } = ENCRYPT[profile](pkcs8, passphrase);
   return seq(
-    oid(OID.shroudedKeyBag),
-    explicit0(seq(algorithm, octets(ciphertext))),
+    oid(PKCS12_OID.shroudedKeyBag),
+    explicit(0, seq(algorithm, octets(ciphertext))),
     ...attributes(attrs),
   );
 }
 
 function dataSafe(bags: Buffer[]): Buffer {
-  return seq(oid(OID.data), explicit0(octets(seq(...bags))));
+  return seq(oid(PKCS12_OID.data), explicit(0, octets(seq(...bags))));
 }
 
 function encryptedSafe(bags: Buffer[], passphrase: string, profile: Pkcs12Profile): Buffer {
   const { algorithm, ciphertext } = ENCRYPT[profile](seq(...bags), passphrase);
   return seq(
-    oid(OID.encryptedData),
-    explicit0(seq(integer(0), seq(oid(OID.data), algorithm, implicit0Octets(ciphertext)))),
+    oid(PKCS12_OID.encryptedData),
+    explicit(0, seq(integer(0), seq(oid(PKCS12_OID.data), algorithm, implicit(0, ciphertext)))),
   );
 }
 
@@ -201,11 +170,11 @@ function pfx(safes: Buffer[], passphrase: string): Buffer {
   const macKey = pkcs12Kdf(passphrase, salt, 3, ITERATIONS, 20, 'sha1');
   const digest = createHmac('sha1', macKey).update(authSafe).digest();
   const macData = seq(
-    seq(seq(oid(OID.sha1), nullValue()), octets(digest)),
+    seq(seq(oid(PKCS12_OID.sha1), nullValue()), octets(digest)),
     octets(salt),
     integer(ITERATIONS),
   );
-  return seq(integer(3), seq(oid(OID.data), explicit0(octets(authSafe))), macData);
+  return seq(integer(3), seq(oid(PKCS12_OID.data), explicit(0, octets(authSafe))), macData);
 }
 
 // --- checks ---

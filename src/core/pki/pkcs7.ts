@@ -27,7 +27,7 @@ export function readPkcs7Certificates(der: Uint8Array): Buffer[] {
 }
 
 function readStrict(bytes: Uint8Array): Buffer[] {
-  const contentInfo = readTlv(bytes, 0);
+  const contentInfo = readTlv(bytes, 0, { ber: true });
   const [type, content] = contentInfo.tag === TAG.SEQUENCE ? childrenOf(bytes, contentInfo) : [];
   if (type?.tag !== TAG.OID || decodeOid(contentOf(bytes, type)) !== OID_SIGNED_DATA) {
     throw new InputError('WRONG_KIND', 'it is not a PKCS#7 certificate bundle (.p7b)', {

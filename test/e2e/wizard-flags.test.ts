@@ -1,0 +1,201 @@
+/**
+ * The wizard without a terminal: every journey runs from its flags (`wizard --journey …`), a
+ * question that would be needed exits 2 naming its flag, and the new-certificate journey stops
+ * for Apple's portal and continues from its state file — here with the local portal stand-in
+ * signing the CSR in between, and the test push going to a local sandbox.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import {
+  hasRealWorld,
+  loadExpected,
+  realWorldPath,
+  IMPORTED_FOLDER_FILES,
+} from '../helpers/fixtures.js';
+import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
+
+const scratch = scratchDir();
+const env = { APNS_SETUP_PASSPHRASE: 'wizard passphrase 9', GIT_CONFIG_GLOBAL: '/dev/null' };
+let sandbox: SandboxProcess | null = null;
+afterAll(async () => {
+  await sandbox?.stop();
+  scratch.remove();
+});
+
+describe('wizard --journey new, without a terminal', () => {
+  const project = join(scratch.path, 'project');
+  const certs = join(project, 'certs');
+  let first: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    mkdirSync(project);
+    first = await runCli(
+      [
+        'wizard',
+        '--journey',
+        'new',
+        '--out',
+        'certs',
+        '--email',
+        'ci@example.com',
+        '--common-name',
+        'CI Push',
+      ],
+      {
+        env,
+        cwd: project,
+      },
+    );
+  });
+
+  it('makes the key and CSR, says the portal steps, then stops at the .cer naming --cer (exit 2)', () => {
+    expect(first.exitCode, first.stderr).toBe(2);
+    expect(readdirSync(certs).sort()).toEqual(
+      ['.apns-setup-wizard.json', 'CertificateSigningRequest.certSigningRequest', 'key.pem'].sort(),
+    );
+    expect(first.stderr).toContain('Upload certs/CertificateSigningRequest.certSigningRequest');
+    expect(first.stderr).toMatch(
+      /^Error: the wizard is waiting for Apple's certificate \(the CSR is made\), and there is no terminal to ask$/m,
+    );
+    expect(first.stderr).toMatch(/^Pass --cer FILE\.$/m);
+  });
+
+  it('the state file holds no secret', () => {
+    const state = readFileSync(join(certs, '.apns-setup-wizard.json'), 'utf8');
+    expect(JSON.parse(state)).toMatchObject({
+      version: 1,
+      journey: 'new',
+      stage: 'waiting-for-certificate',
+      dir: certs,
+    });
+    expect(state).not.toContain(env.APNS_SETUP_PASSPHRASE);
+    expect(state).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('continues with --cer once the portal (here its local stand-in) signed the CSR, and proves it', async () => {
+    const signed = await runCli([
+      'demo',
+      '--csr',
+      join(certs, 'CertificateSigningRequest.certSigningRequest'),
+      '--bundle-id',
+      'com.example.wizard',
+      '--out',
+      join(scratch.path, 'portal'),
+    ]);
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    sandbox = spawnSandbox([
+      '--json',
+      '--client-ca',
+      join(scratch.path, 'portal', 'portal-ca.pem'),
+    ]);
+    const { url, caFile } = JSON.parse(await sandbox.nextLine()) as { url: string; caFile: string };
+
+    const second = await runCli(
+      [
+        'wizard',
+        '--journey',
+        'new',
+        '--out',
+        'certs',
+        '--cer',
+        join(scratch.path, 'portal', 'aps.cer'),
+        '--endpoint',
+        url,
+        '--ca',
+        caFile,
+      ],
+      { env, cwd: project },
+    );
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toContain('Continuing: waiting for Apple’s certificate');
+    expect(second.stderr).toMatch(/^✓ \(probe\)/m);
+    expect(second.stderr).toContain('Done: the certificate files are ready.');
+    expect(readdirSync(certs).sort()).toEqual(IMPORTED_FOLDER_FILES);
+    // No CI workflow unless asked for.
+    expect(existsSync(join(project, '.github'))).toBe(false);
+  });
+});
+
+describe('the wizard names the flag a question needs', () => {
+  it('no terminal and no --journey: exit 2, naming --journey', async () => {
+    const result = await runCli(['wizard']);
+    expect(result.exitCode).toBe(2);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain('--journey new|p12|renew|check');
+  });
+
+  it('renew without --from: exit 2, naming --from', async () => {
+    const result = await runCli(['wizard', '--journey', 'renew'], { cwd: scratch.path });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Pass --from FILE.');
+  });
+
+  it('apns-setup alone without a terminal prints the help and exits 2', async () => {
+    const result = await runCli([]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Usage: apns-setup');
+  });
+});
+
+describe.skipIf(!hasRealWorld)('wizard --journey p12 and check, without a terminal', () => {
+  const path = 'sideshow__apns2/certificate-valid.p12';
+
+  it('p12: converts, writes the CI workflow when asked, and --no-push names the command to prove it', async () => {
+    const project = join(scratch.path, 'p12');
+    mkdirSync(project);
+    const entry = loadExpected().files.find((f) => f.path === path)!;
+    expect(entry.password).toBe('');
+    const result = await runCli(
+      [
+        'wizard',
+        '--journey',
+        'p12',
+        realWorldPath(path),
+        '--out',
+        'certs',
+        '--no-push',
+        '--ci-workflow',
+      ],
+      { env, cwd: project },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readdirSync(join(project, 'certs'))).toContain('ck.pem');
+    expect(result.stderr).toContain(
+      'The files are made but not yet proven. Prove them with: apns-setup push --cert certs/ck.pem',
+    );
+    const workflow = readFileSync(join(project, '.github/workflows/apns-certificates.yml'), 'utf8');
+    expect(workflow).toContain("CERT_PATHS: 'certs'");
+    // Run again: an existing workflow is kept as it is.
+    writeFileSync(join(project, '.github/workflows/apns-certificates.yml'), '# mine\n');
+    const again = await runCli(
+      [
+        'wizard',
+        '--journey',
+        'p12',
+        realWorldPath(path),
+        '--out',
+        'certs2',
+        '--no-push',
+        '--ci-workflow',
+      ],
+      { env, cwd: project },
+    );
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain('exists already and was left as it is');
+    expect(readFileSync(join(project, '.github/workflows/apns-certificates.yml'), 'utf8')).toBe(
+      '# mine\n',
+    );
+  });
+
+  it('check: what the file is, in words', async () => {
+    const result = await runCli(
+      ['wizard', '--journey', 'check', realWorldPath('fastlane__fastlane/aps_development.cer')],
+      { cwd: scratch.path },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('com.si.ChatSecure.debug');
+    expect(result.stderr).toMatch(/Renew +it cannot push any more/);
+  });
+});
