@@ -239,7 +239,7 @@ function throughput(label, count, args) {
   const rate = Math.round((count / ms) * 1000);
   const failed = status === 0 ? '' : `  (exit ${status}: ${stderr.trim().split('\n').at(-1)})`;
   console.log(
-    `${label.padEnd(44)} ${(ms / 1000).toFixed(1).padStart(7)} s  ${String(rate).padStart(7)} pushes/s  peak RSS ${rssMb.toFixed(0)} MB${failed}`,
+    `${label.padEnd(64)} ${(ms / 1000).toFixed(1).padStart(7)} s  ${String(rate).padStart(7)} pushes/s  peak RSS ${rssMb.toFixed(0)} MB${failed}`,
   );
 }
 function tokensFile(count) {
