@@ -30,6 +30,7 @@ const { NGHTTP2_CANCEL } = http2.constants;
  * hundred bytes. A server that sends more is not APNs; what is read of one answer stops here.
  */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Opens the connection and resolves once the server has sent its HTTP/2 SETTINGS. Waiting for
@@ -234,7 +235,8 @@ class Http2ApnsConnection implements ApnsConnection {
   }
 
   #remainingMs(): number {
-    return Math.max(0, this.#deadline - performance.now());
+    // setTimeout fires at once for more than 2^31 - 1 ms (about 24.8 days): cap a huge --timeout.
+    return Math.min(Math.max(0, this.#deadline - performance.now()), MAX_TIMER_MS);
   }
 
   #streamFailure(

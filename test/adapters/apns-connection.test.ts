@@ -493,6 +493,12 @@ describe('connectApns: hostile or broken servers', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it('takes a --timeout longer than a timer can hold (about 24.8 days) as that long, not as none', async () => {
+    const s = await start();
+    const connection = await connect(optionsFor(s, { timeoutMs: 40 * 86_400_000 }));
+    expect((await connection.send(request())).status).toBe(200);
+  });
+
   it('refuses at once the requests a GOAWAY left out (past its last stream id), even on a connection left open', async () => {
     const raw = await startRawServer((r) => r.send(goawayFrame(0)));
     try {
