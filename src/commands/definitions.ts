@@ -260,7 +260,7 @@ export const commandDefinitions: CommandDefinition[] = [
           collect,
           [],
         )
-        .option('--tokens-file <file>', 'device tokens, one per line')
+        .option('--tokens-file <file>', 'device tokens, one per line (any number), or - for stdin')
         .option('--topic <topic>', "apns-topic (default: the certificate's bundle id)")
         .addOption(
           new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
@@ -290,7 +290,12 @@ export const commandDefinitions: CommandDefinition[] = [
           'another APNs-compatible server, e.g. https://127.0.0.1:8443 (the sandbox)',
         )
         .option('--ca <file>', 'trust this CA for --endpoint')
-        .option('--timeout <seconds>', 'give up after this long', positiveInteger, 15)
+        .option(
+          '--timeout <seconds>',
+          'the longest the whole push may take: connecting, answers, retries',
+          positiveInteger,
+          15,
+        )
         .option('--json', 'print the results as JSON on stdout');
       passphraseOptions(command);
       examples(command, [
@@ -321,6 +326,12 @@ export const commandDefinitions: CommandDefinition[] = [
         .option(
           '--tokens <file>',
           'device tokens to accept, one per line (default: any well-formed token)',
+        )
+        .option(
+          '--max-streams <n>',
+          'requests a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS, as APNs)',
+          positiveInteger,
+          1000,
         )
         .option(
           '--json',

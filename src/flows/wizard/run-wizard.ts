@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { APPLE_CERTIFICATE_PORTAL_URL as PORTAL_URL } from '../../core/apns/portal.js';
-import { isApnsSetupError, type ApnsSetupError } from '../../core/errors.js';
+import { isApnsSetupError, OperationError, type ApnsSetupError } from '../../core/errors.js';
 import { FILE_NAMES } from '../../core/outputs.js';
 import type { CertificateInfo } from '../../core/pki/types.js';
 import { convertP12 } from '../convert-p12.js';
@@ -475,6 +475,16 @@ async function testPush(
       },
       ports.pushPorts,
     );
+    // A push that got no answer at all (a timeout, a dropped connection) proves nothing either
+    // way: push reports it as that token's result, where it used to throw.
+    const unanswered = results.find((r) => r.failure !== null);
+    if (unanswered !== undefined) {
+      const error = new OperationError('OPERATION_FAILED', unanswered.explanation, {
+        hint: unanswered.hint ?? undefined,
+      });
+      ports.show({ kind: 'not-proven', error, command: later });
+      return 0;
+    }
     ports.show({ kind: 'pushed', results, certificateFile });
     return results.every((r) => r.ok) ? 0 : 1;
   } catch (error) {
