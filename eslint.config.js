@@ -60,6 +60,15 @@ export default tseslint.config(
       ANY_PACKAGE_BUT('node:crypto|node:buffer|node-forge'),
     ],
   }),
+  // forge.ts loads node-forge on first use, with require() (see there): core's one node:module.
+  layer('src/core/pki/forge.ts', {
+    why: 'core/ is pure: bytes, strings and dates in, records out (DESIGN.md)',
+    forbid: [
+      OTHER_LAYERS('adapters|flows|ui|commands|sandbox'),
+      CLI,
+      ANY_PACKAGE_BUT('node:crypto|node:buffer|node-forge|node:module'),
+    ],
+  }),
   layer('src/flows/**/*.ts', {
     why: 'flows/ compose core over their ports and return records; ui/ words them',
     forbid: [OTHER_LAYERS('ui|commands|sandbox'), CLI, IO_MODULES, UI_LIBRARIES],
