@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 /** An import of another layer's folder, at any depth (`../ui/x.js`, `../../flows/y.js`). */
 const OTHER_LAYERS = (names) => `(^|/)(${names})/`;
-const CLI = '(^|/)cli(\\.js)?$';
+const CLI = '(^|/)(cli|program)(\\.js)?$';
 /** Anything that is not a relative import nor one of `allowed`. */
 const ANY_PACKAGE_BUT = (allowed) => `^(?!\\.|(${allowed})$)`;
 const IO_MODULES =
