@@ -13,6 +13,10 @@
 // dist/cli.js is the bin; every other file is in dist/chunks/. dist/meta.json (not shipped)
 // maps each output file to the sources and packages it holds: test/e2e/startup.test.ts reads it
 // to tell which packages a command loaded. Type checking is `npm run typecheck` (tsc), as before.
+//
+// One more entry point, built apart so that it changes nothing in the bin's chunks and is not
+// shipped: dist/adapters/keychain.js, the OS keychain adapter alone, which the Secret Service
+// test drives from separate node processes (test/helpers/keychain-client.mjs).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -40,6 +44,17 @@ const result = await build({
 });
 mkdirSync(dist, { recursive: true });
 writeFileSync(new URL('meta.json', dist), JSON.stringify(result.metafile));
+await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: { 'adapters/keychain': 'src/adapters/keychain.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.17',
+  external: ['@napi-rs/keyring'],
+  logLevel: 'warning',
+});
 // esbuild does not set the executable bit; npm sets it on install, but `node dist/cli.js`
 // and a local `npm link` need it too.
 chmodSync(new URL('cli.js', dist), 0o755);
