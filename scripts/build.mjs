@@ -23,6 +23,27 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 const root = new URL('..', import.meta.url);
 const dist = new URL('dist/', root);
 
+// Every @inquirer package says "sideEffects": false in its package.json, but esbuild reads that
+// from the package.json nearest the file, and theirs have another one in dist/esm/ (the module
+// type alone). Said again here, so that the prompts we do not import (the editor, with
+// iconv-lite and chardet: four fifths of the library's bytes) stay out of the bundle.
+const inquirerHasNoSideEffects = {
+  name: 'inquirer-has-no-side-effects',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@inquirer\// }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      const resolved = await plugin.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: resolved.path, external: resolved.external, sideEffects: false };
+    });
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: new URL('.', root).pathname,
@@ -39,6 +60,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __apnsSetupCreateRequire } from 'node:module';\nconst require = __apnsSetupCreateRequire(import.meta.url);",
   },
+  plugins: [inquirerHasNoSideEffects],
   metafile: true,
   logLevel: 'warning',
 });
