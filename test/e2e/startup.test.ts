@@ -230,7 +230,8 @@ describe('start-up', () => {
     const loaded = whatLoaded(readFileSync(trace, 'utf8').split('\n'));
     // @inquirer/prompts only re-exports: the code that ran is in @inquirer/core and the prompts.
     expect(loaded.packages.has('@inquirer/core')).toBe(true);
-    for (const heavy of ['node-forge', 'listr2', 'execa']) {
+    // iconv-lite and chardet: the editor prompt's, which the wizard does not use (scripts/build.mjs).
+    for (const heavy of ['node-forge', 'listr2', 'execa', 'iconv-lite', 'chardet']) {
       expect(loaded.packages.has(heavy), heavy).toBe(false);
     }
     expect(
