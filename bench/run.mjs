@@ -1,194 +1,292 @@
-// `npm run bench`: start-up time of each command, the cost of the PKCS#12 work, and push against
-// the local sandbox (one notification, then 10,000 tokens: throughput and peak memory), beside
-// `node -e 0`, curl and @parse/node-apn. BENCH_MILLION=1 adds 1,000,000 tokens (a minute or more).
-// Timings live here, never in tests. Run after `npm run build`.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
+// `npm run bench`: the one place that measures (timing lives here, never in tests). It runs every
+// row of issue 10's table side by side with what it is compared with — `node -e 0` (the floor of
+// any Node CLI), the classic OpenSSL recipe, a shell loop of `openssl x509 -checkend`, curl and
+// @parse/node-apn — in alternating runs, takes medians, and writes the table, with the machine,
+// Node's version and the date, to bench/RESULTS.md.
+//
+//   BENCH_RUNS=15        rounds of the quick rows (start-up, import, convert, one push, wizard)
+//   BENCH_HEAVY_RUNS=3   rounds of the long rows (check over 300 and 20,000 files, 10,000 tokens)
+//   BENCH_FULL_LOOP=1    runs the shell loop over the 20,000 files too (20,000 openssl processes,
+//                        minutes); without it that loop's time is the 300-file loop's per file
+//   BENCH_CHECK_FILES=20000  files in the large `check` row (fewer for a quick trial of the bench)
+//   BENCH_MILLION=1      adds push to 1,000,000 tokens (peak RSS; a minute or more)
+//
+// Runs after `npm run build` (the npm script does both). Needs python3 (bench/measure.py: child
+// CPU time and peak RSS, and a pseudo-terminal for the wizard) and openssl; curl and
+// @parse/node-apn (a devDependency) when present.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.js');
+const node = process.execPath;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+const heavyRuns = Number(process.env.BENCH_HEAVY_RUNS ?? 3);
+const fullLoop = Boolean(process.env.BENCH_FULL_LOOP);
+const largeCheck = Number(process.env.BENCH_CHECK_FILES ?? 20_000);
 const scratch = mkdtempSync(join(tmpdir(), 'apns-setup-bench-'));
+const passphrase = 'bench passphrase';
+const loadBefore = loadavg();
+const started = new Date();
+
+/** The absolute path of a program on PATH, or null. */
+function which(program) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+const sh = which('sh');
+const openssl = which('openssl');
+const curl = which('curl');
+if (!openssl) throw new Error('npm run bench needs openssl on PATH (the recipes it compares with)');
+
+function measure(spec) {
+  const out = execFileSync('python3', [join(root, 'bench/measure.py'), JSON.stringify(spec)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function time(label, fn, count = runs) {
-  fn();
-  const samples = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  console.log(
-    `${label.padEnd(64)} ${median(samples).toFixed(1).padStart(8)} ms (median of ${count})`,
-  );
-}
-
-const node = (args) => () => {
-  try {
-    execFileSync(process.execPath, args, { stdio: 'ignore' });
-  } catch {
-    // exit codes are not the point here
-  }
-};
-
-/** Runs `args` under node and returns its wall time (ms) and peak RSS (MB), and its exit code. */
-const rssHook = join(scratch, 'rss-hook.mjs');
-writeFileSync(
-  rssHook,
-  "import { writeFileSync } from 'node:fs';\n" +
-    "process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
-);
-function measure(args, options = {}) {
-  const rssFile = join(scratch, 'rss.txt');
-  const start = performance.now();
-  const result = spawnSync(process.execPath, ['--import', rssHook, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BENCH_RSS_FILE: rssFile, ...options.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = performance.now() - start;
-  const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
-  return { ms, rssMb, status: result.status, stderr: result.stderr.toString() };
-}
-
-const { issueApnsCertificate, createCertificateAuthority } = await import(
-  join(root, 'dist/core/pki/issue-certificate.js')
-);
-const { writePkcs12 } = await import(join(root, 'dist/core/pki/pkcs12-write.js'));
-const { readPkcs12 } = await import(join(root, 'dist/core/pki/pkcs12-read.js'));
-
-const caKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const leafKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const now = new Date();
-const later = new Date(now.getTime() + 365 * 86400000);
-const ca = createCertificateAuthority({
-  commonName: 'Bench CA',
-  key: caKey,
-  notBefore: now,
-  notAfter: later,
-  serialNumber: '01',
-});
-const leaf = issueApnsCertificate({
-  ca: { key: caKey, certificatePem: ca.certificatePem },
-  publicKey: leafKey,
-  bundleId: 'com.example.bench',
-  teamId: 'A1B2C3D4E5',
-  teamName: 'Bench',
-  type: 'universal',
-  notBefore: now,
-  notAfter: later,
-  serialNumber: '02',
-});
-const cer = join(scratch, 'aps.cer');
-writeFileSync(cer, leaf.der);
-
-console.log(`Node ${process.versions.node}\n`);
-time('node -e 0 (baseline)', node(['-e', '0']));
-time('apns-setup --version', node([cli, '--version']));
-time('apns-setup --help', node([cli, '--help']));
-time('apns-setup inspect aps.cer', node([cli, 'inspect', cer]));
-time('apns-setup check aps.cer', node([cli, 'check', cer]));
-for (const profile of ['compatible', 'modern']) {
-  let p12;
-  time(`writePkcs12 (${profile})`, () => {
-    p12 = writePkcs12({ key: leafKey, certificates: [leaf.der], passphrase: 'bench', profile });
-  });
-  time(`readPkcs12 (${profile})`, () => readPkcs12(p12, 'bench'));
-}
-
-// A .p12 at the 1,000,000-iteration cap, made by OpenSSL (issue 9): ours against openssl on the
-// same file, for the library call and for the whole `convert` (which first probes without a
-// passphrase, then reads with the one from APNS_SETUP_PASSPHRASE).
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (hasOpenssl) {
-  const heavyRuns = Math.min(runs, 5);
-  const bundle = join(scratch, 'bundle.pem');
-  writeFileSync(
-    bundle,
-    leaf.certificatePem + leafKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  );
-  for (const [name, flags] of [
-    ['legacy', ['-legacy']],
-    ['default', []],
-  ]) {
-    const file = join(scratch, `iter-${name}.p12`);
-    execFileSync('openssl', [
-      'pkcs12',
-      '-export',
-      ...flags,
-      '-iter',
-      '1000000',
-      '-in',
-      bundle,
-      '-passout',
-      'pass:bench',
-      '-out',
-      file,
-    ]);
-    const bytes = readFileSync(file);
-    const label = `1,000,000 iterations, openssl ${name === 'legacy' ? '-legacy' : 'default'}`;
-    time(
-      `openssl pkcs12 -nodes (${label})`,
-      () =>
-        execFileSync(
-          'openssl',
-          ['pkcs12', ...flags, '-in', file, '-passin', 'pass:bench', '-nodes'],
-          {
-            stdio: 'ignore',
-          },
-        ),
-      heavyRuns,
-    );
-    time(`readPkcs12 (${label})`, () => readPkcs12(bytes, 'bench'), heavyRuns);
-    let run = 0;
-    time(
-      `apns-setup convert (${label})`,
-      () =>
-        execFileSync(
-          process.execPath,
-          [cli, 'convert', file, '--out', join(scratch, `out-${name}-${run++}`)],
-          {
-            stdio: 'ignore',
-            env: { ...process.env, APNS_SETUP_PASSPHRASE: 'bench' },
-          },
-        ),
-      heavyRuns,
+/** Runs `commands` side by side for `rounds` rounds: per name, median wall, CPU and peak RSS. */
+function race(title, commands, rounds) {
+  process.stderr.write(`${title}: ${commands.length} commands × ${rounds} rounds…\n`);
+  const samples = measure({ mode: 'run', rounds, warmup: 1, commands });
+  const stats = {};
+  for (const [name, list] of Object.entries(samples)) {
+    const failed = list.filter((s) => s.code !== 0 && !commands.find((c) => c.name === name).fails);
+    if (failed.length > 0) throw new Error(`${name} exited ${failed[0].code} (${title})`);
+    stats[name] = {
+      wall: median(list.map((s) => s.wall)),
+      cpu: median(list.map((s) => s.cpu)),
+      rss: Math.max(...list.map((s) => s.rss)),
+      runs: list.length,
+    };
+    process.stderr.write(
+      `  ${name.padEnd(48)} ${ms(stats[name].wall).padStart(9)}  cpu ${ms(stats[name].cpu).padStart(9)}  peak ${stats[name].rss.toFixed(0)} MB\n`,
     );
   }
+  return stats;
 }
 
-// --- push against the local sandbox -------------------------------------------------------
-// The demo makes a push certificate from its local portal; the sandbox trusts that portal.
+const ms = (value) =>
+  value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+const apns = (...args) => [node, cli, ...args];
+const shell = (script, ...args) => [sh, '-c', script, 'sh', ...args];
+const env = { APNS_SETUP_PASSPHRASE: passphrase, NO_COLOR: '1' };
+
+// --- the files ------------------------------------------------------------------------------
+// `demo` makes a key, a CSR, Apple's .cer from a local portal and every output: the inputs here.
 const demo = join(scratch, 'demo');
-execFileSync(process.execPath, [cli, 'demo', '--out', demo], {
+execFileSync(node, [cli, 'demo', '--out', demo], {
   stdio: 'ignore',
-  env: { ...process.env, APNS_SETUP_PASSPHRASE: 'bench passphrase' },
+  env: { ...process.env, ...env },
 });
+const cer = join(demo, 'aps.cer');
+const key = join(demo, 'key.pem');
 const ck = join(demo, 'ck.pem');
-const [{ certificate }] = JSON.parse(
-  execFileSync(process.execPath, [cli, 'inspect', ck, '--json']),
+// A Keychain Access export: RC2-40 for the certificate, 3DES for the key, SHA-1 MAC.
+const keychainP12 = join(scratch, 'keychain.p12');
+execFileSync(
+  openssl,
+  [
+    'pkcs12',
+    '-export',
+    '-legacy',
+    '-in',
+    join(demo, 'cert.pem'),
+    '-inkey',
+    join(demo, 'key.unencrypted.pem'),
+    '-passout',
+    'env:APNS_SETUP_PASSPHRASE',
+    '-out',
+    keychainP12,
+  ],
+  { env: { ...process.env, ...env } },
 );
-const topic = certificate.bundleId;
+/** A folder of `count` copies of the certificate as PEM, 500 to a sub-folder. */
+function certificateFolder(count) {
+  const dir = join(scratch, `certs-${count}`);
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `batch-${Math.floor(i / 500)}`);
+    if (i % 500 === 0) mkdirSync(sub, { recursive: true });
+    copyFileSync(join(demo, 'cert.pem'), join(sub, `cert-${i}.pem`));
+  }
+  return dir;
+}
+const out = (name) => join(scratch, 'out', `${name}-{i}`);
+
+// The classic recipe, as the guides give it, for the same inputs and the same outputs.
+const p12Export = `${openssl} pkcs12 -export -in "$o/cert.pem" -inkey "$o/key.unencrypted.pem" -passout env:APNS_SETUP_PASSPHRASE -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -iter 2048 -out "$o/apns.p12"`;
+const importRecipe = [
+  'set -e; o=$1; mkdir -p "$o"',
+  `${openssl} x509 -inform der -in "$2" -out "$o/cert.pem"`,
+  `${openssl} rsa -in "$3" -passin env:APNS_SETUP_PASSPHRASE -traditional -out "$o/key.unencrypted.pem" 2>/dev/null`,
+  'cat "$o/cert.pem" "$o/key.unencrypted.pem" > "$o/ck.pem"',
+  p12Export,
+].join('\n');
+const convertRecipe = [
+  'set -e; o=$1; mkdir -p "$o"',
+  `${openssl} pkcs12 -legacy -in "$2" -passin env:APNS_SETUP_PASSPHRASE -clcerts -nokeys -out "$o/cert.pem"`,
+  `${openssl} pkcs12 -legacy -in "$2" -passin env:APNS_SETUP_PASSPHRASE -nocerts -passout env:APNS_SETUP_PASSPHRASE -out "$o/key.pem"`,
+  `${openssl} rsa -in "$o/key.pem" -passin env:APNS_SETUP_PASSPHRASE -traditional -out "$o/key.unencrypted.pem" 2>/dev/null`,
+  'cat "$o/cert.pem" "$o/key.unencrypted.pem" > "$o/ck.pem"',
+  p12Export,
+].join('\n');
+// `check --days 30` in shell: one openssl process per file, exit 1 when any expires within 30 days.
+const checkLoop = `s=0; for f in $(find "$1" -name '*.pem' | sort); do ${openssl} x509 -checkend 2592000 -noout -in "$f" >/dev/null || s=1; done; exit $s`;
+
+const rows = [];
+/** One line of the table: what was measured, against what, the ratio, the target, whether met. */
+function row(measure, value, against, result, target, met) {
+  rows.push({ measure, value, against, result, target, met: met ? 'yes' : '**no**' });
+}
+
+// --- start-up ---------------------------------------------------------------------------------
+const floor = { name: 'node -e 0', argv: [node, '-e', '0'] };
+{
+  const s = race(
+    'start-up',
+    [
+      floor,
+      { name: '--version', argv: apns('--version') },
+      { name: '--help', argv: apns('--help') },
+      { name: 'inspect aps.cer', argv: apns('inspect', cer) },
+      { name: 'check aps.cer', argv: apns('check', cer) },
+    ],
+    runs,
+  );
+  const f = s['node -e 0'].wall;
+  for (const [name, target] of [
+    ['--version', 1.1],
+    ['--help', 1.1],
+    ['inspect aps.cer', 1.2],
+    ['check aps.cer', 1.2],
+  ]) {
+    const r = s[name].wall / f;
+    row(
+      `\`${name}\``,
+      ms(s[name].wall),
+      `\`node -e 0\` ${ms(f)}`,
+      ratio(s[name].wall, f),
+      `≤ ${target}×`,
+      r <= target,
+    );
+  }
+}
+
+// --- import and convert -------------------------------------------------------------------------
+{
+  const s = race(
+    'import',
+    [
+      floor,
+      { name: 'recipe', argv: shell(importRecipe, out('recipe-import'), cer, key), env },
+      { name: 'import', argv: apns('import', cer, '--key', key, '--out', out('import')), env },
+    ],
+    runs,
+  );
+  const f = s['node -e 0'].wall;
+  row(
+    '`import aps.cer --key key.pem` (all outputs)',
+    ms(s.import.wall),
+    `\`node -e 0\` ${ms(f)}; the OpenSSL recipe ${ms(s.recipe.wall)}`,
+    `${ratio(s.import.wall, f)}; ${ratio(s.import.wall, s.recipe.wall)} the recipe`,
+    '≤ 1.25× `node -e 0`',
+    s.import.wall / f <= 1.25,
+  );
+}
+{
+  const s = race(
+    'convert',
+    [
+      floor,
+      { name: 'recipe', argv: shell(convertRecipe, out('recipe-convert'), keychainP12), env },
+      { name: 'convert', argv: apns('convert', keychainP12, '--out', out('convert')), env },
+    ],
+    runs,
+  );
+  const f = s['node -e 0'].wall;
+  row(
+    '`convert` of a Keychain (RC2-40) `.p12`',
+    ms(s.convert.wall),
+    `\`node -e 0\` ${ms(f)}; the recipe with \`-legacy\` ${ms(s.recipe.wall)}`,
+    `${ratio(s.convert.wall, f)}; ${ratio(s.convert.wall, s.recipe.wall)} the recipe`,
+    '≤ 1.3× `node -e 0`',
+    s.convert.wall / f <= 1.3,
+  );
+}
+
+// --- check over many files ----------------------------------------------------------------------
+let loopPerFile;
+{
+  const dir = certificateFolder(300);
+  const s = race(
+    'check 300',
+    [
+      { name: 'openssl loop', argv: shell(checkLoop, dir) },
+      { name: 'check', argv: apns('check', dir, '--days', '30') },
+    ],
+    heavyRuns,
+  );
+  const r = s.check.wall / s['openssl loop'].wall;
+  loopPerFile = s['openssl loop'].wall / 300;
+  row(
+    '`check` over 300 certificates',
+    ms(s.check.wall),
+    `a shell loop of \`openssl x509 -checkend\` ${ms(s['openssl loop'].wall)}`,
+    ratio(s.check.wall, s['openssl loop'].wall),
+    '≤ 0.1×',
+    r <= 0.1,
+  );
+}
+{
+  const dir = certificateFolder(largeCheck);
+  const n = largeCheck.toLocaleString('en');
+  const checks = race(
+    `check ${n}`,
+    [
+      { name: 'check', argv: apns('check', dir, '--days', '30') },
+      { name: 'check --json', argv: apns('check', dir, '--days', '30', '--json') },
+    ],
+    heavyRuns,
+  );
+  const l = fullLoop
+    ? race(`openssl loop over ${n}`, [{ name: 'openssl loop', argv: shell(checkLoop, dir) }], 1)[
+        'openssl loop'
+      ].wall
+    : loopPerFile * largeCheck;
+  const rss = Math.max(checks.check.rss, checks['check --json'].rss);
+  row(
+    `\`check\` over ${n} certificates`,
+    `${ms(checks.check.wall)} (\`--json\` ${ms(checks['check --json'].wall)}), peak RSS ${rss.toFixed(0)} MB`,
+    `the same loop ${ms(l)}${fullLoop ? '' : ' (the 300-file loop per file)'}`,
+    ratio(checks.check.wall, l),
+    '≤ 0.1×, ≤ 100 MB',
+    checks.check.wall / l <= 0.1 && rss <= 100,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// --- push against the local sandbox -------------------------------------------------------------
+const topic = JSON.parse(
+  execFileSync(node, [cli, 'inspect', ck, '--json'], { encoding: 'utf8' }),
+)[0].certificate.bundleId;
 const sandbox = spawn(
-  process.execPath,
+  node,
   [cli, 'sandbox', '--json', '--client-ca', join(demo, 'portal-ca.pem')],
   {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -198,31 +296,25 @@ const lines = createInterface({ input: sandbox.stdout });
 const { url, caFile } = await new Promise((resolve) =>
   lines.once('line', (line) => resolve(JSON.parse(line))),
 );
-// Its log (one JSON line a notification) is read and dropped.
-lines.on('line', () => {});
+lines.on('line', () => {}); // its log, one JSON line a notification: read and dropped
 const token = 'a'.repeat(64);
-const pushArgs = [cli, 'push', '--cert', ck, '--endpoint', url, '--ca', caFile];
-
-console.log('\npush of one notification to the local sandbox (start-up, TLS, HTTP/2, answer)');
-time('node -e 0 (baseline)', node(['-e', '0']));
-time('apns-setup push --token T', node([...pushArgs, '--token', token]));
-if (spawnSync('curl', ['--version']).status === 0) {
-  const curlArgs = ['-sS', '-o', '/dev/null', '--http2', '--cert', ck, '--cacert', caFile];
-  curlArgs.push('-H', `apns-topic: ${topic}`, '-d', '{"aps":{"alert":"bench"}}');
-  time('curl --http2 (same push)', () =>
-    execFileSync('curl', [...curlArgs, `${url}/3/device/${token}`]),
-  );
-}
-let nodeApn = null;
-try {
-  nodeApn = (await import('@parse/node-apn')).default;
-} catch {
-  console.log('@parse/node-apn is not installed (npm ci installs it as a devDependency)');
-}
+const pushArgs = ['push', '--cert', ck, '--endpoint', url, '--ca', caFile];
+const nodeApnPath = join(root, 'node_modules/@parse/node-apn');
+const hasNodeApn = (() => {
+  try {
+    readFileSync(join(nodeApnPath, 'package.json'));
+    return true;
+  } catch {
+    process.stderr.write(
+      '@parse/node-apn is not installed (npm ci installs it as a devDependency)\n',
+    );
+    return false;
+  }
+})();
 const nodeApnScript = join(scratch, 'node-apn-push.cjs');
 writeFileSync(
   nodeApnScript,
-  `const apn = require(${JSON.stringify(join(root, 'node_modules/@parse/node-apn'))});
+  `const apn = require(${JSON.stringify(nodeApnPath)});
 const fs = require('node:fs');
 const [count] = process.argv.slice(2).map(Number);
 const { hostname, port } = new URL(${JSON.stringify(url)});
@@ -232,20 +324,51 @@ const tokens = Array.from({ length: count }, (_, i) => (i + 1).toString(16).padS
 provider.send(note, tokens).then(({ sent, failed }) => { provider.shutdown(); if (failed.length > 0) { console.error(JSON.stringify(failed[0])); process.exitCode = 1; } });
 `,
 );
-if (nodeApn) time('@parse/node-apn Provider.send (same push)', node([nodeApnScript, '1']));
-
-function throughput(label, count, args) {
-  const { ms, rssMb, status, stderr } = measure(args);
-  const rate = Math.round((count / ms) * 1000);
-  const failed = status === 0 ? '' : `  (exit ${status}: ${stderr.trim().split('\n').at(-1)})`;
-  console.log(
-    `${label.padEnd(64)} ${(ms / 1000).toFixed(1).padStart(7)} s  ${String(rate).padStart(7)} pushes/s  peak RSS ${rssMb.toFixed(0)} MB${failed}`,
+{
+  const commands = [floor, { name: 'push --token', argv: apns(...pushArgs, '--token', token) }];
+  if (curl) {
+    commands.push({
+      name: 'curl --http2',
+      argv: [
+        curl,
+        '-sS',
+        '-o',
+        '/dev/null',
+        '--http2',
+        '--cert',
+        ck,
+        '--cacert',
+        caFile,
+        '-H',
+        `apns-topic: ${topic}`,
+        '-d',
+        '{"aps":{"alert":"bench"}}',
+        `${url}/3/device/${token}`,
+      ],
+    });
+  }
+  if (hasNodeApn) commands.push({ name: '@parse/node-apn', argv: [node, nodeApnScript, '1'] });
+  const s = race('push one notification', commands, runs);
+  const f = s['node -e 0'].wall;
+  const others = [
+    `\`node -e 0\` ${ms(f)}`,
+    ...(curl ? [`curl ${ms(s['curl --http2'].wall)}`] : []),
+    ...(hasNodeApn ? [`@parse/node-apn ${ms(s['@parse/node-apn'].wall)}`] : []),
+  ];
+  row(
+    '`push` of one notification to the local sandbox',
+    ms(s['push --token'].wall),
+    others.join('; '),
+    `${ratio(s['push --token'].wall, f)}${curl ? `; ${ratio(s['push --token'].wall, s['curl --http2'].wall)} curl` : ''}`,
+    '≤ 1.3× `node -e 0`',
+    s['push --token'].wall / f <= 1.3,
   );
 }
+/** A file of `count` distinct tokens, one per line. */
 function tokensFile(count) {
   const path = join(scratch, `tokens-${count}.txt`);
-  const chunk = [];
   writeFileSync(path, '');
+  const chunk = [];
   for (let i = 1; i <= count; i++) {
     chunk.push(i.toString(16).padStart(64, '0'));
     if (chunk.length === 10_000 || i === count) {
@@ -255,38 +378,149 @@ function tokensFile(count) {
   }
   return path;
 }
-
-console.log('\npush to many tokens against the local sandbox (wall time, throughput, peak RSS)');
-const tenThousand = tokensFile(10_000);
-throughput('apns-setup push --tokens-file (10,000)', 10_000, [
-  ...pushArgs,
-  '--tokens-file',
-  tenThousand,
-  '--timeout',
-  '600',
-]);
-throughput('apns-setup push --tokens-file --json (10,000)', 10_000, [
-  ...pushArgs,
-  '--tokens-file',
-  tenThousand,
-  '--json',
-  '--timeout',
-  '600',
-]);
-if (nodeApn) throughput('@parse/node-apn Provider.send (10,000)', 10_000, [nodeApnScript, '10000']);
-if (process.env.BENCH_MILLION) {
-  const million = tokensFile(1_000_000);
-  throughput('apns-setup push --tokens-file (1,000,000)', 1_000_000, [
-    ...pushArgs,
-    '--tokens-file',
-    million,
-    '--timeout',
-    '3600',
-  ]);
-} else {
-  console.log('(BENCH_MILLION=1 adds 1,000,000 tokens; the goal is a peak RSS of at most 120 MB)');
+{
+  const tokens = tokensFile(10_000);
+  const commands = [
+    {
+      name: 'push --tokens-file',
+      argv: apns(...pushArgs, '--tokens-file', tokens, '--timeout', '600'),
+    },
+    {
+      name: 'push --tokens-file --json',
+      argv: apns(...pushArgs, '--tokens-file', tokens, '--json', '--timeout', '600'),
+    },
+  ];
+  if (hasNodeApn) commands.push({ name: '@parse/node-apn', argv: [node, nodeApnScript, '10000'] });
+  const s = race('push 10,000 tokens', commands, heavyRuns);
+  // Flat memory: the peak for ten times the tokens (and, with BENCH_MILLION, a hundred times).
+  const more = [100_000, ...(process.env.BENCH_MILLION ? [1_000_000] : [])].map((count) => {
+    const file = tokensFile(count);
+    const r = race(
+      `push ${count} tokens`,
+      [
+        {
+          name: `push --tokens-file (${count})`,
+          argv: apns(...pushArgs, '--tokens-file', file, '--timeout', '3600'),
+        },
+      ],
+      1,
+    )[`push --tokens-file (${count})`];
+    rmSync(file);
+    return { count, ...r };
+  });
+  const ours = s['push --tokens-file'];
+  const rate = (wall) => Math.round((10_000 / wall) * 1000);
+  const peaks = [
+    `${ours.rss.toFixed(0)} MB`,
+    ...more.map((m) => `${m.rss.toFixed(0)} MB for ${m.count.toLocaleString('en')}`),
+  ].join(', ');
+  const flat = more.every((m) => m.rss <= 120);
+  if (hasNodeApn) {
+    const theirs = s['@parse/node-apn'];
+    row(
+      '`push --tokens-file` 10,000 tokens',
+      `${ms(ours.wall)}, ${rate(ours.wall)}/s (\`--json\` ${ms(s['push --tokens-file --json'].wall)}); peak RSS ${peaks}`,
+      `@parse/node-apn ${ms(theirs.wall)}, ${rate(theirs.wall)}/s, peak RSS ${theirs.rss.toFixed(0)} MB`,
+      `${ratio(theirs.wall, ours.wall)} the throughput`,
+      '≥ 1.5×, memory flat',
+      theirs.wall / ours.wall >= 1.5 && flat,
+    );
+  }
 }
-
 sandbox.kill('SIGTERM');
 await new Promise((resolve) => sandbox.once('exit', resolve));
+
+// --- the wizard's first screen ------------------------------------------------------------------
+{
+  // Bare `apns-setup` in a terminal, in an empty folder with an empty home (the wizard looks
+  // for certificates nearby and in ~/Downloads): the time until its first question is drawn
+  // whole, down to the key hints under the choices.
+  const home = join(scratch, 'home');
+  mkdirSync(join(home, 'Downloads'), { recursive: true });
+  process.stderr.write(`wizard's first screen: ${runs} rounds…\n`);
+  const samples = measure({
+    mode: 'pty',
+    rounds: runs,
+    warmup: 1,
+    argv: apns(),
+    env: { HOME: home, NO_COLOR: '1', TERM: 'xterm', APNS_SETUP_PASSPHRASE: null },
+    cwd: home,
+    expect: 'What would you like to do[\\s\\S]*select',
+  });
+  const missing = samples.find((s) => s.wall === null);
+  if (missing) throw new Error(`the wizard's first screen never came: ${missing.output}`);
+  const first = median(samples.map((s) => s.wall));
+  process.stderr.write(`  first screen ${ms(first)}\n`);
+  row(
+    "the wizard's first screen (bare `apns-setup` in a terminal)",
+    ms(first),
+    'spawn to the whole first question drawn',
+    '—',
+    '≤ 0.5 s',
+    first <= 500,
+  );
+}
+
+// --- RESULTS.md ---------------------------------------------------------------------------------
+const version = (argv) => {
+  try {
+    return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' }).split('\n')[0].trim();
+  } catch {
+    return 'absent';
+  }
+};
+const loadAfter = loadavg();
+const cpu = cpus();
+const table = [
+  '| measure | apns-setup | compared with | ratio | target | met |',
+  '|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) => `| ${[r.measure, r.value, r.against, r.result, r.target, r.met].join(' | ')} |`,
+  ),
+];
+/** The targets missed, said in words under the table, and how loaded the machine was. */
+function missedNote(all, load, cores) {
+  const missed = all.filter((r) => r.met !== 'yes');
+  const busy =
+    load > cores
+      ? ` The machine was shared (load average ${load.toFixed(1)} on ${cores} cores): every time above is inflated, \`node -e 0\` included, and ratios are of medians taken in the same rounds.`
+      : '';
+  const list = missed.map((r) => `${r.measure} (${r.result.split(';')[0]}, target ${r.target})`);
+  return missed.length === 0
+    ? `Every target is met.${busy}`
+    : `Missed (${missed.length} of ${all.length}): ${list.join('; ')}.${busy}`;
+}
+const document = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.mjs); do not edit by hand. Every row ran side by side with
+what it is compared with, in alternating rounds; times are medians of wall time from spawn to exit,
+peak RSS the largest seen.
+
+- Date: ${started.toISOString()}
+- Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at the end), Linux ${release()}
+- Load average (1 min) before and after: ${loadBefore[0].toFixed(2)}, ${loadAfter[0].toFixed(2)}
+- Node ${process.versions.node}; ${version([openssl, 'version'])}; ${curl ? version([curl, '--version']).split(' ').slice(0, 2).join(' ') : 'no curl'}; @parse/node-apn ${hasNodeApn ? JSON.parse(readFileSync(join(nodeApnPath, 'package.json'), 'utf8')).version : 'absent'}
+- Rounds: ${runs} for the quick rows and the wizard, ${heavyRuns} for \`check\` over 300 and ${largeCheck.toLocaleString('en')} files and for 10,000 tokens; ${fullLoop ? `one for the ${largeCheck.toLocaleString('en')}-file shell loop` : `the ${largeCheck.toLocaleString('en')}-file shell loop is the 300-file loop's time per file, times ${largeCheck.toLocaleString('en')} (\`BENCH_FULL_LOOP=1\` runs it)`}
+
+${table.join('\n')}
+
+${missedNote(rows, loadBefore[0], cpu.length)}
+
+What each row runs:
+- \`node -e 0\`: the floor of any Node CLI on this machine, measured in the same rounds as the row.
+- The OpenSSL recipe (\`import\`): \`openssl x509 -inform der\`, \`openssl rsa -traditional\` to drop
+  the passphrase, \`cat\` into ck.pem, \`openssl pkcs12 -export\` (3DES, SHA-1 MAC, 2048 iterations,
+  as our compatible profile), in one \`sh\` script. For \`convert\`: \`openssl pkcs12 -legacy
+  -clcerts -nokeys\`, \`-nocerts\`, \`openssl rsa\`, \`cat\` and the same export.
+- \`check\`: \`apns-setup check DIR --days 30\` against \`for f in …; do openssl x509 -checkend
+  2592000 -noout -in "$f"; done\` over the same files (copies of one certificate, 500 to a folder).
+- \`push\`: to \`apns-setup sandbox\` on this machine (TLS, HTTP/2, client certificates), with the
+  certificate \`apns-setup demo\` made; curl with \`--http2 --cert\`; @parse/node-apn's
+  \`Provider.send\` in a Node script. The 100,000-token run shows whether memory grows with the
+  number of tokens.
+- The wizard: bare \`apns-setup\` in a pseudo-terminal (bench/measure.py), timed from spawn until
+  the first question and its key hints are on the screen.
+`;
+writeFileSync(join(root, 'bench/RESULTS.md'), document);
+process.stdout.write(`${table.join('\n')}\n\nWritten to bench/RESULTS.md\n`);
 rmSync(scratch, { recursive: true, force: true });

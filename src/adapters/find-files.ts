@@ -22,35 +22,48 @@ export interface FindOptions {
 const CERTIFICATE_EXTENSIONS = new Set(['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b']);
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 
-export async function findCertificateFiles(
+/**
+ * The files to check, one at a time as the walk finds them: a folder of 20,000 certificates is
+ * never held as a list. Every path named on the command line is looked at before the walk
+ * starts, so a missing one is said before anything is printed.
+ */
+export async function* walkCertificateFiles(
   paths: string[],
   options: FindOptions = {},
-): Promise<string[]> {
+): AsyncGenerator<string> {
   const skip = options.onSkip ?? (() => undefined);
-  const found: string[] = [];
-  const seen = new Set<string>();
-  const add = (path: string): void => {
-    const key = resolve(path);
-    if (seen.has(key)) return;
-    seen.add(key);
-    found.push(path);
-  };
-
+  const named: { path: string; isDirectory: boolean }[] = [];
   for (const path of paths) {
-    let isDirectory: boolean;
     try {
-      isDirectory = (await stat(path)).isDirectory();
+      named.push({ path, isDirectory: (await stat(path)).isDirectory() });
     } catch (error) {
       throw await describeError(path, error);
     }
-    // A file named on the command line is the user's choice, whatever its extension.
-    if (!isDirectory) add(path);
-    else for (const file of await walk(path, skip)) add(file);
   }
-  return found;
+  // A path met twice can only come from two arguments that overlap (`check certs certs/a.pem`):
+  // one walk never yields a path twice. So one argument keeps no set of what it has seen.
+  const seen = paths.length > 1 ? new Set<string>() : null;
+  const fresh = (path: string): boolean => {
+    if (!seen) return true;
+    const key = resolve(path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  for (const { path, isDirectory } of named) {
+    // A file named on the command line is the user's choice, whatever its extension.
+    if (!isDirectory) {
+      if (fresh(path)) yield path;
+    } else {
+      for await (const file of walk(path, skip)) if (fresh(file)) yield file;
+    }
+  }
 }
 
-async function walk(dir: string, skip: (path: string, note: string) => void): Promise<string[]> {
+async function* walk(
+  dir: string,
+  skip: (path: string, note: string) => void,
+): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -60,20 +73,18 @@ async function walk(dir: string, skip: (path: string, note: string) => void): Pr
   // Code-unit order, not locale order: the same list on every machine and in every language.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-  const files: string[] = [];
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await walk(path, skip)));
+      if (!SKIPPED_FOLDERS.has(entry.name)) yield* walk(path, skip);
     } else if (isCandidate(entry.name)) {
       // A linked folder is never walked (a link to a parent would loop); a linked file is
       // kept, and a dangling one or a loop too, so that `check` reports it instead of missing it.
       const kind = entry.isSymbolicLink() ? await linkTarget(path) : entry;
-      if (kind === null || kind.isFile()) files.push(path);
+      if (kind === null || kind.isFile()) yield path;
       else if (!kind.isDirectory()) skip(path, skippedNote(kind));
     }
   }
-  return files;
 }
 
 function isCandidate(name: string): boolean {

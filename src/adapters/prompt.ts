@@ -31,7 +31,7 @@ export function createPrompter(io: PromptIo): Prompter {
           hint: 'run it in a terminal, or pass the answer with a flag (see --help)',
         });
       }
-      const { password } = await import('@inquirer/prompts');
+      const { password } = await import('./inquirer.js');
       const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
       const validate = (value: string): true | string =>
         options.allowEmpty === true || value !== '' ? true : 'The passphrase cannot be empty.';

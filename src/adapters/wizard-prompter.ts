@@ -1,5 +1,6 @@
 /**
- * The wizard's questions in a terminal, with @inquirer/prompts (loaded on the first question).
+ * The wizard's questions in a terminal, with @inquirer/prompts (./inquirer.ts, loaded on the first
+ * question).
  * Prompts go to stderr, as everything said to a person. Ctrl-C is a cancel (exit 130); a prompt
  * aborted by the program (a .cer appeared in Downloads) resolves with what appeared.
  */
@@ -18,7 +19,7 @@ export async function askInTerminal(
   io: TerminalIo,
   abortWith?: Promise<string>,
 ): Promise<string | boolean | string[]> {
-  const inquirer = await import('@inquirer/prompts');
+  const inquirer = await import('./inquirer.js');
   prompt = escapedPrompt(prompt);
   const controller = new AbortController();
   const context = {

@@ -30,28 +30,37 @@ export interface CheckResult {
 }
 
 export interface CheckInput {
-  /** Files to read, and whether each was named by the user (a named file must hold a certificate). */
-  files: { path: string; named: boolean }[];
+  /**
+   * Files to read, and whether each was named by the user (a named file must hold a
+   * certificate); read one at a time as they come, so a walk can feed them as it goes.
+   */
+  files: AsyncIterable<CheckFile> | Iterable<CheckFile>;
   days: number;
 }
 
-export interface CheckReport {
-  results: CheckResult[];
-  /**
-   * Protected .p12 files met while walking a folder, with no passphrase to open them: said, not
-   * failed, so that `check certs/` passes beside the apns.p12 that import writes there.
-   */
-  skipped: { file: string; reason: 'locked' }[];
+export interface CheckFile {
+  path: string;
+  named: boolean;
 }
 
-export async function checkCertificates(
+/**
+ * What checking one file gives: a result, or (for a protected .p12 met while walking a folder,
+ * with no passphrase to open it) a skip, said but not failed, so that `check certs/` passes
+ * beside the apns.p12 that import writes there. A key or CSR in a folder gives nothing.
+ */
+export type CheckEvent =
+  { kind: 'result'; result: CheckResult } | { kind: 'skipped'; file: string; reason: 'locked' };
+
+/**
+ * Checks the files one by one and hands over each outcome as soon as it is known: memory stays
+ * flat however many certificates a folder holds, and the report can be printed as it goes.
+ */
+export async function* checkCertificates(
   input: CheckInput,
   ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'now'>,
-): Promise<CheckReport> {
+): AsyncGenerator<CheckEvent> {
   const now = ports.now();
-  const results: CheckResult[] = [];
-  const skipped: CheckReport['skipped'] = [];
-  for (const { path, named } of input.files) {
+  for await (const { path, named } of input.files) {
     let certificate: CertificateInfo | undefined;
     try {
       const { material } = await openMaterial(ports, path, { needKey: false });
@@ -59,45 +68,55 @@ export async function checkCertificates(
     } catch (error) {
       if (isApnsSetupError(error) && error.code === 'CANCELLED') throw error;
       if (!named && isApnsSetupError(error) && error.code === 'NO_TTY') {
-        skipped.push({ file: path, reason: 'locked' });
+        yield { kind: 'skipped', file: path, reason: 'locked' };
         continue;
       }
       // One unreadable file is a row of the report, never the end of the run.
-      results.push({
-        file: path,
-        status: 'invalid',
-        certificate: null,
-        daysLeft: null,
-        problem: isApnsSetupError(error)
-          ? problemOf(path, error)
-          : { kind: 'unexpected', detail: error instanceof Error ? error.message : String(error) },
-      });
+      yield {
+        kind: 'result',
+        result: {
+          file: path,
+          status: 'invalid',
+          certificate: null,
+          daysLeft: null,
+          problem: isApnsSetupError(error)
+            ? problemOf(path, error)
+            : {
+                kind: 'unexpected',
+                detail: error instanceof Error ? error.message : String(error),
+              },
+        },
+      };
       continue;
     }
     if (!certificate) {
       // Keys and CSRs sit beside certificates in a folder: only a file named explicitly must hold one.
       if (named) {
-        results.push({
-          file: path,
-          status: 'invalid',
-          certificate: null,
-          daysLeft: null,
-          problem: { kind: 'no-certificate' },
-        });
+        yield {
+          kind: 'result',
+          result: {
+            file: path,
+            status: 'invalid',
+            certificate: null,
+            daysLeft: null,
+            problem: { kind: 'no-certificate' },
+          },
+        };
       }
       continue;
     }
     const { status, daysLeft } = assessExpiry(certificate, now, input.days);
-    const checkStatus: CheckStatus = status === 'not-yet-valid' ? 'invalid' : status;
-    results.push({
-      file: path,
-      status: checkStatus,
-      certificate,
-      daysLeft,
-      problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
-    });
+    yield {
+      kind: 'result',
+      result: {
+        file: path,
+        status: status === 'not-yet-valid' ? 'invalid' : status,
+        certificate,
+        daysLeft,
+        problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
+      },
+    };
   }
-  return { results, skipped };
 }
 
 /**
@@ -115,8 +134,8 @@ function problemOf(path: string, error: ApnsSetupError): CheckProblem {
 }
 
 /** Worst wins: expired (3), then invalid (2), then expiring (1). */
-export function checkExitCode(results: CheckResult[]): ExitCode {
-  const statuses = new Set(results.map((r) => r.status));
+export function checkExitCode(seen: Iterable<CheckStatus>): ExitCode {
+  const statuses = new Set(seen);
   if (statuses.has('expired')) return 3;
   if (statuses.has('invalid')) return 2;
   if (statuses.has('expiring')) return 1;

@@ -1,6 +1,6 @@
 /** `check` output: a table for people, the contract's JSON for machines, in words. */
 import { formatDate } from '../core/expiry.js';
-import type { CheckReport, CheckResult } from '../flows/check-expiry.js';
+import type { CheckResult } from '../flows/check-expiry.js';
 import { NEW_CERTIFICATE_STEPS } from './messages.js';
 import type { Style } from './style.js';
 
@@ -53,44 +53,77 @@ export function describeCheckResult(r: CheckResult): { message: string; hint: st
   }
 }
 
-/** Push certificates that have expired or are about to: the advice is said once for them all. */
-function needingSuccessor(results: CheckResult[]): CheckResult[] {
-  return results.filter(
-    (r) => (r.status === 'expired' || r.status === 'expiring') && r.certificate?.isApns,
-  );
+/** A push certificate that has expired or is about to: the advice is said once for them all. */
+function needsSuccessor(r: CheckResult): boolean {
+  return (r.status === 'expired' || r.status === 'expiring') && r.certificate?.isApns === true;
 }
 
-export function checkJson(
-  days: number,
-  results: CheckResult[],
-  skipped: CheckReport['skipped'] = [],
-) {
+/**
+ * The report on stdout, written as the results arrive so that memory stays flat whatever the
+ * number of certificates: each call returns the lines to print now, in order.
+ */
+export interface CheckReportWriter {
+  /** The lines this result lets out (none while the writer still holds it back). */
+  add(result: CheckResult): string[];
+  /** The lines left once every file is checked; `skipped`: the protected .p12 files passed over. */
+  end(skipped: string[]): string[];
+}
+
+/** One result as the JSON contract has it. */
+function jsonResult(r: CheckResult) {
   return {
-    days,
-    results: results.map((r) => ({
-      file: r.file,
-      status: r.status,
-      bundleId: r.certificate?.bundleId ?? null,
-      type: r.certificate?.type ?? null,
-      notAfter: r.certificate ? r.certificate.notAfter.toISOString() : null,
-      daysLeft: r.daysLeft,
-      message: describeCheckResult(r).message,
-    })),
-    skipped: skipped.map(({ file }) => ({ file, message: checkMessages.skippedLocked })),
+    file: r.file,
+    status: r.status,
+    bundleId: r.certificate?.bundleId ?? null,
+    type: r.certificate?.type ?? null,
+    notAfter: r.certificate ? r.certificate.notAfter.toISOString() : null,
+    daysLeft: r.daysLeft,
+    message: describeCheckResult(r).message,
   };
 }
 
-export function checkTable(results: CheckResult[], style: Style): string {
+const indented = (value: unknown, spaces: number): string =>
+  JSON.stringify(value, null, 2).replace(/\n/g, `\n${' '.repeat(spaces)}`);
+
+/**
+ * `--json`: one document, `{ days, results: [...], skipped: [...] }`, byte for byte what
+ * JSON.stringify(…, null, 2) makes of it whole, written one result at a time. A result is held
+ * until the next one comes, which says whether a comma follows it.
+ */
+export function checkJson(days: number): CheckReportWriter {
+  let held: string | null = null;
+  return {
+    add(result) {
+      const lines =
+        held === null ? [`{\n  "days": ${JSON.stringify(days)},\n  "results": [`] : [`${held},`];
+      held = `    ${indented(jsonResult(result), 4)}`;
+      return lines;
+    },
+    end(skipped) {
+      const results =
+        held === null
+          ? ['{', `  "days": ${JSON.stringify(days)},`, '  "results": [],']
+          : [held, '  ],'];
+      const list = skipped.map((file) => ({ file, message: checkMessages.skippedLocked }));
+      return [...results, `  "skipped": ${indented(list, 2)}`, '}'];
+    },
+  };
+}
+
+/** Rows measured before the table's column widths are fixed; a later, wider cell widens its row only. */
+const MEASURED_ROWS = 100;
+
+/**
+ * The table for people: FILE as wide as the longest path (`fileWidth`, known from the walk), the
+ * other columns as wide as their widest cell among the first rows; then, under the table, what
+ * is wrong with each file that is not ok, and the renewal advice once.
+ */
+export function checkTable(style: Style, fileWidth: number): CheckReportWriter {
   const header = ['FILE', 'BUNDLE ID', 'TYPE', 'EXPIRES', 'DAYS LEFT', 'STATUS'];
-  const body = results.map((r) => [
-    r.file,
-    r.certificate?.bundleId ?? '-',
-    r.certificate?.type ?? '-',
-    r.certificate ? formatDate(r.certificate.notAfter) : '-',
-    r.daysLeft === null ? '-' : String(r.daysLeft),
-    r.status,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  let widths: number[] | null = null;
+  const held: { cells: string[]; status: string }[] = [];
+  const problems: string[] = [];
+  let renew = 0;
   const paint = (status: string, text: string) =>
     status === 'ok'
       ? style.green(text)
@@ -100,23 +133,46 @@ export function checkTable(results: CheckResult[], style: Style): string {
   const line = (cells: string[], status?: string) =>
     cells
       .map((cell, i) => {
-        const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
+        const padded = i === cells.length - 1 ? cell : cell.padEnd(widths![i]!);
         return status && i === cells.length - 1 ? paint(status, padded) : padded;
       })
       .join('  ');
-  const problems = results
-    .filter((r) => r.status !== 'ok')
-    .map((r) => {
-      const { message, hint } = describeCheckResult(r);
-      return `${r.file}: ${message}${hint ? `\n  ${hint}` : ''}`;
-    });
-  const renew = needingSuccessor(results).length;
-  return [
-    line(header),
-    ...body.map((row, i) => line(row, results[i]!.status)),
-    ...(problems.length ? ['', ...problems] : []),
-    ...(renew > 0 ? ['', checkMessages.renewAdvice(renew)] : []),
-  ].join('\n');
+  /** The header and the rows held back, once the widths are known. */
+  const release = (): string[] => {
+    widths = header.map((h, i) =>
+      Math.max(h.length, ...held.map((row) => row.cells[i]!.length), i === 0 ? fileWidth : 0),
+    );
+    const lines = [line(header), ...held.map((row) => line(row.cells, row.status))];
+    held.length = 0;
+    return lines;
+  };
+  return {
+    add(r) {
+      if (r.status !== 'ok') {
+        const { message, hint } = describeCheckResult(r);
+        problems.push(`${r.file}: ${message}${hint ? `\n  ${hint}` : ''}`);
+      }
+      if (needsSuccessor(r)) renew++;
+      const cells = [
+        r.file,
+        r.certificate?.bundleId ?? '-',
+        r.certificate?.type ?? '-',
+        r.certificate ? formatDate(r.certificate.notAfter) : '-',
+        r.daysLeft === null ? '-' : String(r.daysLeft),
+        r.status,
+      ];
+      if (widths) return [line(cells, r.status)];
+      held.push({ cells, status: r.status });
+      return held.length === MEASURED_ROWS ? release() : [];
+    },
+    end() {
+      return [
+        ...(widths ? [] : release()),
+        ...(problems.length ? ['', ...problems] : []),
+        ...(renew > 0 ? ['', checkMessages.renewAdvice(renew)] : []),
+      ];
+    },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findCertificateFiles } from '../../src/adapters/find-files.js';
+import { walkCertificateFiles, type FindOptions } from '../../src/adapters/find-files.js';
 import { isApnsSetupError } from '../../src/core/errors.js';
 
 let root: string;
@@ -21,7 +21,26 @@ async function touch(...parts: string[]): Promise<string> {
   return path;
 }
 
-describe('findCertificateFiles', () => {
+/** Everything the walk yields, in order. */
+async function findCertificateFiles(paths: string[], options?: FindOptions): Promise<string[]> {
+  const found: string[] = [];
+  for await (const path of walkCertificateFiles(paths, options)) found.push(path);
+  return found;
+}
+
+describe('walkCertificateFiles', () => {
+  it('reads each folder as the walk reaches it, not all of them first', async () => {
+    const first = await touch('certs', 'a', 'first.pem');
+    await mkdir(join(root, 'certs', 'z'));
+    const walk = walkCertificateFiles([join(root, 'certs')]);
+    expect((await walk.next()).value).toBe(first);
+    // A file put in a later folder once the first file was yielded is found: that folder had
+    // not been read yet.
+    const later = await touch('certs', 'z', 'later.pem');
+    expect((await walk.next()).value).toBe(later);
+    expect((await walk.next()).done).toBe(true);
+  });
+
   it('walks folders in a stable order and keeps only certificate-like files', async () => {
     await touch('certs', 'b', 'aps_development.CER');
     await touch('certs', 'a', 'ck.pem');

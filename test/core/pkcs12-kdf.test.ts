@@ -15,7 +15,8 @@ import {
   seq,
   set,
 } from '../../src/core/pki/der-encode.js';
-import { forge, toForgeBytes } from '../../src/core/pki/forge.js';
+import forge from 'node-forge';
+import { toForgeBytes } from '../../src/core/pki/forge.js';
 import {
   KeyDerivations,
   MAX_ROUNDS_PER_READ,

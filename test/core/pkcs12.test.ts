@@ -6,7 +6,8 @@
 import { type KeyObject, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { childrenOf, encodingOf, readTlv } from '../../src/core/pki/der.js';
-import { derFromForgeAsn1, forge } from '../../src/core/pki/forge.js';
+import forge from 'node-forge';
+import { derFromForgeAsn1 } from '../../src/core/pki/forge.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
 import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';

@@ -188,6 +188,42 @@ describe('check on certificates issued today (valid 365 days)', () => {
   });
 });
 
+describe('check over more certificates than the table measures (it prints as it reads)', () => {
+  // 150 files in folders of different depths: the table fixes its widths after 100 rows.
+  let dir: string;
+  const files: string[] = [];
+  beforeAll(() => {
+    const production = join(validCertificates(), 'cert.pem');
+    dir = folder();
+    for (let i = 0; i < 150; i++) {
+      const sub = i < 100 ? 'a' : join('deeper-folder-name', 'z');
+      mkdirSync(join(dir, sub), { recursive: true });
+      const file = join(dir, sub, `cert-${String(i).padStart(3, '0')}.pem`);
+      files.push(file);
+      copyFileSync(production, file);
+    }
+  });
+
+  it('one header, a row per file in walk order, every FILE cell as wide as the longest path', async () => {
+    const result = await runCli(['check', dir]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.startsWith('FILE '))).toHaveLength(1);
+    expect(lines.slice(1).map((line) => line.split(' ')[0])).toEqual(files);
+    const bundleColumn = lines[0]!.indexOf('BUNDLE ID');
+    for (const line of lines.slice(1)) {
+      expect(line.slice(bundleColumn - 2, bundleColumn + 17)).toBe('  com.example.prod ');
+    }
+  });
+
+  it('--json: one document with every result', async () => {
+    const result = await runCli(['check', dir, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    expect(report.results.map((r) => r.file)).toEqual(files);
+  });
+});
+
 describe.skipIf(!hasRealWorld)('check with expired and unreadable files: the worst wins', () => {
   const expired = () => realWorldPath('fastlane__fastlane/aps_development.cer');
 

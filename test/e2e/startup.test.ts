@@ -1,14 +1,22 @@
 /**
  * Start-up is part of the design: each command loads only what it needs. Measured on Node 20,
- * @inquirer/prompts costs ~135 ms, execa ~176 ms, listr2 ~45 ms, node-forge ~84 ms. This test
+ * @inquirer/prompts costs ~135 ms, execa ~176 ms, listr2 ~45 ms, node-forge 50–80 ms. This test
  * asserts what is loaded, not how long it takes (timings belong in `npm run bench`).
+ *
+ * dist/ is bundled (scripts/build.mjs): a command loads a few chunks, each holding code from
+ * several sources and packages, and node-forge is required from node_modules. So what a
+ * command loaded is read from two records: the trace of every module it loaded (ES modules as
+ * they are resolved, CommonJS ones from require's cache at exit; test/helpers/trace-imports.mjs)
+ * and dist/meta.json, esbuild's map of what went into each chunk.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
+import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
@@ -18,60 +26,172 @@ const now = new Date();
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
 
-function loadedPackages(args: string[]): Set<string> {
+interface BuildMeta {
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+}
+const meta = JSON.parse(readFileSync(join(repoRoot, 'dist/meta.json'), 'utf8')) as BuildMeta;
+
+interface Loaded {
+  /** The files of dist/ the command loaded, relative to the checkout. */
+  chunks: string[];
+  /** Every package whose code it loaded, bundled into a chunk or from node_modules. */
+  packages: Set<string>;
+  /** Our own sources (src/…) whose code it loaded. */
+  sources: Set<string>;
+  /** Files it loaded straight from node_modules, relative to the checkout. */
+  external: string[];
+}
+
+/** What the trace of `urls` says was loaded. */
+function whatLoaded(urls: string[]): Loaded {
+  const loaded: Loaded = { chunks: [], packages: new Set(), sources: new Set(), external: [] };
+  for (const url of new Set(urls)) {
+    if (!url.startsWith('file:')) continue;
+    const path = relative(repoRoot, fileURLToPath(url));
+    const output = meta.outputs[path];
+    if (output) loaded.chunks.push(path);
+    else if (path.startsWith('node_modules/')) loaded.external.push(path);
+    const inputs = output
+      ? Object.keys(output.inputs).filter((input) => output.inputs[input]!.bytesInOutput > 0)
+      : [path];
+    for (const input of inputs) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      if (match) loaded.packages.add(match[1]!);
+      else if (input.startsWith('src/')) loaded.sources.add(input);
+    }
+  }
+  return loaded;
+}
+
+function traced(
+  args: string[],
+  env: Record<string, string | undefined> = { APNS_SETUP_PASSPHRASE: undefined },
+): Loaded {
   const trace = join(scratch.path, `trace-${args[0] ?? 'none'}.txt`);
   writeFileSync(trace, '');
   try {
     execFileSync(
       process.execPath,
       ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs'), cliPath, ...args],
-      {
-        env: { ...process.env, TRACE_IMPORTS_FILE: trace, APNS_SETUP_PASSPHRASE: undefined },
-        stdio: 'ignore',
-      },
+      { env: { ...process.env, TRACE_IMPORTS_FILE: trace, ...env }, stdio: 'ignore' },
     );
   } catch {
     // Exit codes other than 0 are expected for some commands; only the trace matters here.
   }
-  const packages = new Set<string>();
-  for (const url of readFileSync(trace, 'utf8').split('\n')) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    if (match) packages.add(match[1]!);
-  }
-  return packages;
+  return whatLoaded(readFileSync(trace, 'utf8').split('\n'));
 }
 
+function loadedPackages(args: string[], env?: Record<string, string | undefined>): Set<string> {
+  return traced(args, env).packages;
+}
+
+/** The prompt library (@inquirer/prompts and the packages of each prompt), and the others. */
+const HEAVY = ['@inquirer/', 'listr2', 'execa', 'node-forge'];
+const heavyIn = (packages: Set<string>, heavy: string): boolean =>
+  [...packages].some((name) => name === heavy || (heavy.endsWith('/') && name.startsWith(heavy)));
+
 describe('start-up', () => {
-  it('--version loads only commander', () => {
-    const loaded = loadedPackages(['--version']);
-    expect([...loaded]).toEqual(['commander']);
+  it('the trace sees bundled packages and node-forge (the records this test reads are right)', () => {
+    const csr = traced([
+      'csr',
+      '--email',
+      'dev@example.com',
+      '--common-name',
+      'Push',
+      '--out',
+      join(scratch.path, 'csr'),
+      '--insecure',
+    ]);
+    expect(csr.packages.has('commander')).toBe(true);
+    expect(csr.packages.has('node-forge')).toBe(true);
+    expect(csr.sources.has('src/core/pki/csr.ts')).toBe(true);
   });
 
-  it('check and import do not load prompts, task lists or execa', () => {
+  it('--version loads the bin alone: no package, no other chunk', () => {
+    const loaded = traced(['--version']);
+    expect(loaded.chunks).toEqual(['dist/cli.js']);
+    expect([...loaded.packages]).toEqual([]);
+  });
+
+  it('check, inspect and import load neither prompts, task lists, execa nor node-forge', () => {
+    const issued = issueSandboxCertificate({ now });
     const cer = join(scratch.path, 'aps.cer');
-    writeFileSync(cer, issueSandboxCertificate({ now }).der);
-    for (const args of [
-      ['check', cer],
-      ['import', cer, '--key', join(scratch.path, 'missing-key.pem')],
-      ['inspect', cer],
-    ]) {
-      const loaded = loadedPackages(args);
-      expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
-      for (const heavy of ['@inquirer/prompts', '@inquirer/core', 'listr2', 'execa']) {
-        expect(loaded.has(heavy), `${args[0]!} loaded ${heavy}`).toBe(false);
+    writeFileSync(cer, issued.der);
+    // key.pem as `apns-setup csr` writes it: the whole import runs, every output written.
+    const key = join(scratch.path, 'key.pem');
+    writeFileSync(
+      key,
+      issued.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }),
+    );
+    const out = join(scratch.path, 'imported');
+    const runs: [string, Set<string>][] = [
+      ['check', loadedPackages(['check', cer])],
+      ['inspect', loadedPackages(['inspect', cer])],
+      [
+        'import',
+        loadedPackages(['import', cer, '--key', key, '--out', out], {
+          APNS_SETUP_PASSPHRASE: 'pw',
+        }),
+      ],
+    ];
+    expect(readFileSync(join(out, 'ck.pem'), 'utf8')).toContain('BEGIN RSA PRIVATE KEY');
+    for (const [command, packages] of runs) {
+      expect(packages.has('commander'), 'the trace recorded nothing').toBe(true);
+      for (const heavy of HEAVY) {
+        expect(heavyIn(packages, heavy), `${command} loaded ${heavy}`).toBe(false);
       }
     }
   });
+
+  it.skipIf(!hasOpenssl3)(
+    "convert loads node-forge's RC2 alone for a Keychain .p12, and none of it otherwise",
+    async () => {
+      const issued = issueSandboxCertificate({ now });
+      const bundle = join(scratch.path, 'bundle.pem');
+      writeFileSync(
+        bundle,
+        issued.certificatePem + issued.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      );
+      const keychain = join(scratch.path, 'keychain.p12');
+      // -legacy: RC2-40 for the certificate, 3DES for the key, as Keychain Access exports.
+      await opensslOk([
+        'pkcs12',
+        '-export',
+        '-legacy',
+        '-in',
+        bundle,
+        '-passout',
+        'pass:pw',
+        '-out',
+        keychain,
+      ]);
+      const env = { APNS_SETUP_PASSPHRASE: 'pw' };
+      const rc2 = traced(['convert', keychain, '--out', join(scratch.path, 'from-rc2')], env);
+      expect(rc2.external.filter((file) => file.includes('node-forge')).sort()).toEqual([
+        'node_modules/node-forge/lib/baseN.js',
+        'node_modules/node-forge/lib/forge.js',
+        'node_modules/node-forge/lib/rc2.js',
+        'node_modules/node-forge/lib/util.js',
+      ]);
+      // The apns.p12 it wrote (3DES, the compatible profile) needs no forge at all.
+      const again = traced(
+        ['convert', join(scratch.path, 'from-rc2', 'apns.p12'), '--out', join(scratch.path, 'b')],
+        env,
+      );
+      expect(again.packages.has('commander'), 'the trace recorded nothing').toBe(true);
+      expect(again.packages.has('node-forge')).toBe(false);
+    },
+  );
 
   it('no command loads @napi-rs/keyring: with --keychain only its helper process would', () => {
     // The OS keychain (src/adapters/keychain.ts) runs @napi-rs/keyring in a helper process that
     // it starts only when --keychain is used; the CLI's own process never loads it. Each command
     // here runs far enough to load what it needs (a flow, its adapters), then fails or ends.
+    // (`--version` loads no package at all: the test above.)
     const cer = join(scratch.path, 'keychain-aps.cer');
     writeFileSync(cer, issueSandboxCertificate({ now }).der);
     const missing = join(scratch.path, 'missing');
     for (const args of [
-      ['--version'],
       ['check', cer],
       ['inspect', cer],
       ['import', cer, '--key', join(missing, 'key.pem')],
@@ -107,14 +227,15 @@ describe('start-up', () => {
       timeout: 30,
     };
     execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)]);
-    const urls = readFileSync(trace, 'utf8').split('\n');
-    expect(urls.some((u) => u.includes('@inquirer/prompts'))).toBe(true);
-    for (const heavy of ['node_modules/node-forge', 'node_modules/listr2', 'node_modules/execa']) {
-      expect(
-        urls.filter((u) => u.includes(heavy)),
-        heavy,
-      ).toEqual([]);
+    const loaded = whatLoaded(readFileSync(trace, 'utf8').split('\n'));
+    // @inquirer/prompts only re-exports: the code that ran is in @inquirer/core and the prompts.
+    expect(loaded.packages.has('@inquirer/core')).toBe(true);
+    // iconv-lite and chardet: the editor prompt's, which the wizard does not use (scripts/build.mjs).
+    for (const heavy of ['node-forge', 'listr2', 'execa', 'iconv-lite', 'chardet']) {
+      expect(loaded.packages.has(heavy), heavy).toBe(false);
     }
-    expect(urls.filter((u) => /dist\/(flows\/wizard\/run-wizard|core\/pki\/)/.test(u))).toEqual([]);
+    expect(
+      [...loaded.sources].filter((s) => /^src\/(flows\/wizard\/run-wizard|core\/pki\/)/.test(s)),
+    ).toEqual([]);
   });
 });

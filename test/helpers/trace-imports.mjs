@@ -1,4 +1,15 @@
-// Loaded with `node --import` to record every module a command loads (see startup.test.ts).
-import { register } from 'node:module';
+// Loaded with `node --import` to record every module a command loads (see startup.test.ts):
+// ES modules as they are resolved (the hook), and CommonJS ones — node-forge, which the CLI
+// loads with require() — from require's cache when the process ends.
+import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 register('./trace-imports-hooks.mjs', import.meta.url);
+
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => {
+  if (!process.env.TRACE_IMPORTS_FILE) return;
+  const urls = Object.keys(cache).map((path) => pathToFileURL(path).href);
+  appendFileSync(process.env.TRACE_IMPORTS_FILE, urls.map((url) => `${url}\n`).join(''));
+});

@@ -20,7 +20,7 @@ import {
   encodingOf,
   readTlv,
 } from './der.js';
-import { derFromForgeAsn1, forge, toForgeBytes } from './forge.js';
+import { derFromForgeAsn1, loadForge, toForgeBytes, type Forge } from './forge.js';
 import { encodePem } from './pem.js';
 
 export interface CsrRequest {
@@ -110,12 +110,13 @@ function validate(request: CsrRequest): {
 
 /** In forge's JavaScript, missing from its typings. */
 interface ForgeCsrInfo {
-  getCertificationRequestInfo(csr: forge.pki.CertificateSigningRequest): forge.asn1.Asn1;
+  getCertificationRequestInfo(csr: Forge.pki.CertificateSigningRequest): Forge.asn1.Asn1;
 }
 
 /** A PEM `CERTIFICATE REQUEST` signed with SHA-256 with RSA. */
 export function createCsr(request: CsrRequest): { pem: string; der: Buffer } {
   const { email, commonName, country } = validate(request);
+  const forge = loadForge();
   const csr = forge.pki.createCertificationRequest();
   const spkiPem = createPublicKey(request.key).export({ type: 'spki', format: 'pem' }).toString();
   csr.publicKey = forge.pki.publicKeyFromPem(spkiPem);
@@ -128,7 +129,7 @@ export function createCsr(request: CsrRequest): { pem: string; der: Buffer } {
     ...(country
       ? [{ name: 'countryName', value: country, valueTagClass: Type.PRINTABLESTRING }]
       : []),
-  ] as unknown as forge.pki.CertificateField[]);
+  ] as unknown as Forge.pki.CertificateField[]);
   const info = (forge.pki as unknown as ForgeCsrInfo).getCertificationRequestInfo(csr);
   const signature = sign('sha256', derFromForgeAsn1(info), request.key);
   Object.assign(csr, {

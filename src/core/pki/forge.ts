@@ -1,14 +1,33 @@
 /**
- * The one place that imports node-forge. forge works on "binary strings" (one char per byte)
+ * The one place that loads node-forge. forge works on "binary strings" (one char per byte)
  * where the rest of the project uses Buffers; the converters here keep that quirk in one file.
  *
  * We use forge for what Node's crypto lacks: CSRs (Node has no PKCS#10), and the legacy ciphers
  * that OpenSSL 3 moved to its "legacy" provider, which Node does not load — RC2 (Keychain
  * Access's `.p12` certificate bags) and single DES (old `openssl rsa -des` keys).
+ *
+ * Loading all of forge costs 50–80 ms, more than everything else `import` does; most runs need
+ * none of it. So it is loaded on first use, and only the part that is used: RC2 is four of its
+ * files. require() is synchronous, which the readers that meet an RC2 bag deep inside a .p12
+ * need (forge is CommonJS, so this loads the same modules `import` would).
  */
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
 
-export { forge };
+export type { Forge };
+
+const load = createRequire(import.meta.url);
+
+/** All of forge: CSRs and legacy PEM key decryption. */
+export function loadForge(): typeof Forge {
+  return load('node-forge') as typeof Forge;
+}
+
+/** forge's namespace with only `parts` of it loaded (each registers itself on the namespace). */
+function forgeWith(...parts: string[]): typeof Forge {
+  for (const part of parts) load(`node-forge/lib/${part}.js`);
+  return load('node-forge/lib/forge.js') as typeof Forge;
+}
 
 export function toForgeBytes(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('binary');
@@ -18,8 +37,8 @@ export function fromForgeBytes(bytes: string): Buffer {
   return Buffer.from(bytes, 'binary');
 }
 
-export function derFromForgeAsn1(node: forge.asn1.Asn1): Buffer {
-  return fromForgeBytes(forge.asn1.toDer(node).getBytes());
+export function derFromForgeAsn1(node: Forge.asn1.Asn1): Buffer {
+  return fromForgeBytes(forgeWith('asn1').asn1.toDer(node).getBytes());
 }
 
 /**
@@ -28,7 +47,7 @@ export function derFromForgeAsn1(node: forge.asn1.Asn1): Buffer {
  * non-ASCII character would be truncated to its low byte.)
  */
 export function forgePassphrase(passphrase: string): string {
-  return forge.util.encodeUtf8(passphrase);
+  return forgeWith('util').util.encodeUtf8(passphrase);
 }
 
 export type LegacyCipher = 'rc2' | 'des';
@@ -45,6 +64,7 @@ export function decryptLegacyCbc(
   data: Uint8Array,
   effectiveBits?: number,
 ): Buffer {
+  const forge = forgeWith(cipher);
   const input = forge.util.createBuffer(toForgeBytes(data));
   if (cipher === 'rc2') {
     const decipher = forge.rc2.createDecryptionCipher(

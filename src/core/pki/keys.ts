@@ -13,7 +13,7 @@
 import { type KeyObject, createPrivateKey, generateKeyPair } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { TAG, childrenOf, contentOf, encodingOf, readTlv } from './der.js';
-import { forge, forgePassphrase } from './forge.js';
+import { forgePassphrase, loadForge, type Forge } from './forge.js';
 import { isConsistentPrivateKey } from './key-consistency.js';
 import type { PemBlock } from './pem.js';
 import { canDecryptPbe, decryptPbe } from './pbe-decrypt.js';
@@ -228,7 +228,8 @@ const FORGE_PEM_CIPHERS = new Set([
 
 function openLegacyPkcs1(block: PemBlock, cipher: string, passphrase: string): KeyObject {
   if (!FORGE_PEM_CIPHERS.has(cipher)) throw unsupportedEncryption(cipher);
-  let rsa: ReturnType<typeof forge.pki.decryptRsaPrivateKey> | null;
+  const forge = loadForge();
+  let rsa: ReturnType<typeof Forge.pki.decryptRsaPrivateKey> | null;
   try {
     // OpenSSL's EVP_BytesToKey derivation over the passphrase's UTF-8 bytes; null = bad padding.
     rsa = forge.pki.decryptRsaPrivateKey(block.text, forgePassphrase(passphrase));

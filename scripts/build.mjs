@@ -1,0 +1,82 @@
+// `npm run build`: src/ → dist/, bundled by esbuild with code splitting, so that a command
+// loads a handful of files instead of resolving ~75 modules one by one, and still only its own
+// code: every `import()` in src/ (each command, the wizard's journeys, the prompt library, the
+// task list, execa) is a chunk of its own, loaded when it is reached.
+//
+// Bundled: our code and the pure-JS libraries it imports (commander, @inquirer/prompts, listr2,
+// execa and their dependencies). Left outside, and loaded from node_modules at run time:
+// - node-forge, which core/pki/forge.ts loads lazily with require(), piece by piece (RC2 alone
+//   is 4 of its ~50 files); esbuild cannot see through that require, and need not.
+// - @napi-rs/keyring, a native module with a prebuilt package per platform: it is resolved at
+//   run time, never bundled.
+//
+// dist/cli.js is the bin; every other file is in dist/chunks/. dist/meta.json (not shipped)
+// maps each output file to the sources and packages it holds: test/e2e/startup.test.ts reads it
+// to tell which packages a command loaded. Type checking is `npm run typecheck` (tsc), as before.
+//
+// One more entry point, built apart so that it changes nothing in the bin's chunks and is not
+// shipped: dist/adapters/keychain.js, the OS keychain adapter alone, which the Secret Service
+// test drives from separate node processes (test/helpers/keychain-client.mjs).
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url);
+const dist = new URL('dist/', root);
+
+// Every @inquirer package says "sideEffects": false in its package.json, but esbuild reads that
+// from the package.json nearest the file, and theirs have another one in dist/esm/ (the module
+// type alone). Said again here, so that the prompts we do not import (the editor, with
+// iconv-lite and chardet: four fifths of the library's bytes) stay out of the bundle.
+const inquirerHasNoSideEffects = {
+  name: 'inquirer-has-no-side-effects',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@inquirer\// }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      const resolved = await plugin.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: resolved.path, external: resolved.external, sideEffects: false };
+    });
+  },
+};
+
+rmSync(dist, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.17',
+  external: ['node-forge', '@napi-rs/keyring'],
+  // Bundled CommonJS (commander) calls require() for Node's own modules; ESM has none.
+  banner: {
+    js: "import { createRequire as __apnsSetupCreateRequire } from 'node:module';\nconst require = __apnsSetupCreateRequire(import.meta.url);",
+  },
+  plugins: [inquirerHasNoSideEffects],
+  metafile: true,
+  logLevel: 'warning',
+});
+mkdirSync(dist, { recursive: true });
+writeFileSync(new URL('meta.json', dist), JSON.stringify(result.metafile));
+await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: { 'adapters/keychain': 'src/adapters/keychain.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.17',
+  external: ['@napi-rs/keyring'],
+  logLevel: 'warning',
+});
+// esbuild does not set the executable bit; npm sets it on install, but `node dist/cli.js`
+// and a local `npm link` need it too.
+chmodSync(new URL('cli.js', dist), 0o755);

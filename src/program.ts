@@ -1,0 +1,105 @@
+/**
+ * The command line, behind the bin (cli.ts): registers the commands, runs one, and maps every
+ * error to the exit code of the contract, which it returns to the bin. Each command's own module
+ * (and the libraries it needs) is imported only when that command runs.
+ */
+import { Command, CommanderError } from 'commander';
+import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { escapeControlCharacters } from './core/safe-text.js';
+import { commandDefinitions, EXIT_CODES_HELP } from './commands/definitions.js';
+import type { CommandContext } from './commands/context.js';
+import { createUi, type Ui } from './ui/console.js';
+import { describeUnexpectedError } from './ui/messages.js';
+
+function warnOnOldNode(ui: Ui): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  // Node 20 reached end of life on 2026-04-30; one line, and only where a person reads it.
+  if (major < 22 && process.stderr.isTTY) {
+    ui.warn(
+      `Node.js ${process.versions.node} gets no security fixes since 2026-04-30 (end of life); upgrade to Node 22 or later.`,
+    );
+  }
+}
+
+/**
+ * Commander echoes what it did not understand; an option's value may be a secret typed out of
+ * habit (`-pSekr3t`, as openssl takes a password, or `--passphrase=…`). Keep the option's name,
+ * never its value: `--name=value` → `--name=…`, `-xVALUE` → `-x…`.
+ */
+function redactOptionValues(text: string): string {
+  return text
+    .replace(/(--[\w-]+)=[^\s']+/g, '$1=…')
+    .replace(/(unknown option ')(-[^-'\s])[^'\s]+'/g, "$1$2…'");
+}
+
+export async function runCommandLine(argv: string[], version: string): Promise<ExitCode> {
+  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const debug = argv.includes('--debug');
+  const context: CommandContext = {
+    ui,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stderr: process.stderr,
+    isInteractive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    now: () => new Date(),
+  };
+
+  let exitCode: ExitCode = 0;
+  const program = new Command('apns-setup')
+    .description('Get a working Apple Push Notification service certificate, and prove it works.')
+    .version(version, '-V, --version')
+    .option('--debug', 'show a stack trace when something fails')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => ui.data(text.replace(/\n$/, '')),
+      // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
+      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  for (const definition of commandDefinitions) {
+    const command = program.command(definition.name);
+    definition.configure(command);
+    command.action(async (...actionArgs: unknown[]) => {
+      // commander passes the positional arguments, then the options object, then the command.
+      const self = actionArgs.at(-1) as Command;
+      const options = self.opts<Record<string, unknown>>();
+      const args = self.args;
+      warnOnOldNode(ui);
+      const module = await definition.load();
+      exitCode = await module.run(args, options, context);
+    });
+  }
+
+  // `apns-setup` alone, in a terminal: the wizard. Scripts and CI get the help and exit 2.
+  const bare = argv.length <= 2;
+  try {
+    await program.parseAsync(bare && context.isInteractive ? [...argv, 'wizard'] : argv, {
+      from: 'node',
+    });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      // No command at all, without a terminal: the help went to stderr.
+      if (error.code === 'commander.help') return 2;
+      // commander has already printed "error: …" and the hint; usage errors are exit 2.
+      return 2;
+    }
+    if (isApnsSetupError(error)) {
+      ui.fail(error.message, error.hint, debug ? (error.stack ?? null) : null);
+      return error.exitCode;
+    }
+    ui.fail(
+      describeUnexpectedError(error),
+      null,
+      debug && error instanceof Error
+        ? (error.stack ?? null)
+        : 'Run again with --debug to see the stack trace, and please report it.',
+    );
+    return 2;
+  }
+}
