@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { escapeControlCharacters } from './core/safe-text.js';
 import { commandDefinitions, EXIT_CODES_HELP } from './commands/definitions.js';
 import type { CommandContext } from './commands/context.js';
 import { createUi, type Ui } from './ui/console.js';
@@ -28,9 +29,15 @@ function warnOnOldNode(ui: Ui): void {
   }
 }
 
-/** `--name=value` → `--name=…` in commander's messages, whatever the option. */
+/**
+ * Commander echoes what it did not understand; an option's value may be a secret typed out of
+ * habit (`-pSekr3t`, as openssl takes a password, or `--passphrase=…`). Keep the option's name,
+ * never its value: `--name=value` → `--name=…`, `-xVALUE` → `-x…`.
+ */
 function redactOptionValues(text: string): string {
-  return text.replace(/(--[\w-]+)=[^\s']+/g, '$1=…');
+  return text
+    .replace(/(--[\w-]+)=[^\s']+/g, '$1=…')
+    .replace(/(unknown option ')(-[^-'\s])[^'\s]+'/g, "$1$2…'");
 }
 
 async function main(argv: string[]): Promise<ExitCode> {
@@ -57,7 +64,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .configureOutput({
       writeOut: (text) => ui.data(text.replace(/\n$/, '')),
       // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
-      writeErr: (text) => process.stderr.write(redactOptionValues(text)),
+      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
     })
     .addHelpText('after', EXIT_CODES_HELP);
 

@@ -5,7 +5,8 @@
  * is told is in apns-failures.ts.
  */
 import http2 from 'node:http2';
-import { isIP } from 'node:net';
+import net, { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { parseErrorBody } from '../core/apns/reasons.js';
 import type {
@@ -23,6 +24,13 @@ import {
 } from './apns-failures.js';
 
 const { NGHTTP2_CANCEL } = http2.constants;
+
+/**
+ * APNs answers are a status, two ids and at most `{"reason": "…", "timestamp": …}`: a few
+ * hundred bytes. A server that sends more is not APNs; what is read of one answer stops here.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Opens the connection and resolves once the server has sent its HTTP/2 SETTINGS. Waiting for
@@ -47,16 +55,22 @@ class Http2ApnsConnection implements ApnsConnection {
   readonly #options: ApnsConnectOptions;
   readonly #failures: ConnectionFailures;
   readonly #session: http2.ClientHttp2Session;
+  readonly #deadline: number;
   #phase: Phase = 'tcp';
   #goaway: Goaway | null = null;
   #error: Error | null = null;
   #closed = false;
+  /** The TCP socket under TLS: how many bytes the server sent tells a refusal from a hang-up. */
+  #tcp: net.Socket | null = null;
+  /** The server's SETTINGS_MAX_CONCURRENT_STREAMS, as it last said (it may change it). */
+  #maxConcurrentStreams = 100;
   /** Marks the connection dead, destroys the session, and fails a pending connect. */
   #end: (error: ApnsConnectionError) => void = () => {};
 
   constructor(options: ApnsConnectOptions) {
     this.#options = options;
     this.#failures = new ConnectionFailures(options);
+    this.#deadline = options.deadline ?? performance.now() + options.timeoutMs;
     this.url = options.url;
     let settle!: { resolve(connection: ApnsConnection): void; reject(error: unknown): void };
     this.ready = new Promise<ApnsConnection>((resolve, reject) => {
@@ -66,7 +80,10 @@ class Http2ApnsConnection implements ApnsConnection {
     this.#session = session;
 
     let pending = true;
-    const timer = setTimeout(() => this.#end(this.#failures.timeout('connect')), options.timeoutMs);
+    const timer = setTimeout(
+      () => this.#end(this.#failures.timeout('connect', null)),
+      this.#remainingMs(),
+    );
     this.#end = (error: ApnsConnectionError) => {
       this.#closed = true;
       session.destroy();
@@ -88,6 +105,12 @@ class Http2ApnsConnection implements ApnsConnection {
         reason: data && data.length > 0 ? parseErrorBody(data).reason : null,
       };
     });
+    session.on('remoteSettings', (settings: http2.Settings) => {
+      const advertised = settings.maxConcurrentStreams;
+      if (typeof advertised === 'number' && advertised >= 0) {
+        this.#maxConcurrentStreams = advertised;
+      }
+    });
     session.once('remoteSettings', () => {
       this.#phase = 'open';
       if (!pending) return;
@@ -104,10 +127,19 @@ class Http2ApnsConnection implements ApnsConnection {
     );
   }
 
+  get maxConcurrentStreams(): number {
+    return this.#maxConcurrentStreams;
+  }
+
   send(request: ApnsRequest): Promise<ApnsResponse> {
     return new Promise<ApnsResponse>((resolve, reject) => {
       if (!this.usable) {
         reject(this.#failures.notSent(this.#goaway));
+        return;
+      }
+      const remaining = this.#remainingMs();
+      if (remaining <= 0) {
+        reject(this.#failures.timeout('answer', this.#goaway));
         return;
       }
       let stream: http2.ClientHttp2Stream;
@@ -125,6 +157,7 @@ class Http2ApnsConnection implements ApnsConnection {
       let reportedEnvironment: string | null = null;
       let streamError: Error | null = null;
       const chunks: Buffer[] = [];
+      let bodyBytes = 0;
       const finish = (action: () => void) => {
         if (settled) return;
         settled = true;
@@ -132,9 +165,10 @@ class Http2ApnsConnection implements ApnsConnection {
         action();
       };
       const timer = setTimeout(() => {
-        finish(() => reject(this.#failures.timeout('answer')));
+        // A GOAWAY that arrived meanwhile is part of the story: the server was closing.
+        finish(() => reject(this.#failures.timeout('answer', this.#goaway)));
         stream.close(NGHTTP2_CANCEL);
-      }, this.#options.timeoutMs);
+      }, remaining);
 
       stream.on('response', (headers) => {
         status = Number(headers[':status']);
@@ -142,7 +176,16 @@ class Http2ApnsConnection implements ApnsConnection {
         apnsUniqueId = single(headers['apns-unique-id']);
         reportedEnvironment = single(headers['apns-setup-environment']);
       });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk: Buffer) => {
+        bodyBytes += chunk.length;
+        if (bodyBytes <= MAX_ANSWER_BYTES) {
+          chunks.push(chunk);
+          return;
+        }
+        // An endless or huge body: stop reading (RST_STREAM CANCEL) instead of holding it.
+        finish(() => reject(this.#failures.answerTooLarge(status, MAX_ANSWER_BYTES)));
+        stream.close(NGHTTP2_CANCEL);
+      });
       stream.on('error', (error) => {
         streamError ??= error;
       });
@@ -173,17 +216,27 @@ class Http2ApnsConnection implements ApnsConnection {
   close(): Promise<void> {
     const session = this.#session;
     return new Promise<void>((resolve) => {
-      if (session.closed || session.destroyed) {
+      if (session.destroyed) {
         resolve();
         return;
       }
-      // A server that never answers must not keep the process alive.
-      const timer = setTimeout(() => session.destroy(), this.#options.timeoutMs);
-      session.close(() => {
+      // Requests in flight may finish, within the --timeout: a server that never answers must
+      // not keep the process alive past it.
+      const timer = setTimeout(() => {
+        session.destroy();
+        resolve();
+      }, this.#remainingMs());
+      session.once('close', () => {
         clearTimeout(timer);
         resolve();
       });
+      if (!session.closed) session.close();
     });
+  }
+
+  #remainingMs(): number {
+    // setTimeout fires at once for more than 2^31 - 1 ms (about 24.8 days): cap a huge --timeout.
+    return Math.min(Math.max(0, this.#deadline - performance.now()), MAX_TIMER_MS);
   }
 
   #streamFailure(
@@ -202,14 +255,24 @@ class Http2ApnsConnection implements ApnsConnection {
 
   /** Names what went wrong from the error (if any) and how far the connection had got. */
   #describeFailure(error: Error | null): ApnsConnectionError {
-    return this.#failures.fromError(error, this.#phase, this.#goaway);
+    return this.#failures.fromError(error, this.#phase, this.#goaway, this.#tcp?.bytesRead ?? 0);
   }
 
   #openSocket(): tls.TLSSocket {
     const { host, port, ca, certificatePem, keyPem } = this.#options;
+    // TLS over a TCP socket of our own: its byte count says whether the server sent anything.
+    const tcp = net.connect({ host, port });
+    this.#tcp = tcp;
+    tcp.once('connect', () => {
+      if (this.#phase === 'tcp') this.#phase = 'tls';
+    });
+    tcp.on('error', (error: Error) => {
+      this.#error ??= error;
+      this.#end(this.#describeFailure(error));
+    });
     const socket = tls.connect({
+      socket: tcp,
       host,
-      port,
       // RFC 6066: the server name is a host name, never an IP address.
       ...(isIP(host) === 0 ? { servername: host } : {}),
       ...(ca === undefined ? {} : { ca }),
@@ -218,11 +281,13 @@ class Http2ApnsConnection implements ApnsConnection {
       ALPNProtocols: ['h2'],
       minVersion: 'TLSv1.2',
     });
-    socket.once('connect', () => {
-      if (this.#phase === 'tcp') this.#phase = 'tls';
-    });
     socket.once('secureConnect', () => {
       if (this.#phase === 'tls') this.#phase = 'http2';
+      // A TLS server that did not agree to HTTP/2 (no ALPN h2) would answer the HTTP/2
+      // preface as HTTP/1.1, or not at all: say what it is now.
+      if (socket.alpnProtocol !== 'h2') {
+        this.#end(this.#failures.notHttp2(socket.alpnProtocol || null));
+      }
     });
     // A TLS 1.3 alert after the handshake (OpenSSL's s_server, Apple) reaches the socket but
     // neither the http2 session nor a stream-less connect: without this it would hang.

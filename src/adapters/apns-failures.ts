@@ -153,12 +153,53 @@ export class ConnectionFailures {
     );
   }
 
-  /** Names what went wrong from the error (if any) and how far the connection had got. */
-  fromError(error: Error | null, phase: Phase, goaway: Goaway | null): ApnsConnectionError {
+  /** A TLS server that did not agree to speak HTTP/2. */
+  notHttp2(protocol: string | null): ApnsConnectionError {
+    return new ApnsConnectionError(
+      'not-http2',
+      `${this.#where()} is a TLS server but not an HTTP/2 one (the handshake did not agree on ALPN h2${protocol === null ? '' : `; it chose ${protocol}`}).`,
+      {
+        hint: 'Point --endpoint at an APNs-compatible HTTP/2 server, such as `apns-setup sandbox`.',
+      },
+    );
+  }
+
+  /** An answer larger than any APNs answer: reading stopped at `limit` bytes. */
+  answerTooLarge(status: number | null, limit: number): ApnsConnectionError {
+    return new ApnsConnectionError(
+      'answer-too-large',
+      `${this.#where()} sent an answer${status === null ? '' : ` (HTTP ${status})`} of more than ${Math.round(limit / 1024)} KB, where APNs answers are a few hundred bytes: apns-setup stopped reading it.`,
+      { hint: 'Check that --endpoint points at an APNs server.' },
+    );
+  }
+
+  /**
+   * Names what went wrong from the error (if any), how far the connection had got, and how many
+   * bytes the server had sent on the TCP connection (none: it hung up before TLS began).
+   */
+  fromError(
+    error: Error | null,
+    phase: Phase,
+    goaway: Goaway | null,
+    bytesFromServer = 0,
+  ): ApnsConnectionError {
     const root = rootCause(error);
     const code = errorCode(root);
     const where = this.#where();
     if (goaway !== null && phase === 'open') return this.goaway(goaway, undefined);
+
+    if (code !== undefined && NOT_TLS_CODES.has(code)) {
+      return new ApnsConnectionError(
+        'not-tls',
+        `${where} did not answer in TLS: it is not an HTTPS server (a plain HTTP server or another protocol listens there).`,
+        {
+          hint: this.#isApple()
+            ? 'Something between here and Apple answers in its place (a proxy or captive portal): check the network.'
+            : 'Check the --endpoint URL: APNs and `apns-setup sandbox` speak HTTP/2 over TLS (https://).',
+          cause: root,
+        },
+      );
+    }
 
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
       return new ApnsConnectionError(
@@ -194,7 +235,7 @@ export class ConnectionFailures {
       }
       if (alert === 'NO_APPLICATION_PROTOCOL') {
         return new ApnsConnectionError(
-          'protocol',
+          'not-http2',
           `${where} does not speak HTTP/2 (TLS alert no_application_protocol).`,
           {
             hint: 'Point --endpoint at an APNs-compatible HTTP/2 server, such as `apns-setup sandbox`.',
@@ -222,6 +263,19 @@ export class ConnectionFailures {
           },
         );
       case 'tls':
+        if (bytesFromServer === 0) {
+          // Not a word of TLS: nothing was refused, the server just hung up.
+          return new ApnsConnectionError(
+            'closed-before-tls',
+            `${where} closed the connection before the TLS handshake began (it sent nothing).`,
+            {
+              hint: this.#isApple()
+                ? 'Something on the network cuts connections to Apple: check the firewall or proxy, or try --port 2197.'
+                : 'Something accepts connections there but is not an APNs server, or it turns this client away: check the --endpoint URL.',
+              cause: root,
+            },
+          );
+        }
         // TLS 1.2: the server sees the certificate before finishing the handshake, and Node's
         // rejectUnauthorized closes the socket without sending an alert.
         return new ApnsConnectionError(
@@ -264,14 +318,17 @@ export class ConnectionFailures {
     }
   }
 
-  timeout(stage: 'connect' | 'answer'): ApnsConnectionError {
+  /** The --timeout ran out: while connecting, or waiting for an answer (after a GOAWAY, maybe). */
+  timeout(stage: 'connect' | 'answer', goaway: Goaway | null): ApnsConnectionError {
     const seconds = formatSeconds(this.#options.timeoutMs);
     const where = this.#where();
     return new ApnsConnectionError(
       'timeout',
       stage === 'connect'
         ? `could not connect to ${where} within ${seconds} (--timeout).`
-        : `${where} did not answer within ${seconds} (--timeout).`,
+        : goaway !== null
+          ? `${where} said it was closing the connection (GOAWAY${goaway.reason === null ? '' : `, reason ${goaway.reason}`}) and then did not answer within ${seconds} (--timeout): the push may or may not have been delivered.`
+          : `${where} did not answer within ${seconds} (--timeout).`,
       {
         hint:
           stage === 'connect' && this.#isApple()
@@ -307,6 +364,14 @@ export class ConnectionFailures {
     return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   }
 }
+
+/** OpenSSL's words for bytes that are not a TLS record: the server speaks something else. */
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+]);
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

@@ -1,10 +1,11 @@
 /**
  * Where a passphrase comes from (DESIGN "Commands"). Never from a plain flag value: it would show
  * in `ps` and in shell history. In order: --passphrase-file, APNS_SETUP_PASSPHRASE, the OS
- * keychain (not yet), a prompt; when it cannot ask, the error names the options and says why.
+ * keychain (--keychain), a prompt; when it cannot ask, the error names the options and says why.
  */
 import { InputError } from '../core/errors.js';
 import { readPassphraseFile } from './input-files.js';
+import type { KeychainPassphrases } from './keychain-passphrase.js';
 import type { Prompter } from './prompt.js';
 
 export const PASSPHRASE_ENV = 'APNS_SETUP_PASSPHRASE';
@@ -16,6 +17,8 @@ export interface PassphraseRequest {
   subject: string;
   /** For 'open': the prompt accepts an empty answer. 'protect' accepts one only with insecure. */
   allowEmpty?: boolean;
+  /** For 'open': the bytes to open, by which the OS keychain keeps their passphrase. */
+  file?: Uint8Array;
 }
 
 export interface PassphraseSources {
@@ -30,9 +33,23 @@ export interface PassphraseSources {
   neverPrompts?: boolean | undefined;
   /** --insecure: a key may be written without a passphrase. */
   insecure?: boolean | undefined;
+  /** --keychain: passphrases kept in the OS keychain, read before asking and kept once used. */
+  keychain?: KeychainPassphrases | undefined;
 }
 
 export async function resolvePassphrase(
+  request: PassphraseRequest,
+  sources: PassphraseSources,
+): Promise<string> {
+  const passphrase = await fromSources(request, sources);
+  // Kept for next time only once seen to open the file (remember checks it).
+  if (request.purpose === 'open' && request.file && sources.keychain) {
+    await sources.keychain.remember(request.file, passphrase);
+  }
+  return passphrase;
+}
+
+async function fromSources(
   request: PassphraseRequest,
   sources: PassphraseSources,
 ): Promise<string> {
@@ -44,8 +61,10 @@ export async function resolvePassphrase(
   const fromEnv = sources.env[PASSPHRASE_ENV];
   if (fromEnv !== undefined) return checked(fromEnv, PASSPHRASE_ENV, request, sources);
 
-  // Seam for the OS keychain (--keychain, a later issue): it is consulted here, after the
-  // explicit sources and before the prompt, and stores a prompted passphrase on first use.
+  if (request.purpose === 'open' && request.file && sources.keychain) {
+    const kept = await sources.keychain.lookup(request.file);
+    if (kept !== undefined) return kept;
+  }
 
   const protect = request.purpose === 'protect';
   const insecure = protect && sources.insecure === true;

@@ -4,6 +4,7 @@
  * costs about 135 ms that `check` in CI should not pay.
  */
 import { CancelledError, InputError } from '../core/errors.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 
 export interface PasswordOptions {
   /** Ask twice and ask again until both answers match (for a new passphrase). */
@@ -34,8 +35,9 @@ export function createPrompter(io: PromptIo): Prompter {
       const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
       const validate = (value: string): true | string =>
         options.allowEmpty === true || value !== '' ? true : 'The passphrase cannot be empty.';
+      // The message names a file: its name reaches the terminal escaped.
       const ask = (text: string): Promise<string> =>
-        password({ message: text, mask: '*', validate }, context);
+        password({ message: escapeControlCharacters(text), mask: '*', validate }, context);
 
       try {
         for (;;) {

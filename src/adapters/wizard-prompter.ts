@@ -4,6 +4,7 @@
  * aborted by the program (a .cer appeared in Downloads) resolves with what appeared.
  */
 import { CancelledError } from '../core/errors.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 import type { PromptSpec } from '../flows/wizard/ports.js';
 
 export interface TerminalIo {
@@ -18,6 +19,7 @@ export async function askInTerminal(
   abortWith?: Promise<string>,
 ): Promise<string | boolean | string[]> {
   const inquirer = await import('@inquirer/prompts');
+  prompt = escapedPrompt(prompt);
   const controller = new AbortController();
   const context = {
     input: io.stdin,
@@ -77,5 +79,30 @@ export async function askInTerminal(
     throw error;
   } finally {
     controller.abort();
+  }
+}
+
+/** File names and folder names in a question reach the terminal escaped, as all outside text. */
+function escapedPrompt(prompt: PromptSpec): PromptSpec {
+  const e = escapeControlCharacters;
+  switch (prompt.type) {
+    case 'select':
+      return {
+        ...prompt,
+        message: e(prompt.message),
+        choices: prompt.choices.map((c) => ({
+          ...c,
+          name: e(c.name),
+          ...(c.description === undefined ? {} : { description: e(c.description) }),
+        })),
+      };
+    case 'checkbox':
+      return {
+        ...prompt,
+        message: e(prompt.message),
+        choices: prompt.choices.map((c) => ({ ...c, name: e(c.name) })),
+      };
+    default:
+      return { ...prompt, message: e(prompt.message) };
   }
 }

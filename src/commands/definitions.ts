@@ -40,9 +40,13 @@ function collect(value: string, previous: string[]): string[] {
 function passphraseOptions(command: Command): void {
   command
     .option('--passphrase-file <file>', 'read the passphrase from the first line of FILE')
+    .option(
+      '--keychain',
+      'keep the passphrase in the OS keychain, and read it from there next time',
+    )
     .addHelpText(
       'after',
-      '\nPassphrases come from --passphrase-file, else $APNS_SETUP_PASSPHRASE, else a prompt (never a flag value).',
+      '\nPassphrases come from --passphrase-file, else $APNS_SETUP_PASSPHRASE, else the OS keychain (--keychain), else a prompt (never a flag value).',
     );
 }
 
@@ -73,7 +77,6 @@ export const commandDefinitions: CommandDefinition[] = [
         .option('--out <dir>', 'the folder for the files (default: a new apns-certificates folder)')
         .option('--cer <file>', "new, renew: Apple's certificate, once downloaded")
         .option('--from <file>', 'renew: the live certificate')
-        .option('--keychain', 'keep the passphrase in the OS keychain')
         .option('--token <hex>', 'the test push: a device token (default: a credential probe)')
         .option('--no-push', 'no test push at the end')
         .option('--ci-workflow', 'write .github/workflows/apns-certificates.yml at the end')
@@ -257,7 +260,7 @@ export const commandDefinitions: CommandDefinition[] = [
           collect,
           [],
         )
-        .option('--tokens-file <file>', 'device tokens, one per line')
+        .option('--tokens-file <file>', 'device tokens, one per line (any number), or - for stdin')
         .option('--topic <topic>', "apns-topic (default: the certificate's bundle id)")
         .addOption(
           new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
@@ -287,7 +290,12 @@ export const commandDefinitions: CommandDefinition[] = [
           'another APNs-compatible server, e.g. https://127.0.0.1:8443 (the sandbox)',
         )
         .option('--ca <file>', 'trust this CA for --endpoint')
-        .option('--timeout <seconds>', 'give up after this long', positiveInteger, 15)
+        .option(
+          '--timeout <seconds>',
+          'the longest the whole push may take: connecting, answers, retries',
+          positiveInteger,
+          15,
+        )
         .option('--json', 'print the results as JSON on stdout');
       passphraseOptions(command);
       examples(command, [
@@ -318,6 +326,12 @@ export const commandDefinitions: CommandDefinition[] = [
         .option(
           '--tokens <file>',
           'device tokens to accept, one per line (default: any well-formed token)',
+        )
+        .option(
+          '--max-streams <n>',
+          'requests a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS, as APNs)',
+          positiveInteger,
+          1000,
         )
         .option(
           '--json',

@@ -46,6 +46,7 @@ export async function run(
   // Ctrl-C must not leave private keys in a scratch folder: stop, clean up, then exit 130.
   const stop = listenForStopSignal();
   let cancelled = false;
+  let running: Promise<unknown> | null = null;
   try {
     if (keep && !(await isEmptyOrMissingDir(dir))) {
       throw new InputError('FILE_EXISTS', `${options.out!} is not empty`, {
@@ -70,8 +71,10 @@ export async function run(
         ),
       randomBytes: (size) => randomBytes(size),
     };
+    const demo = runDemo({ dir, keep, passphrase: context.env.APNS_SETUP_PASSPHRASE }, ports);
+    running = demo;
     const outcome = await Promise.race([
-      runDemo({ dir, keep, passphrase: context.env.APNS_SETUP_PASSPHRASE }, ports),
+      demo,
       stop.signal.then((signal) => {
         cancelled = true;
         return signal;
@@ -87,8 +90,22 @@ export async function run(
   } finally {
     stop.dispose();
     await started.sandbox?.close();
-    if (!keep) await rm(dir, { recursive: true, force: true });
+    // After Ctrl-C a write may still be in flight: let the flow stop (its next write is
+    // refused, the sandbox is closed) before the folder goes, or rm races it (ENOTEMPTY).
+    await settled(running, 5000);
+    if (!keep) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** Waits for `promise` to settle, at most `ms`; its outcome does not matter here. */
+async function settled(promise: Promise<unknown> | null, ms: number): Promise<void> {
+  if (promise === null) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** `demo --csr`: the portal stand-in signs the user's CSR; nothing else runs. */

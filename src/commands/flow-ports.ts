@@ -3,6 +3,11 @@ import { resolve } from 'node:path';
 import { credentialFilesBeside } from '../adapters/find-files.js';
 import { readInputFile } from '../adapters/input-files.js';
 import { assertWritable, writeOutputFiles } from '../adapters/output-files.js';
+import {
+  isEncryptedKey,
+  keychainPassphrases,
+  type KeychainPassphrases,
+} from '../adapters/keychain-passphrase.js';
 import { resolvePassphrase } from '../adapters/passphrase.js';
 import { parsePlist } from '../adapters/plist.js';
 import { createPrompter } from '../adapters/prompt.js';
@@ -15,6 +20,9 @@ export interface PassphraseFlags {
   insecure?: boolean | undefined;
   /** False for commands that must never stop to ask (check). */
   prompt?: boolean;
+  /** --keychain; the wizard turns it on once the person chose it (`keychainSwitch`). */
+  keychain?: boolean | undefined;
+  keychainSwitch?: { on: boolean };
 }
 
 export function createFlowPorts(context: CommandContext, flags: PassphraseFlags): FlowPorts {
@@ -24,14 +32,42 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
     isInteractive: context.isInteractive,
   });
   const at = (path: string) => resolve(context.cwd, path);
+  const keychainOn = () => flags.keychain === true || flags.keychainSwitch?.on === true;
+  let keychain: KeychainPassphrases | null = null;
+  const keychainSource = () =>
+    keychainOn()
+      ? (keychain ??= keychainPassphrases({
+          warn: (line) => context.ui.warn(line),
+          note: (line) => context.ui.say(line),
+        }))
+      : undefined;
+  // The passphrases of this run: a key written with one of them (import keeps the one that
+  // opened key.pem for apns.p12) is kept in the keychain once it is on disk (see writeFiles).
+  const seen = new Set<string>();
   return {
     readFile: (path) => readInputFile(path),
     assertWritable: (dir, names, force) => assertWritable(at(dir), names, { force }),
-    writeFiles: (dir, files, force) =>
-      writeOutputFiles(at(dir), files, { force, now: context.now() }),
-    passphrase: (request) =>
-      resolvePassphrase(
-        { purpose: request.purpose, subject: request.subject },
+    writeFiles: async (dir, files, force) => {
+      const written = await writeOutputFiles(at(dir), files, { force, now: context.now() });
+      const source = keychainSource();
+      if (source && seen.size > 0) {
+        for (const file of files) {
+          const bytes =
+            typeof file.contents === 'string' ? Buffer.from(file.contents) : file.contents;
+          if (!file.secret || !isEncryptedKey(bytes)) continue;
+          // remember() keeps only a passphrase that opens these bytes.
+          for (const passphrase of seen) await source.remember(bytes, passphrase);
+        }
+      }
+      return written;
+    },
+    passphrase: async (request) => {
+      const passphrase = await resolvePassphrase(
+        {
+          purpose: request.purpose,
+          subject: request.subject,
+          ...(request.file ? { file: request.file } : {}),
+        },
         {
           passphraseFile: flags.passphraseFile,
           env: context.env,
@@ -39,8 +75,12 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
           isInteractive: (flags.prompt ?? true) && context.isInteractive,
           insecure: flags.insecure ?? false,
           neverPrompts: flags.prompt === false,
+          keychain: keychainSource(),
         },
-      ),
+      );
+      if (passphrase !== '') seen.add(passphrase);
+      return passphrase;
+    },
     parsePlist,
     filesBeside: (file) => credentialFilesBeside(file),
     warn: (warning) => context.ui.warn(describeWarning(warning)),

@@ -1,7 +1,13 @@
+import { preferSmallHeap } from '../adapters/memory-budget.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
-import { pushExitCode, sendPush } from '../flows/send-push.js';
-import { pushFailureJson, pushJson, pushReport } from '../ui/render-push.js';
+import { pushEach, pushExitCode } from '../flows/send-push.js';
+import {
+  pushFailureObject,
+  pushJsonObject,
+  PushJsonStream,
+  PushTextReport,
+} from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
 import { createPushPorts } from './push-ports.js';
 
@@ -39,58 +45,59 @@ export async function run(
   context: CommandContext,
 ): Promise<ExitCode> {
   const options = raw as unknown as PushOptions;
+  // A tokens file may hold a million tokens: memory stays flat, and small.
+  if (options.tokensFile !== undefined) preferSmallHeap();
   const ports = createPushPorts(context, options);
-  const pushing = sendPush(
-    {
-      cert: options.cert,
-      key: options.key,
-      tokens: options.token,
-      tokensFile: options.tokensFile,
-      topic: options.topic,
-      env: options.env,
-      payload: options.payload,
-      alert: options.alert,
-      title: options.title,
-      subtitle: options.subtitle,
-      badge: options.badge,
-      sound: options.sound,
-      template: options.template,
-      pushType: options.pushType,
-      priority: options.priority,
-      expiration: options.expiration,
-      collapseId: options.collapseId,
-      apnsId: options.apnsId,
-      port: options.port === undefined ? undefined : Number(options.port),
-      endpoint: options.endpoint,
-      ca: options.ca,
-      timeoutMs: options.timeout * 1000,
-    },
-    ports,
-  );
-  const results = options.json ? await withJsonOnFailure(pushing, options, context) : await pushing;
-  context.ui.data(
-    options.json
-      ? JSON.stringify(pushJson(results), null, 2)
-      : pushReport(results, context.ui.style),
-  );
-  return pushExitCode(results);
-}
-
-/**
- * With --json, stdout must stay a JSON document even when no answer came (unreachable, timeout,
- * certificate refused in the handshake): one object saying so, then the error as usual (exit 1).
- */
-async function withJsonOnFailure<T>(
-  pushing: Promise<T>,
-  options: PushOptions,
-  context: CommandContext,
-): Promise<T> {
+  // Each result is printed as its answer arrives: a million tokens never pile up in memory.
+  const json = new PushJsonStream();
+  const text = new PushTextReport(context.ui.style);
+  const print = (lines: string[]) => {
+    if (lines.length > 0) context.ui.data(lines.join('\n'));
+  };
+  let summary;
   try {
-    return await pushing;
+    summary = await pushEach(
+      {
+        cert: options.cert,
+        key: options.key,
+        tokens: options.token,
+        tokensFile: options.tokensFile,
+        topic: options.topic,
+        env: options.env,
+        payload: options.payload,
+        alert: options.alert,
+        title: options.title,
+        subtitle: options.subtitle,
+        badge: options.badge,
+        sound: options.sound,
+        template: options.template,
+        pushType: options.pushType,
+        priority: options.priority,
+        expiration: options.expiration,
+        collapseId: options.collapseId,
+        apnsId: options.apnsId,
+        port: options.port === undefined ? undefined : Number(options.port),
+        endpoint: options.endpoint,
+        ca: options.ca,
+        timeoutMs: options.timeout * 1000,
+      },
+      ports,
+      (result) => print(options.json ? json.add(pushJsonObject(result)) : text.add(result)),
+    );
   } catch (error) {
-    if (isApnsSetupError(error) && error.exitCode === 1) {
-      context.ui.data(JSON.stringify(pushFailureJson(error, options.endpoint ?? null), null, 2));
+    if (options.json) {
+      // stdout stays one JSON document whatever happened: when no answer came (unreachable,
+      // timeout, certificate refused in the handshake), an object saying so; then the error
+      // as usual (exit 1). A bad input (exit 2) before anything was printed prints nothing.
+      if (isApnsSetupError(error) && error.exitCode === 1) {
+        print(json.add(pushFailureObject(error, options.endpoint ?? null)));
+      }
+      print(json.end());
+    } else {
+      print(text.summary());
     }
     throw error;
   }
+  print(options.json ? json.end() : text.summary());
+  return pushExitCode(summary);
 }

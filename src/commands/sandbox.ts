@@ -15,6 +15,7 @@ interface SandboxOptions {
   state?: string;
   clientCa?: string;
   tokens?: string;
+  maxStreams: number;
   json?: boolean;
 }
 
@@ -54,6 +55,7 @@ export async function run(
       state,
       extraClientCas,
       knownTokens,
+      maxConcurrentStreams: options.maxStreams,
       log: (entry) => (announced ? print(entry) : held.push(entry)),
     });
     if (options.json) ui.data(JSON.stringify({ url: sandbox.url, caFile: state.caFile }));
@@ -72,6 +74,9 @@ export async function run(
       ...(options.clientCa ? [options.clientCa] : []),
     ];
     ui.say(`It accepts client certificates issued by ${issuers.join(', ')}.`);
+    ui.say(
+      `It allows ${options.maxStreams} request${options.maxStreams === 1 ? '' : 's'} at once per connection (SETTINGS_MAX_CONCURRENT_STREAMS; APNs allows 1000); a client that opens more loses its connection.`,
+    );
     ui.say(
       knownTokens === null
         ? 'It accepts any well-formed device token (pass --tokens FILE to list the known ones).'

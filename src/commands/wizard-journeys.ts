@@ -11,6 +11,7 @@ import { readInputFile } from '../adapters/input-files.js';
 import { isEmptyOrMissingDir } from '../adapters/output-files.js';
 import { runTaskList } from '../adapters/task-list.js';
 import { readTemplate } from '../adapters/templates.js';
+import { openKeychain } from '../adapters/keychain.js';
 import { askInTerminal } from '../adapters/wizard-prompter.js';
 import {
   downloadsDir,
@@ -72,7 +73,9 @@ export async function runJourneys(
 }
 
 export function createWizardPorts(context: CommandContext, flags: WizardFlags): WizardPorts {
-  const flowPorts = createFlowPorts(context, flags);
+  // The person may choose the keychain in the plan: the passphrase sources follow this switch.
+  const keychainSwitch = { on: flags.keychain === true };
+  const flowPorts = createFlowPorts(context, { ...flags, keychainSwitch });
   const view = viewOf(context);
   const terminal = context.isInteractive;
   const say = (text: string | null) => {
@@ -94,7 +97,7 @@ export function createWizardPorts(context: CommandContext, flags: WizardFlags): 
         steps.map((step) => ({ title: wizardStepTitle(step.step), run: () => step.run() })),
         { stderr: context.stderr, interactive: terminal },
       ),
-    pushPorts: createPushPorts(context, flags),
+    pushPorts: createPushPorts(context, { ...flags, keychainSwitch }),
     openBrowser: (url) => openInBrowser(url),
     downloadsDir: () => downloadsDir(),
     findFiles: (kind) => findNearby(kind, context.cwd),
@@ -116,7 +119,16 @@ export function createWizardPorts(context: CommandContext, flags: WizardFlags): 
       });
       return { path, written: await writeNewTextFile(path, contents) };
     },
-    keychainAvailable: () => Promise.resolve(false),
+    keychainAvailable: async () => {
+      // Only worth a probe where a person may choose it, or where --keychain asks for it.
+      if (!terminal && flags.keychain !== true) return false;
+      const keychain = await openKeychain();
+      if (keychain.available) keychain.close();
+      return keychain.available;
+    },
+    useKeychain: () => {
+      keychainSwitch.on = true;
+    },
   };
   return ports;
 }
@@ -265,5 +277,7 @@ async function findNearby(kind: 'p12' | 'certificates', cwd: string): Promise<Fo
     }
     found.push({ path, bundleId, notAfter });
   }
-  return found;
+  // What a provider uses first (ck.pem), then what could be read, then locked .p12 files.
+  const rank = (f: FoundFile) => (f.path.endsWith('/ck.pem') ? 0 : f.notAfter !== null ? 1 : 2);
+  return found.sort((a, b) => rank(a) - rank(b));
 }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'NO_TTY'
   | 'CANCELLED'
   | 'OPERATION_FAILED'
+  | 'KEYCHAIN_FAILED'
   | 'EXPIRING'
   | 'EXPIRED'
   | 'INVALID_PAYLOAD'

@@ -22,6 +22,8 @@ export interface PassphraseRequest {
   purpose: 'open' | 'protect';
   /** What it is for, as the user should read it: "the key in certs/key.pem". */
   subject: string;
+  /** For 'open': the bytes it must open (the OS keychain keeps passphrases by them). */
+  file?: Uint8Array;
 }
 
 export interface FlowPorts {

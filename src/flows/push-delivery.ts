@@ -1,7 +1,8 @@
 /**
- * The push journey's second half: the requests go out concurrently over one connection per
- * endpoint (Apple treats a connection per notification as abuse), with bounded retries where
- * APNs says to retry, and each answer is kept as it came.
+ * The push journey's second half: the requests go out as the tokens come, as many at once as
+ * the server allows on one connection per endpoint (Apple treats a connection per notification
+ * as abuse), with bounded retries where APNs says to retry, all within the --timeout; each
+ * answer is kept as it came.
  */
 import type { Endpoint } from '../core/apns/endpoints.js';
 import {
@@ -22,6 +23,14 @@ import {
 /** Apple: retry 429/500/503 with backoff, bounded; three attempts keep a test push quick. */
 export const MAX_ATTEMPTS = 3;
 const BACKOFF = { baseMs: 1000, maxMs: 8000 };
+/**
+ * Connections to one endpoint opened in a row without one answer worth keeping (a server that
+ * answers every push 503, or closes every connection): the last of them is kept rather than
+ * replaced, so retries cannot turn into a stream of new connections.
+ */
+export const MAX_FRUITLESS_CONNECTIONS = 3;
+/** However many streams a server allows, at most this many pushes are in flight at once. */
+export const MAX_IN_FLIGHT = 1000;
 
 /** What came back for one request, after its retries. */
 export interface Answer {
@@ -35,137 +44,281 @@ export interface Answer {
   reportedEnvironment: Environment | null;
 }
 
+/** How one request ended: the server's answer, or why none came. */
+export type Delivery =
+  | { kind: 'answer'; answer: Answer }
+  | { kind: 'failure'; failure: ApnsConnectionFailure; attempts: number };
+
 function environmentOf(value: string | null): Environment | null {
   return value === 'sandbox' || value === 'production' ? value : null;
 }
 
+/**
+ * Sends one request, retrying as APNs says: 429 and 500 after a pause on the same connection;
+ * 503 after a pause on a new one; a request the server did not process (GOAWAY past it, a
+ * connection closed before it was written) at once on a new one. No retry starts that could not
+ * finish before `deadline` (on ports.clock()). Throws only when no connection could be opened
+ * and the server never answered.
+ */
 export async function deliverWithRetries(
   request: PushRequest,
   endpoint: Endpoint,
   connections: Connections,
   ports: PushPorts,
-): Promise<Answer> {
-  let answer: Answer | null = null;
-  let failure: ApnsConnectionFailure | null = null;
+  deadline: number,
+): Promise<Delivery> {
+  let last: Delivery | null = null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const connection = await connections.get(endpoint);
-    let retry: RetryClass;
+    let lease: Lease;
     try {
-      const response = await connection.send({ headers: request.headers, body: request.body });
+      lease = await connections.acquire(endpoint);
+    } catch (error) {
+      if (last !== null) break;
+      throw error;
+    }
+    let retry: RetryClass | 'at-once';
+    try {
+      const response = await lease.connection.send({
+        headers: request.headers,
+        body: request.body,
+      });
       const body =
         response.status === 200 ? { reason: null, timestamp: null } : parseErrorBody(response.body);
-      answer = {
-        status: response.status,
-        apnsId: response.headers['apns-id'],
-        apnsUniqueId: response.headers['apns-unique-id'],
-        reportedEnvironment: environmentOf(response.headers['apns-setup-environment']),
-        reason: body.reason,
-        timestamp: body.timestamp,
-        attempts: attempt,
+      last = {
+        kind: 'answer',
+        answer: {
+          status: response.status,
+          apnsId: response.headers['apns-id'],
+          apnsUniqueId: response.headers['apns-unique-id'],
+          reportedEnvironment: environmentOf(response.headers['apns-setup-environment']),
+          reason: body.reason,
+          timestamp: body.timestamp,
+          attempts: attempt,
+        },
       };
-      failure = null;
       retry = response.status === 200 ? 'no' : retryClassFor(response.status, body.reason);
+      if (retry === 'no') connections.answered(lease);
     } catch (error) {
       if (!isConnectionFailure(error)) throw error;
-      // A GOAWAY with a reason is APNs' answer, given at the connection level.
-      answer =
-        error.goawayReason === null
-          ? null
-          : {
-              status: null,
-              apnsId: null,
-              apnsUniqueId: null,
-              reason: error.goawayReason,
-              timestamp: null,
-              attempts: attempt,
-              reportedEnvironment: null,
-            };
-      if (!error.retryable) {
-        if (answer !== null) return answer;
-        throw error;
-      }
-      failure = error;
-      retry = 'new-connection';
+      // A request the server did not process changes nothing: keep what it answered before.
+      if (!(error.retryable && last?.kind === 'answer')) last = asDelivery(error, attempt);
+      retry = !error.retryable ? 'no' : lease.connection.usable ? 'backoff' : 'at-once';
+    } finally {
+      lease.release();
     }
     if (retry === 'no' || attempt === MAX_ATTEMPTS) break;
-    if (retry === 'new-connection') connections.discard(endpoint, connection);
-    await ports.sleep(retryDelayMs(attempt, BACKOFF, ports.random()));
+    if (retry === 'new-connection') connections.retire(lease);
+    if (retry !== 'at-once') {
+      const delay = retryDelayMs(attempt, BACKOFF, ports.random());
+      if (ports.clock() + delay >= deadline) break;
+      await ports.sleep(delay);
+    } else if (ports.clock() >= deadline) {
+      break;
+    }
   }
-  if (answer !== null) return answer;
-  throw failure ?? new Error('no answer and no failure');
+  return last!;
+}
+
+/** A GOAWAY with a reason is APNs' answer, given at the connection level. */
+function asDelivery(failure: ApnsConnectionFailure, attempts: number): Delivery {
+  if (failure.goawayReason === null) return { kind: 'failure', failure, attempts };
+  return {
+    kind: 'answer',
+    answer: {
+      status: null,
+      apnsId: null,
+      apnsUniqueId: null,
+      reason: failure.goawayReason,
+      timestamp: null,
+      attempts,
+      reportedEnvironment: null,
+    },
+  };
+}
+
+/** A connection lent to one request; `release` gives it back. */
+export interface Lease {
+  readonly connection: ApnsConnection;
+  release(): void;
+}
+
+interface Entry {
+  url: string;
+  pending: Promise<ApnsConnection>;
+  connection: ApnsConnection | null;
+  /** Requests using it now: a retired connection is closed when the last one is done. */
+  leases: number;
+  retired: boolean;
+  /** It carried an answer worth keeping (not one to retry). */
+  answered: boolean;
 }
 
 /**
  * One connection per endpoint, shared by every push to it (Apple treats a connection per
- * notification as abuse), replaced when the server sent GOAWAY or it closed.
+ * notification as abuse), replaced when the server sent GOAWAY, closed it, or answered 503:
+ * once for all the pushes that saw it happen, and at most MAX_FRUITLESS_CONNECTIONS times in a
+ * row without an answer worth keeping. A connection that could not be opened stays failed: the
+ * endpoint is down for this run, and every push to it gets that error at once.
  */
 export class Connections {
-  readonly #open = new Map<
-    string,
-    { pending: Promise<ApnsConnection>; connection?: ApnsConnection }
-  >();
-  readonly #all: Promise<ApnsConnection>[] = [];
+  readonly #current = new Map<string, Entry>();
+  readonly #entries = new Map<ApnsConnection, Entry>();
+  /** Per endpoint: connections retired in a row without an answer worth keeping. */
+  readonly #fruitless = new Map<string, number>();
+  readonly #all: Entry[] = [];
   readonly #connect: (endpoint: Endpoint) => Promise<ApnsConnection>;
 
   constructor(connect: (endpoint: Endpoint) => Promise<ApnsConnection>) {
     this.#connect = connect;
   }
 
-  async get(endpoint: Endpoint): Promise<ApnsConnection> {
-    for (let tries = 1; ; tries++) {
-      let entry = this.#open.get(endpoint.url);
-      if (entry === undefined) {
-        const created: { pending: Promise<ApnsConnection>; connection?: ApnsConnection } = {
-          pending: this.#connect(endpoint),
-        };
-        // Registered before any caller awaits it, so `connection` is set when they resume.
-        created.pending.then(
-          (connection) => (created.connection = connection),
-          () => this.#open.delete(endpoint.url),
-        );
-        this.#open.set(endpoint.url, created);
-        this.#all.push(created.pending);
-        entry = created;
+  /** Connections opened so far, to every endpoint. */
+  get opened(): number {
+    return this.#all.length;
+  }
+
+  async acquire(endpoint: Endpoint): Promise<Lease> {
+    for (;;) {
+      const entry = this.#current.get(endpoint.url) ?? this.#open(endpoint);
+      entry.leases += 1;
+      let connection: ApnsConnection;
+      try {
+        connection = await entry.pending;
+      } catch (error) {
+        entry.leases -= 1;
+        throw error;
       }
-      const connection = await entry.pending;
-      // A connection that died at once is handed out anyway: its error then says why.
-      if (connection.usable || tries >= MAX_ATTEMPTS) return connection;
-      this.discard(endpoint, connection);
+      // A connection that died is lent anyway when no new one may be opened: its error then
+      // says why.
+      if (connection.usable || !this.#retire(entry)) {
+        return { connection, release: () => this.#release(entry) };
+      }
+      entry.leases -= 1;
     }
   }
 
-  /** Stops handing out `connection`; pushes still in flight on it may finish. */
-  discard(endpoint: Endpoint, connection: ApnsConnection): void {
-    if (this.#open.get(endpoint.url)?.connection === connection) this.#open.delete(endpoint.url);
-    void connection.close();
+  /** The connection answered a push: the endpoint works, whatever it does next. */
+  answered(lease: Lease): void {
+    const entry = this.#entries.get(lease.connection);
+    if (entry === undefined || entry.answered) return;
+    entry.answered = true;
+    this.#fruitless.set(entry.url, 0);
+  }
+
+  /** Stops lending the lease's connection (APNs said 503): the next push opens a new one. */
+  retire(lease: Lease): void {
+    const entry = this.#entries.get(lease.connection);
+    if (entry !== undefined) this.#retire(entry);
+  }
+
+  /** How many pushes the endpoint's connection carries at once, as its server allows. */
+  limit(endpoint: Endpoint): number {
+    const connection = this.#current.get(endpoint.url)?.connection;
+    // Until it is open nothing is known: one push goes first and opens it.
+    if (!connection) return 1;
+    return Math.max(1, Math.min(connection.maxConcurrentStreams, MAX_IN_FLIGHT));
   }
 
   async closeAll(): Promise<void> {
-    const settled = await Promise.allSettled(this.#all);
+    const settled = await Promise.allSettled(this.#all.map((e) => e.pending));
     await Promise.all(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
+  }
+
+  #open(endpoint: Endpoint): Entry {
+    const entry: Entry = {
+      url: endpoint.url,
+      pending: this.#connect(endpoint),
+      connection: null,
+      leases: 0,
+      retired: false,
+      answered: false,
+    };
+    // Registered before any caller awaits it, so `connection` is set when they resume.
+    entry.pending.then(
+      (connection) => {
+        entry.connection = connection;
+        this.#entries.set(connection, entry);
+      },
+      () => undefined,
+    );
+    this.#current.set(endpoint.url, entry);
+    this.#all.push(entry);
+    return entry;
+  }
+
+  /** Retires the endpoint's current connection, unless the cap says to keep it. */
+  #retire(entry: Entry): boolean {
+    if (this.#current.get(entry.url) !== entry) return true;
+    const fruitless = this.#fruitless.get(entry.url) ?? 0;
+    if (!entry.answered && fruitless + 1 >= MAX_FRUITLESS_CONNECTIONS) return false;
+    this.#fruitless.set(entry.url, entry.answered ? 0 : fruitless + 1);
+    this.#current.delete(entry.url);
+    entry.retired = true;
+    if (entry.leases === 0) void entry.connection?.close();
+    return true;
+  }
+
+  #release(entry: Entry): void {
+    entry.leases -= 1;
+    if (entry.retired && entry.leases === 0) void entry.connection?.close();
   }
 }
 
-/** Runs `action` on every item, `limit` at a time; after a failure it starts no new item. */
-export async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  action: (item: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = [];
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await action(items[index]!) };
-      } catch (reason) {
-        failed = true;
-        results[index] = { status: 'rejected', reason };
-      }
+/**
+ * Runs `deliver` on every item as the items come, at most `limit()` at a time (read again
+ * before each item: a server may change its limit). No item is read before there is room for
+ * it, so memory stays flat however many there are. Stops reading when `stop()` says so (after
+ * one more read, to know whether any item was left out) or after a delivery throws; then waits for the deliveries in flight and throws the first error (a
+ * delivery's, then the items' own). Resolves with whether every item was read.
+ */
+export async function deliverAll<T>(
+  items: AsyncIterable<T>,
+  limit: () => number,
+  deliver: (item: T) => Promise<void>,
+  stop: () => boolean,
+): Promise<{ exhausted: boolean }> {
+  const iterator = items[Symbol.asyncIterator]();
+  let inFlight = 0;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const settled = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  let exhausted = false;
+  let readError: { error: unknown } | null = null;
+  for (;;) {
+    while (inFlight >= limit() && failure === null) await settled();
+    if (failure !== null) break;
+    const stopping = stop();
+    let next: IteratorResult<T>;
+    try {
+      // When stopping, one more read says whether anything was left out.
+      next = await iterator.next();
+    } catch (error) {
+      readError = { error };
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    if (next.done) {
+      exhausted = true;
+      break;
+    }
+    if (stopping) break;
+    inFlight += 1;
+    deliver(next.value)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        inFlight -= 1;
+        const resume = wake;
+        wake = null;
+        resume?.();
+      });
+  }
+  while (inFlight > 0) await settled();
+  if (!exhausted && readError === null) await iterator.return?.();
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (readError !== null) throw readError.error;
+  return { exhausted };
 }

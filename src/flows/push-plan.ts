@@ -1,7 +1,11 @@
 /**
  * The push journey's first half: everything the user gave (tokens, payload, headers, the
  * credential, the endpoint) is read and checked before connecting, so a typo costs no
- * connection, and the requests are built. What looks wrong but may be meant is a warning.
+ * connection, and the request is built. What looks wrong but may be meant is a warning.
+ *
+ * Tokens are never all held at once: a tokens file is read through once to check every line
+ * and count the distinct tokens, then read again as the pushes go out; tokens piped to stdin
+ * (`--tokens-file -`) are checked as they come, since stdin cannot be read twice.
  */
 import type { KeyObject } from 'node:crypto';
 import { probeDeviceToken, normalizeDeviceToken } from '../core/apns/device-token.js';
@@ -18,12 +22,13 @@ import {
   parsePayload,
   PAYLOAD_TEMPLATE_NAMES,
 } from '../core/apns/payload.js';
-import { buildPushRequest, type PushRequest } from '../core/apns/request.js';
+import { buildPushRequest, withDeviceToken, type PushRequest } from '../core/apns/request.js';
+import { TokenLineSplitter, tokenOfLine } from '../core/apns/token-lines.js';
+import { TokenSet } from '../core/apns/token-set.js';
 import { daysLeft, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { inFile, InputError, isApnsSetupError, withFileName } from '../core/errors.js';
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import { encodePem } from '../core/pki/pem.js';
-import { decodeText } from '../core/pki/text.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
 import type { PushPorts } from './push-ports.js';
 import { openMaterial, readCertificates } from './read-file-material.js';
@@ -34,6 +39,7 @@ export interface PushInput {
   cert: string;
   key?: string | undefined;
   tokens: readonly string[];
+  /** One token a line; `-` for stdin. */
   tokensFile?: string | undefined;
   topic?: string | undefined;
   env?: RequestedEnvironment | undefined;
@@ -56,11 +62,20 @@ export interface PushInput {
   endpoint?: string | undefined;
   /** A CA certificate file to trust instead of Node's roots. */
   ca?: string | undefined;
+  /** Bounds the whole exchange with the server: connecting, every answer, retries and waits. */
   timeoutMs: number;
 }
 
+/** The tokens to push to, each once, in the order given. */
+export interface TokenSource extends AsyncIterable<string> {
+  /** How many distinct tokens; null when they are read from stdin as they come. */
+  count: number | null;
+}
+
 export interface PushPlan {
-  requests: PushRequest[];
+  /** The request, checked once: every token gets it with its own `:path` (withDeviceToken). */
+  template: PushRequest;
+  tokens: TokenSource;
   probe: boolean;
   certificate: CertificateInfo;
   key: KeyObject;
@@ -79,9 +94,13 @@ export interface PushPlan {
 
 /** Reads and checks every input, says what looks wrong, and builds the requests. */
 export async function planPush(input: PushInput, ports: PushPorts): Promise<PushPlan> {
+  if (input.payload === '-' && input.tokensFile === '-') {
+    throw new InputError('USAGE', pushRefusals.stdinTwice, { hint: pushRefusals.stdinTwiceHint });
+  }
   const payload = await readPayload(input, ports);
   inFile(payload.label, () => parsePayload(payload.bytes));
-  const tokens = await readTokens(input, ports);
+  const probeToken = probeDeviceToken(ports.randomBytes(32));
+  const tokens = await readTokens(input, ports, probeToken);
   const custom = readEndpoint(input);
   const ca = input.ca === undefined ? undefined : await readTrustedCa(input.ca, ports);
   const { certificate, key } = await readCredential(input, ports);
@@ -106,20 +125,20 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
   const environment = custom?.environment ?? choice.environment;
   const port = input.port ?? 443;
 
-  const probe = tokens.length === 0;
-  const sendTo = probe ? [probeDeviceToken(ports.randomBytes(32))] : tokens;
   const facts = {
     bundleId: certificate.bundleId,
     topics: certificate.topics,
     type: certificate.type,
   };
-  const requests = sendTo.map((token) => buildRequest(input, token, facts, payload));
-  for (const warning of new Set(requests.flatMap((r) => r.warnings))) {
+  // Nothing in the request but its path depends on the token: build and check it once.
+  const template = buildRequest(input, probeToken, facts, payload);
+  for (const warning of new Set(template.warnings)) {
     ports.warn({ kind: 'advice', text: warning });
   }
   return {
-    requests,
-    probe,
+    template,
+    tokens: tokens.source,
+    probe: tokens.probe,
     certificate,
     key,
     ca,
@@ -179,36 +198,169 @@ async function readPayload(input: PushInput, ports: PushPorts): Promise<PayloadS
   return { label: `the ${name} template`, bytes: loadTemplate(name, templates) };
 }
 
-/** `--token` values and `--tokens-file` lines, normalised; duplicates are sent once. */
-async function readTokens(input: PushInput, ports: PushPorts): Promise<string[]> {
-  const tokens: string[] = [];
-  input.tokens.forEach((value, i) => {
-    const label = input.tokens.length === 1 ? '--token' : `--token #${i + 1}`;
-    tokens.push(inFile(label, () => normalizeDeviceToken(value)));
-  });
-  if (input.tokensFile !== undefined) {
-    const file = input.tokensFile;
-    const lines = decodeText(await ports.readFile(file)).split('\n');
-    let found = 0;
-    lines.forEach((line, i) => {
-      const text = line.replace(/#.*$/, '').trim();
-      if (text === '') return;
-      found += 1;
-      tokens.push(inFile(`${file} line ${i + 1}`, () => normalizeDeviceToken(text)));
-    });
-    if (found === 0) {
-      throw new InputError('USAGE', pushRefusals.noTokensInFile(file), {
-        hint: pushRefusals.noTokensInFileHint,
-      });
+/** Repeated tokens are each warned about, up to this many; the rest are counted. */
+const DUPLICATE_WARNINGS = 10;
+
+/** Says which tokens are listed more than once, without flooding the terminal. */
+class DuplicateWarnings {
+  #shown = 0;
+  #more = 0;
+  readonly #ports: PushPorts;
+
+  constructor(ports: PushPorts) {
+    this.#ports = ports;
+  }
+
+  repeat(token: string): void {
+    if (this.#shown < DUPLICATE_WARNINGS) {
+      this.#shown += 1;
+      this.#ports.warn({ kind: 'duplicate-token', token });
+    } else {
+      this.#more += 1;
     }
   }
-  // A tokens file may hold thousands: count once instead of searching the list per token.
-  const counts = new Map<string, number>();
-  for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
-  for (const [token, count] of counts) {
-    if (count > 1) ports.warn({ kind: 'duplicate-token', token });
+
+  finish(): void {
+    if (this.#more > 0) this.#ports.warn({ kind: 'more-duplicate-tokens', count: this.#more });
+    this.#more = 0;
   }
-  return [...counts.keys()];
+}
+
+/**
+ * `--token` values and `--tokens-file` lines, normalised; each token is sent once. Without any,
+ * the credential probe's token.
+ */
+async function readTokens(
+  input: PushInput,
+  ports: PushPorts,
+  probeToken: string,
+): Promise<{ source: TokenSource; probe: boolean }> {
+  const flagTokens = input.tokens.map((value, i) =>
+    inFile(input.tokens.length === 1 ? '--token' : `--token #${i + 1}`, () =>
+      normalizeDeviceToken(value),
+    ),
+  );
+  const file = input.tokensFile;
+  if (file === undefined && flagTokens.length === 0) {
+    return { source: tokenSource(1, () => fromList([probeToken])), probe: true };
+  }
+  const seen = new TokenSet();
+  const duplicates = new DuplicateWarnings(ports);
+  const unique = flagTokens.filter((token) => {
+    if (seen.claim(token)) return true;
+    duplicates.repeat(token);
+    return false;
+  });
+  if (file === undefined) {
+    duplicates.finish();
+    return { source: tokenSource(unique.length, () => fromList(unique)), probe: false };
+  }
+  if (file === '-') {
+    return { source: stdinTokens(unique, seen, duplicates, ports), probe: false };
+  }
+  // A file is read twice: now, to check every line before connecting, and as the pushes go out.
+  // This first pass notes where the repeats are, so that the set of tokens (tens of MB for a
+  // million) is gone before the connection and its pushes need memory.
+  const repeats: number[] = [];
+  let found = 0;
+  for await (const token of tokensIn(ports.streamFile(file), file)) {
+    if (!seen.add(token)) {
+      repeats.push(found);
+      duplicates.repeat(token);
+    }
+    found += 1;
+  }
+  duplicates.finish();
+  if (found === 0) throw noTokens(file);
+  return { source: fileTokens(unique, seen.size, file, repeats, ports), probe: false };
+}
+
+/** The second pass over a tokens file: every token but the repeats the first pass found. */
+function fileTokens(
+  flagTokens: readonly string[],
+  count: number,
+  file: string,
+  repeats: readonly number[],
+  ports: PushPorts,
+): TokenSource {
+  return tokenSource(count, async function* () {
+    yield* fromList(flagTokens);
+    let place = 0;
+    let repeat = 0;
+    for await (const token of tokensIn(ports.streamFile(file), file)) {
+      if (repeats[repeat] === place) repeat += 1;
+      else yield token;
+      place += 1;
+    }
+  });
+}
+
+/**
+ * stdin is read once, as the pushes go out: each line is checked when it comes, and a repeat
+ * is found with the set of the tokens seen so far.
+ */
+function stdinTokens(
+  flagTokens: readonly string[],
+  seen: TokenSet,
+  duplicates: DuplicateWarnings,
+  ports: PushPorts,
+): TokenSource {
+  return tokenSource(null, async function* () {
+    yield* fromList(flagTokens);
+    let found = 0;
+    for await (const token of tokensIn(ports.streamFile('-'), 'stdin')) {
+      found += 1;
+      if (seen.claim(token)) yield token;
+      else duplicates.repeat(token);
+    }
+    duplicates.finish();
+    if (found === 0) throw noTokens('stdin');
+  });
+}
+
+/** The tokens of a list, as an async iterator. */
+function fromList(tokens: readonly string[]): AsyncIterableIterator<string> {
+  let next = 0;
+  const iterator: AsyncIterableIterator<string> = {
+    next: () =>
+      Promise.resolve(
+        next < tokens.length
+          ? { done: false, value: tokens[next++]! }
+          : { done: true, value: undefined },
+      ),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+function tokenSource(count: number | null, tokens: () => AsyncIterator<string>): TokenSource {
+  return { count, [Symbol.asyncIterator]: tokens };
+}
+
+/** The tokens of a tokens file as its chunks arrive, each line checked (blank and # lines skipped). */
+async function* tokensIn(chunks: AsyncIterable<Uint8Array>, label: string) {
+  const lines = new TokenLineSplitter(label);
+  let number = 0;
+  const tokensOf = function* (batch: string[]) {
+    for (const line of batch) {
+      number += 1;
+      const token = tokenOfLine(line, label, number);
+      if (token !== null) yield token;
+    }
+  };
+  for await (const chunk of chunks) yield* tokensOf(lines.push(chunk));
+  yield* tokensOf(lines.end());
+}
+
+function noTokens(label: string): InputError {
+  return new InputError('USAGE', pushRefusals.noTokensInFile(label), {
+    hint: pushRefusals.noTokensInFileHint,
+  });
+}
+
+/** The request for one token: the plan's, with the token's path. */
+export function requestFor(plan: PushPlan, token: string): PushRequest {
+  return token === plan.template.token ? plan.template : withDeviceToken(plan.template, token);
 }
 
 function readEndpoint(input: PushInput): Endpoint | null {

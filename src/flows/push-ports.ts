@@ -19,8 +19,13 @@ export interface ApnsConnectOptions {
   /** The client certificate and its private key, as PEM: Node ≥ 17 cannot read legacy .p12. */
   certificatePem: string;
   keyPem: string;
-  /** Bounds the connection set-up, and each request from sending to the end of its answer. */
+  /** The --timeout, in milliseconds: what the messages say when it runs out. */
   timeoutMs: number;
+  /**
+   * When the whole push must be over, on `performance.now()`'s clock: connecting, every answer
+   * and closing stop there. Default: `timeoutMs` from the moment of connecting.
+   */
+  deadline?: number | undefined;
 }
 
 export interface ApnsRequest {
@@ -47,6 +52,11 @@ export interface ApnsConnection {
   readonly url: string;
   /** False once the server sent GOAWAY or the connection closed: open a new one to go on. */
   readonly usable: boolean;
+  /**
+   * How many requests the server lets this connection carry at once: its
+   * SETTINGS_MAX_CONCURRENT_STREAMS, as it last said (APNs says 1,000).
+   */
+  readonly maxConcurrentStreams: number;
   send(request: ApnsRequest): Promise<ApnsResponse>;
   /** Lets in-flight requests finish, then closes the connection. */
   close(): Promise<void>;
@@ -61,12 +71,23 @@ export type ApnsFailure =
   | 'goaway'
   | 'connection-lost'
   | 'stream-reset'
-  | 'protocol';
+  | 'protocol'
+  /** The server did not answer in TLS at all (a plain HTTP server, another protocol). */
+  | 'not-tls'
+  /** A TLS server that does not offer HTTP/2 (no ALPN h2). */
+  | 'not-http2'
+  /** The server closed the connection before sending a byte of the TLS handshake. */
+  | 'closed-before-tls'
+  /** An answer far larger than any APNs answer: reading stopped. */
+  | 'answer-too-large';
 
 /** A push that got no HTTP answer (exit 1: the operation ran and failed). */
 export interface ApnsConnectionFailure extends ApnsSetupError {
   readonly failure: ApnsFailure;
-  /** The server did not process the request: it may be sent again on a new connection. */
+  /**
+   * The server did not process the request: it may be sent again (at once on a new connection
+   * when this one is no longer usable, after a pause when it still is).
+   */
   readonly retryable: boolean;
   /** The `reason` in a GOAWAY frame's debug data (Apple sends `{"reason":"…"}`), else null. */
   readonly goawayReason: string | null;
@@ -80,7 +101,8 @@ export function isConnectionFailure(error: unknown): error is ApnsConnectionFail
 
 /** What the person is told while the pushes go out. */
 export interface PushProgress {
-  count: number;
+  /** Distinct tokens to send; null when they are read from stdin as they come. */
+  count: number | null;
   probe: boolean;
   topic: string;
   /** host:port */
@@ -93,6 +115,11 @@ export interface PushProgress {
 
 export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | 'warn' | 'now'> {
   readStdin(): Promise<Buffer>;
+  /**
+   * A file's bytes as they are read, chunk by chunk (a tokens file may hold a million lines);
+   * `-` is stdin. Opening errors are the same InputErrors as readFile's.
+   */
+  streamFile(path: string): AsyncIterable<Uint8Array>;
   /** A file of the package's templates/ folder, e.g. `payloads/alert.json`. */
   readTemplate(relativePath: string): Promise<string>;
   connect(options: ApnsConnectOptions): Promise<ApnsConnection>;
@@ -100,5 +127,7 @@ export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | '
   /** In [0, 1): the jitter of retry delays. */
   random(): number;
   sleep(ms: number): Promise<void>;
+  /** Milliseconds on a monotonic clock (`performance.now()`): the --timeout's deadline. */
+  clock(): number;
   progress(progress: PushProgress): void;
 }

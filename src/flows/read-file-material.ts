@@ -37,7 +37,7 @@ export async function openMaterial(
   }
   let passphrase: string;
   try {
-    passphrase = await ports.passphrase({ purpose: 'open', subject });
+    passphrase = await ports.passphrase({ purpose: 'open', subject, file: bytes });
   } catch (error) {
     throw withFileName(file, error);
   }

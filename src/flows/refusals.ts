@@ -70,6 +70,9 @@ export const pushRefusals = {
   alertPartWithoutAlert: (flag: string) => `${flag} is part of an alert, but --alert is missing.`,
   alertPartWithoutAlertHint: (flag: string) =>
     `Add --alert TEXT for the notification's body, or drop ${flag}.`,
+  stdinTwice: '--payload - and --tokens-file - both read stdin; only one of them can.',
+  stdinTwiceHint:
+    'Put the payload or the tokens in a file: e.g. --payload payload.json --tokens-file -.',
   noTokensInFile: (file: string) => `${file} holds no device tokens.`,
   noTokensInFileHint:
     'Write one token per line (lines starting with # are comments), or leave out --tokens-file to send the credential probe.',
@@ -92,6 +95,10 @@ export const pushRefusals = {
   keyMismatchHint:
     'Pass the key that made the CSR this certificate was issued for, or use the ck.pem or .p12 made with it.',
   ownKeyMismatch: (file: string) => `${file}: its private key does not belong to its certificate.`,
+  timeoutLeftTokens: (seconds: string, started: number, count: number | null) =>
+    `the --timeout of ${seconds} ran out after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}; the other tokens were not sent.`,
+  timeoutLeftTokensHint:
+    '--timeout bounds the whole run, retries included: allow more time with --timeout SECONDS (e.g. --timeout 600 for a large --tokens-file).',
 };
 
 export const renewRefusals = {

@@ -1,23 +1,27 @@
 /**
  * `push`: proves a certificate works by pushing with it over HTTP/2. The plan reads and checks
- * every input before connecting (push-plan.ts); the delivery sends every token concurrently over
- * one connection with bounded retries (push-delivery.ts); each answer becomes a result record,
- * explained by the core's knowledge of APNs reasons. ui/render-push.ts words the records.
+ * every input before connecting (push-plan.ts); the delivery sends the tokens as they come, as
+ * many at once as the server allows on one connection, with bounded retries, all within the
+ * --timeout (push-delivery.ts); each answer becomes a result record, explained by the core's
+ * knowledge of APNs reasons, and is reported at once. ui/render-push.ts words the records.
  */
 import { endpointFor, type Endpoint } from '../core/apns/endpoints.js';
 import { explainResponse } from '../core/apns/reasons.js';
 import type { PushRequest } from '../core/apns/request.js';
-import { isApnsSetupError, withFileName, type ExitCode } from '../core/errors.js';
+import { isApnsSetupError, OperationError, withFileName, type ExitCode } from '../core/errors.js';
 import { exportPkcs8Pem } from '../core/pki/keys.js';
 import { encodePem } from '../core/pki/pem.js';
 import type { Environment } from '../core/pki/types.js';
-import { Connections, deliverWithRetries, mapConcurrently, type Answer } from './push-delivery.js';
-import { planPush, type PushInput, type PushPlan } from './push-plan.js';
-import type { PushPorts } from './push-ports.js';
+import { Connections, deliverAll, deliverWithRetries, type Delivery } from './push-delivery.js';
+import { planPush, requestFor, type PushInput, type PushPlan } from './push-plan.js';
+import type { ApnsConnectionFailure, ApnsFailure, PushPorts } from './push-ports.js';
+import { pushRefusals } from './refusals.js';
 
 export type { PushInput } from './push-plan.js';
 
 export interface PushResult {
+  /** The token's place among the tokens sent (0 for the first): results come as answers do. */
+  index: number;
   token: string;
   topic: string;
   /** The token was the credential probe's, not the user's. */
@@ -35,9 +39,10 @@ export interface PushResult {
   status: number | null;
   apnsId: string | null;
   apnsUniqueId: string | null;
+  /** The server's reason; untrusted text, to be escaped before it reaches a terminal. */
   reason: string | null;
   ok: boolean;
-  /** The core's explanation of this answer, and what to do about it. */
+  /** The core's explanation of this answer, or the failure's sentence; what to do about it. */
   explanation: string;
   hint: string | null;
   /** Times the push was sent, retries and the other environment included. */
@@ -47,24 +52,49 @@ export interface PushResult {
    * other one: where it went first, and whether the second did not know it either.
    */
   otherEnvironment: { first: Environment; stillUnknown: boolean } | null;
+  /** Why no answer came (status and reason are null then), e.g. 'timeout'. */
+  failure: ApnsFailure | null;
 }
 
-/** Streams in flight at once; APNs allows many per connection, a tokens file may hold thousands. */
-const CONCURRENCY = 100;
+/** What a whole run came to. */
+export interface PushSummary {
+  /** Pushes sent (distinct tokens), each with its result. */
+  count: number;
+  accepted: number;
+}
 
-export async function sendPush(input: PushInput, ports: PushPorts): Promise<PushResult[]> {
+/** The --timeout ran out before every token was sent (exit 1): the rest were not. */
+export class PushTimeoutError extends OperationError implements ApnsConnectionFailure {
+  readonly failure = 'timeout' as const;
+  readonly retryable = false;
+  readonly goawayReason = null;
+}
+
+/**
+ * Pushes to every token, reporting each result as its answer arrives (in that order, not the
+ * tokens'); memory stays flat however many tokens there are. Throws when the pushes cannot go
+ * on at all (the server cannot be reached, the --timeout ran out with tokens left, a bad line
+ * in tokens piped to stdin), after the pushes in flight have been reported.
+ */
+export async function pushEach(
+  input: PushInput,
+  ports: PushPorts,
+  report: (result: PushResult) => void,
+): Promise<PushSummary> {
   const plan = await planPush(input, ports);
-  const { requests, probe, certificate, environment, primary } = plan;
+  const { template, probe, certificate, environment, primary } = plan;
   ports.progress({
-    count: requests.length,
+    count: plan.tokens.count,
     probe,
-    topic: requests[0]!.topic,
+    topic: template.topic,
     where: primary.url.replace(/^https:\/\//, ''),
     environment,
     certificate,
     customEndpoint: plan.customEndpoint,
   });
 
+  // --timeout bounds everything from here: connecting, answers, retries and their waits.
+  const deadline = ports.clock() + input.timeoutMs;
   const certificatePem = encodePem('CERTIFICATE', certificate.der);
   const keyPem = exportPkcs8Pem(plan.key);
   const connections = new Connections((endpoint) =>
@@ -77,6 +107,7 @@ export async function sendPush(input: PushInput, ports: PushPorts): Promise<Push
         certificatePem,
         keyPem,
         timeoutMs: input.timeoutMs,
+        deadline,
       })
       .catch((error: unknown) => {
         // TLS may refuse the credential itself (a SHA-1 signature): that is about the file.
@@ -86,45 +117,111 @@ export async function sendPush(input: PushInput, ports: PushPorts): Promise<Push
       }),
   );
   const deliver = (request: PushRequest, endpoint: Endpoint) =>
-    deliverWithRetries(request, endpoint, connections, ports);
+    deliverWithRetries(request, endpoint, connections, ports, deadline);
 
-  const pushOne = async (request: PushRequest): Promise<PushResult> => {
+  const pushOne = async (request: PushRequest, index: number): Promise<PushResult> => {
     const first = await deliver(request, primary);
-    const unknownToken = first.status === 400 && first.reason === 'BadDeviceToken';
+    const unknownToken =
+      first.kind === 'answer' &&
+      first.answer.status === 400 &&
+      first.answer.reason === 'BadDeviceToken';
     // A probe token is unknown everywhere by design: never try it in the other environment.
     if (probe || !plan.retryOther || !unknownToken) {
-      return resultOf(plan, request, first, environment, primary);
+      return resultOf(plan, request, index, first, environment, primary);
     }
     const other: Environment = environment === 'sandbox' ? 'production' : 'sandbox';
     const otherEndpoint = endpointFor(other, plan.port);
     const second = await deliver(request, otherEndpoint);
     return {
-      ...resultOf(plan, request, second, other, otherEndpoint),
-      attempts: first.attempts + second.attempts,
+      ...resultOf(plan, request, index, second, other, otherEndpoint),
+      attempts: attemptsOf(first) + attemptsOf(second),
       otherEnvironment: {
         first: environment,
-        stillUnknown: second.status === 400 && second.reason === 'BadDeviceToken',
+        stillUnknown:
+          second.kind === 'answer' &&
+          second.answer.status === 400 &&
+          second.answer.reason === 'BadDeviceToken',
       },
     };
   };
 
+  const summary: PushSummary = { count: 0, accepted: 0 };
+  let started = 0;
   try {
-    const settled = await mapConcurrently(requests, CONCURRENCY, pushOne);
-    const failed = settled.find((s) => s?.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<PushResult>).value);
+    const { exhausted } = await deliverAll(
+      plan.tokens,
+      () => connections.limit(primary),
+      async (token) => {
+        const result = await pushOne(requestFor(plan, token), started++);
+        summary.count += 1;
+        if (result.ok) summary.accepted += 1;
+        report(result);
+      },
+      () => ports.clock() >= deadline,
+    );
+    if (!exhausted) {
+      throw new PushTimeoutError(
+        'OPERATION_FAILED',
+        pushRefusals.timeoutLeftTokens(formatSeconds(input.timeoutMs), started, plan.tokens.count),
+        { hint: pushRefusals.timeoutLeftTokensHint },
+      );
+    }
   } finally {
     await connections.closeAll();
   }
+  return summary;
+}
+
+/** Every result, in the order of the tokens: for one push, or a few (the demo, tests). */
+export async function sendPush(input: PushInput, ports: PushPorts): Promise<PushResult[]> {
+  const results: PushResult[] = [];
+  await pushEach(input, ports, (result) => results.push(result));
+  return results.sort((a, b) => a.index - b.index);
+}
+
+function attemptsOf(delivery: Delivery): number {
+  return delivery.kind === 'answer' ? delivery.answer.attempts : delivery.attempts;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
 
 function resultOf(
   plan: PushPlan,
   request: PushRequest,
-  answer: Answer,
+  index: number,
+  delivery: Delivery,
   asked: Environment,
   endpoint: Endpoint,
 ): PushResult {
+  const common = {
+    index,
+    token: request.token,
+    topic: request.topic,
+    probe: plan.probe,
+    endpoint: endpoint.url,
+    otherEnvironment: null,
+  };
+  if (delivery.kind === 'failure') {
+    const { failure, attempts } = delivery;
+    return {
+      ...common,
+      environment: asked,
+      environmentSource: plan.customEndpoint ? 'assumed' : 'apple',
+      status: null,
+      apnsId: null,
+      apnsUniqueId: null,
+      reason: null,
+      ok: false,
+      explanation: failure.message,
+      hint: failure.hint ?? null,
+      attempts,
+      failure: failure.failure,
+    };
+  }
+  const { answer } = delivery;
   const { certificate } = plan;
   // Another server may say which environment it plays; then that is the one explained.
   const environment =
@@ -147,16 +244,13 @@ function resultOf(
       : {}),
   });
   return {
-    token: request.token,
-    topic: request.topic,
-    probe: plan.probe,
+    ...common,
     environment,
     environmentSource: !plan.customEndpoint
       ? 'apple'
       : answer.reportedEnvironment !== null
         ? 'reported'
         : 'assumed',
-    endpoint: endpoint.url,
     status: answer.status,
     apnsId: answer.apnsId,
     apnsUniqueId: answer.apnsUniqueId,
@@ -165,11 +259,15 @@ function resultOf(
     explanation,
     hint,
     attempts: answer.attempts,
-    otherEnvironment: null,
+    failure: null,
   };
 }
 
 /** 0 when every push was accepted (a probe's BadDeviceToken counts), 1 otherwise. */
-export function pushExitCode(results: readonly PushResult[]): ExitCode {
-  return results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
+export function pushExitCode(results: readonly PushResult[] | PushSummary): ExitCode {
+  const summary: PushSummary =
+    'count' in results
+      ? results
+      : { count: results.length, accepted: results.filter((r) => r.ok).length };
+  return summary.count > 0 && summary.accepted === summary.count ? 0 : 1;
 }

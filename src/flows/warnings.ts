@@ -14,6 +14,8 @@ export type FlowWarning =
   /** Within the renewal window (30 days). */
   | { kind: 'expiring'; file: string; certificate: CertificateInfo; daysLeft: number }
   | { kind: 'duplicate-token'; token: string }
+  /** More repeated tokens than are each worth a warning. */
+  | { kind: 'more-duplicate-tokens'; count: number }
   /** --env asks for one environment, --endpoint is Apple's server of the other. */
   | { kind: 'endpoint-environment'; requested: Environment; endpointEnvironment: Environment }
   /** The core's advice about a request (push type, topic, environment), already in words. */

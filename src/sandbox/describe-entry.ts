@@ -7,6 +7,9 @@ export function describeLogEntry(entry: SandboxLogEntry): string {
   if (entry.event === 'connection-refused') {
     return `${time} refused a connection: ${entry.explanation}.`;
   }
+  if (entry.event === 'connection-closed') {
+    return `${time} closed a connection: ${entry.explanation}.`;
+  }
   const target = `${entry.token === null ? entry.path : shortToken(entry.token)}${entry.topic ? ` (${entry.topic})` : ''}`;
   const type = entry.pushType ?? 'push';
   const head =

@@ -13,6 +13,15 @@ export interface RefusalLogEntry {
   explanation: string;
 }
 
+/** A connection the sandbox closed after it had begun: the client broke HTTP/2. */
+export interface ClosedConnectionLogEntry {
+  event: 'connection-closed';
+  time: string;
+  /** TOO_MANY_STREAMS, UNRESPONSIVE, or Node's error code. */
+  reason: string;
+  explanation: string;
+}
+
 const UNTRUSTED =
   "the client certificate was not issued by a CA this sandbox trusts (its local portal CA, Apple's WWDR CAs, or --client-ca)";
 
@@ -83,6 +92,47 @@ export function describeNoHttp2(now: Date): RefusalLogEntry {
     reason: 'NO_HTTP2',
     explanation:
       'the client did not offer HTTP/2 (ALPN h2): APNs speaks HTTP/2 only (curl needs --http2)',
+  };
+}
+
+/**
+ * A connection the client broke: Node's HTTP/2 server (nghttp2) ends it at once, without a word
+ * to the client, when a client opens more requests than SETTINGS_MAX_CONCURRENT_STREAMS allows
+ * or breaks the protocol otherwise.
+ */
+export function describeBrokenSession(
+  errorCode: string | undefined,
+  message: string,
+  mostOpenStreams: number,
+  maxConcurrentStreams: number,
+  now: Date,
+): ClosedConnectionLogEntry {
+  const time = now.toISOString();
+  // nghttp2 says only "Protocol error"; a connection that had reached the limit went past it.
+  if (mostOpenStreams >= maxConcurrentStreams) {
+    return {
+      event: 'connection-closed',
+      time,
+      reason: 'TOO_MANY_STREAMS',
+      explanation: `the client opened more than ${maxConcurrentStreams} requests at once on one connection, more than the sandbox allows (its SETTINGS_MAX_CONCURRENT_STREAMS; APNs advertises 1000): wait for answers before sending more`,
+    };
+  }
+  return {
+    event: 'connection-closed',
+    time,
+    reason: errorCode ?? 'HTTP2_ERROR',
+    explanation: `the client broke the HTTP/2 protocol (${firstLine(message)})`,
+  };
+}
+
+/** A connection that stopped answering PING: Node's server leaves some broken ones hanging. */
+export function describeUnresponsive(now: Date): ClosedConnectionLogEntry {
+  return {
+    event: 'connection-closed',
+    time: now.toISOString(),
+    reason: 'UNRESPONSIVE',
+    explanation:
+      'the connection stopped responding (after a request header over 64 KB, for one) and was closed',
   };
 }
 

@@ -16,6 +16,7 @@ import http2, {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import {
   answerPush,
@@ -31,10 +32,17 @@ import { encodePem } from '../core/pki/pem.js';
 import { looksLikePemText } from '../core/pki/text.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
 import { readAppleCaCertificates } from './apple-trust.js';
-import { describeNoHttp2, describeTlsRefusal, type RefusalLogEntry } from './refusals.js';
+import {
+  describeBrokenSession,
+  describeNoHttp2,
+  describeTlsRefusal,
+  describeUnresponsive,
+  type ClosedConnectionLogEntry,
+  type RefusalLogEntry,
+} from './refusals.js';
 import type { SandboxState } from './state.js';
 
-export type SandboxLogEntry = NotificationLogEntry | RefusalLogEntry;
+export type SandboxLogEntry = NotificationLogEntry | RefusalLogEntry | ClosedConnectionLogEntry;
 
 export interface StartSandboxOptions {
   host: string;
@@ -49,6 +57,14 @@ export interface StartSandboxOptions {
   log: (entry: SandboxLogEntry) => void;
   /** The clock (tests pass a fixed one; TLS itself always checks the real one). */
   now?: () => Date;
+  /**
+   * SETTINGS_MAX_CONCURRENT_STREAMS: how many requests a client may have open at once on one
+   * connection, as APNs advertises (1,000 today). Node's server (nghttp2) holds clients to it:
+   * a request past it sent before the client acknowledged the setting gets RST_STREAM
+   * REFUSED_STREAM; after that, going past it ends the connection (RFC 9113 5.1.2 asks for a
+   * stream error, PROTOCOL_ERROR or REFUSED_STREAM; nghttp2 makes it a connection error).
+   */
+  maxConcurrentStreams?: number;
 }
 
 export interface RunningSandbox {
@@ -60,14 +76,26 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
+/** What APNs advertises today; provider code that ignores it must find out here. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
+
 /** APNs payloads are 5 KB at most: keep enough to answer PayloadTooLarge, drop the rest. */
 const MAX_KEPT_BODY_BYTES = 64 * 1024;
 /** How long close() lets clients finish before it cuts them off. */
 const CLOSE_GRACE_MS = 2000;
+/**
+ * Node's HTTP/2 server leaves some broken connections hanging: after refusing a header field
+ * over 64 KB it stops reading and never closes the socket, which then sits in CLOSE-WAIT for
+ * as long as the sandbox runs. A connection idle this long is sent a PING; one that has not
+ * answered it this long after is closed.
+ */
+const LIVENESS_CHECK_MS = 1000;
+const PING_TIMEOUT_MS = 2000;
 
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const now = options.now ?? (() => new Date());
   const appleCas = await readAppleCaCertificates();
+  const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
   const server = http2.createSecureServer({
     key: exportPkcs8Pem(options.state.server.key),
     cert: options.state.server.certificatePem,
@@ -81,9 +109,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     rejectUnauthorized: true,
     allowHTTP1: false,
     minVersion: 'TLSv1.2',
+    // nghttp2 enforces it: a client past it loses the connection (see describeBrokenSession).
+    settings: { maxConcurrentStreams },
   });
 
   const sessions = new Set<ServerHttp2Session>();
+  /** Per connection: requests open now, and the most open at once (what broke it, maybe). */
+  const openStreams = new WeakMap<ServerHttp2Session, { now: number; most: number }>();
+  const liveness = new WeakMap<ServerHttp2Session, { bytes: number; pingSince: number | null }>();
   const connections = new Set<Socket>();
   const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
   const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
@@ -110,8 +143,18 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
-    session.on('error', () => {
-      // A client that vanishes mid-session: nothing to answer.
+    session.on('error', (error: NodeJS.ErrnoException) => {
+      // A client that vanishes mid-session needs no word; one that broke HTTP/2 does.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return;
+      log(
+        describeBrokenSession(
+          error.code,
+          error.message,
+          openStreams.get(session)?.most ?? 0,
+          maxConcurrentStreams,
+          now(),
+        ),
+      );
     });
   });
   server.on(
@@ -127,6 +170,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       });
       const session = stream.session as ServerHttp2Session | undefined;
       if (!session) return;
+      const open = openStreams.get(session) ?? { now: 0, most: 0 };
+      openStreams.set(session, open);
+      open.now += 1;
+      open.most = Math.max(open.most, open.now);
+      stream.on('close', () => (open.now -= 1));
       lastStreamIds.set(session, Math.max(lastStreamIds.get(session) ?? 0, stream.id ?? 0));
       const certificate = peerCertificate(session, peers);
       if (certificate === null) {
@@ -183,8 +231,42 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
 
+  const checkLiveness = (): void => {
+    const time = performance.now();
+    for (const session of sessions) {
+      if (session.closed || session.destroyed) continue;
+      const socket = session.socket;
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      const watch = liveness.get(session) ?? { bytes: -1, pingSince: null };
+      liveness.set(session, watch);
+      if (watch.pingSince !== null) {
+        if (time - watch.pingSince < PING_TIMEOUT_MS) continue;
+        log(describeUnresponsive(now()));
+        session.destroy();
+        continue;
+      }
+      if (bytes !== watch.bytes) {
+        watch.bytes = bytes;
+        continue;
+      }
+      watch.pingSince = time;
+      try {
+        session.ping((error) => {
+          if (error) return;
+          watch.pingSince = null;
+          watch.bytes = socket.bytesRead + socket.bytesWritten;
+        });
+      } catch {
+        session.destroy();
+      }
+    }
+  };
+  const livenessTimer = setInterval(checkLiveness, LIVENESS_CHECK_MS);
+  livenessTimer.unref();
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
+    clearInterval(livenessTimer);
     closing ??= new Promise<void>((resolve) => {
       // Connections still in their TLS handshake, and clients that keep streams open, are cut
       // off after the grace period.

@@ -2,7 +2,8 @@
  * The one place that writes to the terminal. Data (JSON, tables a script may parse, generated
  * files) goes to stdout; everything said to a person goes to stderr.
  */
-import { styleFor, type Style } from './style.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
+import { renderForTerminal, styleFor, type Style } from './style.js';
 
 export interface Ui {
   /** Machine-readable output: stdout. */
@@ -25,9 +26,13 @@ export interface UiStreams {
 
 export function createUi({ stdout, stderr, env }: UiStreams): Ui {
   const style = styleFor(Boolean(stderr.isTTY), env);
-  const line = (text: string) => stderr.write(`${text}\n`);
+  // Everything written is escaped here, the one place that writes: text from outside cannot
+  // drive the terminal, whichever sentence carried it. JSON is unchanged (it has no raw control
+  // characters), and so is the style's own colour.
+  const safe = (text: string) => renderForTerminal(text, escapeControlCharacters);
+  const line = (text: string) => stderr.write(`${safe(text)}\n`);
   return {
-    data: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    data: (text) => stdout.write(safe(text.endsWith('\n') ? text : `${text}\n`)),
     say: line,
     warn: (text) => line(`${style.yellow('Warning:')} ${text}`),
     success: (text) => line(style.green(text)),

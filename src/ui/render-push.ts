@@ -3,6 +3,7 @@
  * one line per token for people, and the contract's JSON for machines.
  */
 import type { Environment } from '../core/pki/types.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 import type { PushProgress } from '../flows/push-ports.js';
 import type { PushResult } from '../flows/send-push.js';
 import { describeCertificate } from './messages.js';
@@ -17,7 +18,9 @@ function envName(environment: Environment): string {
 export function describePushProgress(progress: PushProgress): string {
   const what = progress.probe
     ? 'Sending a credential probe (a well-formed token that belongs to no device)'
-    : `Sending ${progress.count === 1 ? 'a push' : `${progress.count} pushes`}`;
+    : progress.count === null
+      ? 'Sending a push to each token read from stdin'
+      : `Sending ${progress.count === 1 ? 'a push' : `${progress.count} pushes`}`;
   const where = progress.customEndpoint
     ? `${progress.where} (not Apple's; asked for ${envName(progress.environment)})`
     : `${progress.where} (${envName(progress.environment)})`;
@@ -30,7 +33,8 @@ export function describePushProgress(progress: PushProgress): string {
  */
 export function explainPushResult(r: PushResult): { explanation: string; hint: string | null } {
   const other = r.otherEnvironment;
-  if (other === null) return { explanation: r.explanation, hint: r.hint };
+  // A failure's sentence starts as an error's does, in lower case, after "Error: ".
+  if (other === null) return { explanation: capitalise(r.explanation), hint: r.hint };
   const first = other.first;
   const second = r.environment;
   if (r.ok) {
@@ -71,56 +75,104 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The `--json` document: one object per token, the contract's fields only. */
-export function pushJson(results: readonly PushResult[]) {
-  return results.map((r) => ({
+/** One token's object in the `--json` document: the contract's fields only. */
+export function pushJsonObject(r: PushResult) {
+  return {
     token: r.token,
     environment: r.environment,
     endpoint: r.endpoint,
     status: r.status,
     apnsId: r.apnsId,
     apnsUniqueId: r.apnsUniqueId,
-    reason: r.reason,
+    // No answer at all: what happened instead (timeout, connection-lost, …).
+    reason: r.reason ?? r.failure,
     ok: r.ok,
     ...explainPushResult(r),
-  }));
+  };
 }
 
-/** The --json document when the push got no answer at all: the contract's fields, mostly null. */
-export function pushFailureJson(
+/** The `--json` document: one object per token, the contract's fields only. */
+export function pushJson(results: readonly PushResult[]) {
+  return results.map(pushJsonObject);
+}
+
+/** The object in the --json document when the push got no answer at all: mostly null. */
+export function pushFailureObject(
   error: { message: string; hint?: string | undefined; failure?: string },
   endpoint: string | null,
 ) {
-  return [
-    {
-      token: null,
-      environment: null,
-      endpoint,
-      status: null,
-      apnsId: null,
-      apnsUniqueId: null,
-      reason: error.failure ?? null,
-      ok: false,
-      explanation: error.message,
-      hint: error.hint ?? null,
-    },
-  ];
+  return {
+    token: null,
+    environment: null,
+    endpoint,
+    status: null,
+    apnsId: null,
+    apnsUniqueId: null,
+    reason: error.failure ?? null,
+    ok: false,
+    explanation: capitalise(error.message),
+    hint: error.hint ?? null,
+  };
 }
 
-/** For people: a ✓ or ✗ line per token, then what it means and what to do. */
-export function pushReport(results: readonly PushResult[], style: Style): string {
-  const lines: string[] = [];
-  for (const r of results) {
+/**
+ * The --json document written as the answers arrive: `[`, then one object a line, then `]`;
+ * stdout is one valid JSON array however the run ends. Each object is held until the next one
+ * (or the end) says whether it needs a comma, so at most one is held.
+ */
+export class PushJsonStream {
+  #opened = false;
+  #held: string | null = null;
+
+  /** The lines to print now for this object. */
+  add(object: object): string[] {
+    const lines = this.#opened ? [] : ['['];
+    this.#opened = true;
+    if (this.#held !== null) lines.push(`${this.#held},`);
+    this.#held = `  ${JSON.stringify(object)}`;
+    return lines;
+  }
+
+  /** The lines that close the document (none if nothing was ever printed). */
+  end(): string[] {
+    if (!this.#opened) return [];
+    const lines = this.#held === null ? [] : [this.#held];
+    this.#held = null;
+    this.#opened = false;
+    return [...lines, ']'];
+  }
+}
+
+/** Explanations said once each, up to this many kinds; past it, each is said again. */
+const EXPLAINED_KINDS = 100;
+/** Kinds of refusal counted separately in the summary; the rest are "other". */
+const SUMMARY_KINDS = 10;
+
+/**
+ * For people, as the answers arrive: one line per token (✓ or ✗, the token, the answer), and
+ * the first time an answer comes up, what it means and what to do; at the end, how many were
+ * accepted. Everything a server sent is escaped before it reaches the terminal.
+ */
+export class PushTextReport {
+  readonly #style: Style;
+  readonly #explained = new Set<string>();
+  readonly #refused = new Map<string, number>();
+  #count = 0;
+  #accepted = 0;
+
+  constructor(style: Style) {
+    this.#style = style;
+  }
+
+  /** The lines to print now for this result. */
+  add(r: PushResult): string[] {
+    const style = this.#style;
+    this.#count += 1;
+    if (r.ok) this.#accepted += 1;
+    else this.#countRefusal(answerOf(r));
     const mark = r.ok ? style.green('✓') : style.red('✗');
     const who = r.probe ? '(probe)' : shortToken(r.token);
-    const answer =
-      r.status === null
-        ? `no status${r.reason === null ? '' : `, ${r.reason}`}`
-        : `${r.status}${r.reason === null ? '' : ` ${r.reason}`}`;
-    lines.push(`${mark} ${who}  ${answer}  ${style.dim(answeredBy(r))}`);
     const { explanation, hint } = explainPushResult(r);
-    lines.push(`  ${explanation}`);
-    if (hint !== null) lines.push(`  ${hint}`);
     const ids = [
       r.apnsId === null ? null : `apns-id ${r.apnsId}`,
       r.apnsUniqueId === null
@@ -128,15 +180,56 @@ export function pushReport(results: readonly PushResult[], style: Style): string
         : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
           `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
     ].filter((part) => part !== null);
-    if (ids.length > 0) lines.push(`  ${style.dim(ids.join(', '))}`);
+    const idLine = ids.length > 0 ? style.dim(oneLine(ids.join(', '))) : null;
+    const kind = `${answeredBy(r)}\n${explanation}\n${hint}`;
+    if (this.#explained.has(kind)) {
+      return [`${mark} ${who}  ${oneLine(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`];
+    }
+    if (this.#explained.size < EXPLAINED_KINDS) this.#explained.add(kind);
+    const lines = [
+      `${mark} ${who}  ${oneLine(answerOf(r))}  ${style.dim(oneLine(answeredBy(r)))}`,
+      `  ${oneLine(explanation)}`,
+    ];
+    if (hint !== null) lines.push(`  ${oneLine(hint)}`);
+    if (idLine !== null) lines.push(`  ${idLine}`);
+    return lines;
   }
-  if (results.length > 1) {
-    const accepted = results.filter((r) => r.ok).length;
-    lines.push(
-      accepted === results.length
-        ? `All ${results.length} pushes were accepted.`
-        : `${accepted} of ${results.length} pushes were accepted.`,
-    );
+
+  /** The closing lines: how many of several pushes were accepted, and what the others got. */
+  summary(): string[] {
+    if (this.#count <= 1) return [];
+    if (this.#accepted === this.#count) return [`All ${this.#count} pushes were accepted.`];
+    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${oneLine(answer)}`);
+    return [
+      `${this.#accepted} of ${this.#count} pushes were accepted; not accepted: ${refused.join(', ')}.`,
+    ];
   }
-  return lines.join('\n');
+
+  #countRefusal(answer: string): void {
+    const key =
+      this.#refused.has(answer) || this.#refused.size < SUMMARY_KINDS ? answer : 'other answers';
+    this.#refused.set(key, (this.#refused.get(key) ?? 0) + 1);
+  }
+}
+
+/**
+ * What a server sent, safe inside one line: control characters escaped (the console does that
+ * for every line too), and newlines and tabs as well, so that a reason cannot start a line of
+ * its own that reads like another result.
+ */
+function oneLine(text: string): string {
+  return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+/** The status and reason, or what came instead of an answer. */
+function answerOf(r: PushResult): string {
+  if (r.status !== null) return `${r.status}${r.reason === null ? '' : ` ${r.reason}`}`;
+  if (r.reason !== null) return `no status, ${r.reason}`;
+  return `no answer (${r.failure ?? 'unknown'})`;
+}
+
+/** For people, every result at once: the lines of PushTextReport, then its summary. */
+export function pushReport(results: readonly PushResult[], style: Style): string {
+  const report = new PushTextReport(style);
+  return [...results.flatMap((r) => report.add(r)), ...report.summary()].join('\n');
 }

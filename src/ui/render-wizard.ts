@@ -1,4 +1,5 @@
 /** The wizard in words: the steps of its task lists and what each event says. */
+import { isAbsolute } from 'node:path';
 import { daysLeft, formatDate } from '../core/expiry.js';
 import type { WizardEvent, WizardStep } from '../flows/wizard/ports.js';
 import { shellQuote } from './messages.js';
@@ -72,7 +73,8 @@ export function describeWizardEvent(event: WizardEvent, now: Date, view: View): 
     case 'pushed':
       return `\n${pushReport(event.results, style)}`;
     case 'not-proven': {
-      const command = `apns-setup ${event.command.map((part) => shellQuote(shown(part, cwd))).join(' ')}`;
+      // Paths are shown relative to here; a URL or a flag stays as it is.
+      const command = `apns-setup ${event.command.map((part) => shellQuote(isAbsolute(part) ? shown(part, cwd) : part)).join(' ')}`;
       return event.error === null
         ? `The files are made but not yet proven. Prove them with: ${command}`
         : `${style.yellow('The files are made but not yet proven:')} ${event.error.message}\n  Prove them later with: ${command}`;

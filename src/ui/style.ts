@@ -1,4 +1,12 @@
-/** ANSI styling, only when the stream is a terminal and NO_COLOR / TERM=dumb are not set. */
+/**
+ * ANSI styling, only when the stream is a terminal and NO_COLOR / TERM=dumb are not set.
+ *
+ * A style does not write escape sequences itself: it marks where they go, with markers no input
+ * can forge (a random nonce per process), and the console turns the marks into sequences after
+ * it has escaped every control character of the text (see core/safe-text.ts). So a certificate's
+ * subject holding `\e[31m` shows as text, while apns-setup's own red stays red.
+ */
+import { randomBytes } from 'node:crypto';
 export interface Style {
   bold(text: string): string;
   dim(text: string): string;
@@ -15,8 +23,29 @@ const plain: Style = {
   green: (t) => t,
 };
 
+const NONCE = randomBytes(6).toString('hex');
+const MARK = new RegExp(`\\u{E000}${NONCE}(\\d+)\\u{E001}`, 'gu');
+
+function mark(code: number): string {
+  return `\u{E000}${NONCE}${code}\u{E001}`;
+}
+
 function wrap(open: number, close: number) {
-  return (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+  return (text: string) => `${mark(open)}${text}${mark(close)}`;
+}
+
+/**
+ * The text as a terminal gets it: control characters escaped (escape), then the style marks
+ * turned into SGR sequences.
+ */
+export function renderForTerminal(text: string, escape: (piece: string) => string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MARK)) {
+    out += escape(text.slice(last, match.index)) + `\u001b[${match[1]}m`;
+    last = match.index + match[0].length;
+  }
+  return out + escape(text.slice(last));
 }
 
 const ansi: Style = {

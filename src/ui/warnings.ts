@@ -31,6 +31,8 @@ export function describeWarning(warning: FlowWarning): string {
       return `the certificate in ${warning.file} expires on ${formatDate(warning.certificate.notAfter)}, in ${warning.daysLeft} days: ${renewalStep(warning.file)}.`;
     case 'duplicate-token':
       return `the device token ${shortToken(warning.token)} is listed more than once; it is sent once.`;
+    case 'more-duplicate-tokens':
+      return `${warning.count} more ${warning.count === 1 ? 'line repeats a token' : 'lines repeat a token'} listed before; each token is sent once.`;
     case 'endpoint-environment':
       return `--env ${warning.requested}, but --endpoint is Apple's ${warning.endpointEnvironment === 'sandbox' ? 'sandbox' : 'production'} server; results are explained for ${envName(warning.endpointEnvironment)}.`;
     case 'advice':

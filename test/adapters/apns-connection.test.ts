@@ -6,10 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as httpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
-import { connectApns } from '../../src/adapters/apns-connection.js';
+import { connectApns, MAX_ANSWER_BYTES } from '../../src/adapters/apns-connection.js';
 import type { ApnsConnection, ApnsConnectOptions } from '../../src/flows/push-ports.js';
 import { buildPushRequest } from '../../src/core/apns/request.js';
 import { InputError } from '../../src/core/errors.js';
@@ -24,6 +27,7 @@ import {
   type RecordingServerOptions,
 } from '../helpers/recording-http2-server.js';
 import { hasOpenssl3, opensslOk, tempDir } from '../helpers/openssl.js';
+import { goawayFrame, startRawServer } from '../helpers/raw-http2.js';
 import {
   issueSandboxCertificate,
   issueTestServerCertificate,
@@ -374,6 +378,157 @@ describe('connectApns: failures', () => {
     expect(error.retryable).toBe(true);
   });
 });
+
+describe('connectApns: hostile or broken servers', () => {
+  it('stops reading an answer of 20 MB at 64 KB, resets the stream and says so', async () => {
+    const s = await start({
+      replies: [{ action: 'stream-body', status: 200, bytes: 20 * 1024 * 1024 }],
+    });
+    const connection = await connect(optionsFor(s));
+    const error = await failure(connection.send(request()));
+    expect(error.failure).toBe('answer-too-large');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toBe(
+      `127.0.0.1:${s.port} sent an answer (HTTP 200) of more than ${MAX_ANSWER_BYTES / 1024} KB, where APNs answers are a few hundred bytes: apns-setup stopped reading it.`,
+    );
+    expect(error.retryable).toBe(false);
+    // The server could write about one flow-control window more, not the 20 MB.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(s.bodyBytesWritten()).toBeLessThan(1024 * 1024);
+    // The stream was reset, not the connection: the next push goes through.
+    expect((await connection.send(request())).status).toBe(200);
+  });
+
+  it('stops reading an endless answer, without waiting for --timeout', async () => {
+    const s = await start({ replies: [{ action: 'stream-body', status: 400 }] });
+    const connection = await connect(optionsFor(s, { timeoutMs: 60_000 }));
+    const error = await failure(connection.send(request()));
+    expect(error.failure).toBe('answer-too-large');
+    expect(s.bodyBytesWritten()).toBeLessThan(1024 * 1024);
+  });
+
+  it('says a plain HTTP server is not a TLS server (not that it refused the certificate)', async () => {
+    const plain = httpServer((_request, response) => response.end('hello'));
+    const port = await listen(plain);
+    try {
+      const error = await failure(
+        connectApns(optionsFor({ url: `https://127.0.0.1:${port}`, port })),
+      );
+      expect(error.failure).toBe('not-tls');
+      expect(error.message).toBe(
+        `127.0.0.1:${port} did not answer in TLS: it is not an HTTPS server (a plain HTTP server or another protocol listens there).`,
+      );
+      expect(error.hint).toContain('https://');
+    } finally {
+      plain.close();
+    }
+  });
+
+  it('says a server that hangs up before the TLS handshake did just that', async () => {
+    const rude: Server = createServer((socket) => socket.destroy());
+    const port = await listen(rude);
+    try {
+      const error = await failure(
+        connectApns(optionsFor({ url: `https://127.0.0.1:${port}`, port })),
+      );
+      expect(error.failure).toBe('closed-before-tls');
+      expect(error.message).toBe(
+        `127.0.0.1:${port} closed the connection before the TLS handshake began (it sent nothing).`,
+      );
+      expect(error.message).not.toContain('certificate');
+    } finally {
+      rude.close();
+    }
+  });
+
+  it('says a TLS server that does not agree to HTTP/2 (no ALPN h2) is not an HTTP/2 server', async () => {
+    const certificate = issueTestServerCertificate(now);
+    // An HTTPS/1.1 server that ignores ALPN, as many do: it answers the HTTP/2 preface as 1.1.
+    const http1 = createTlsServer(
+      { key: exportPkcs8Pem(certificate.key), cert: certificate.certificatePem },
+      (socket) => {
+        socket.on('error', () => {});
+        socket.on('data', () =>
+          socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'),
+        );
+      },
+    );
+    const port = await listen(http1);
+    try {
+      const error = await failure(
+        connectApns(
+          optionsFor({ url: `https://127.0.0.1:${port}`, port, caPem: testCa().certificatePem }),
+        ),
+      );
+      expect(error.failure).toBe('not-http2');
+      expect(error.message).toBe(
+        `127.0.0.1:${port} is a TLS server but not an HTTP/2 one (the handshake did not agree on ALPN h2).`,
+      );
+    } finally {
+      http1.close();
+    }
+  });
+
+  it('reports the concurrency the server advertises (SETTINGS_MAX_CONCURRENT_STREAMS)', async () => {
+    const s = await start({ settings: { maxConcurrentStreams: 7 } });
+    const connection = await connect(optionsFor(s));
+    expect(connection.maxConcurrentStreams).toBe(7);
+  });
+
+  it('neither connects nor sends once the --timeout deadline has passed', async () => {
+    const s = await start();
+    const late = await connectApns(optionsFor(s, { timeoutMs: 1000, deadline: 0 })).then(
+      () => null,
+      (e: unknown) => e as ApnsConnectionError,
+    );
+    expect(late?.failure).toBe('timeout');
+    expect(late?.message).toBe(`could not connect to 127.0.0.1:${s.port} within 1 s (--timeout).`);
+
+    const connection = await connect(
+      optionsFor(s, { timeoutMs: 1000, deadline: performance.now() + 1000 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const error = await failure(connection.send(request()));
+    expect(error.failure).toBe('timeout');
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('takes a --timeout longer than a timer can hold (about 24.8 days) as that long, not as none', async () => {
+    const s = await start();
+    const connection = await connect(optionsFor(s, { timeoutMs: 40 * 86_400_000 }));
+    expect((await connection.send(request())).status).toBe(200);
+  });
+
+  it('refuses at once the requests a GOAWAY left out (past its last stream id), even on a connection left open', async () => {
+    const raw = await startRawServer((r) => r.send(goawayFrame(0)));
+    try {
+      const connection = await connect(optionsFor(raw, { timeoutMs: 60_000 }));
+      const error = await failure(connection.send(request()));
+      expect(error.failure).toBe('goaway');
+      expect(error.retryable).toBe(true);
+      expect(connection.usable).toBe(false);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('names the GOAWAY when a request it kept was never answered', async () => {
+    // Node's server puts the last stream it saw in its GOAWAY: this request may be processed.
+    const s = await start({ replies: [{ action: 'goaway', keepOpen: true, reason: 'Shutdown' }] });
+    const connection = await connect(optionsFor(s, { timeoutMs: 500 }));
+    const error = await failure(connection.send(request()));
+    expect(error.failure).toBe('timeout');
+    expect(error.message).toBe(
+      `127.0.0.1:${s.port} said it was closing the connection (GOAWAY, reason Shutdown) and then did not answer within 0.5 s (--timeout): the push may or may not have been delivered.`,
+    );
+  });
+});
+
+function listen(server: Server | TlsServer | HttpServer): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
+}
 
 /**
  * A server nobody here wrote: `openssl s_server` verifies the client certificate itself and,

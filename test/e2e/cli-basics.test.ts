@@ -79,4 +79,11 @@ describe('the apns-setup binary', () => {
     expect(result.stderr).toContain("unknown option '--passphrase=…'");
     expect(result.stderr).not.toContain('hunter2');
   });
+
+  it("never echoes a password stuck to a short option, openssl's habit (-pSekr3t)", async () => {
+    const result = await runCli(['convert', 'x.p12', '-pSekr3t']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown option '-p…'");
+    expect(result.stderr).not.toContain('Sekr3t');
+  });
 });

@@ -217,6 +217,36 @@ describe('push against the sandbox', () => {
     expect(result.stderr).toMatch(/rejected the client certificate/i);
   });
 
+  it('keeps within the requests at once the sandbox allows (--max-streams): every token answered, no connection lost', async () => {
+    const limited = await start(['--max-streams', '3']);
+    try {
+      const tokens = Array.from({ length: 40 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+      writeFileSync(join(scratch.path, 'forty.txt'), tokens.join('\n'));
+      const result = await runCli([
+        'push',
+        '--cert',
+        universalCk,
+        '--endpoint',
+        limited.url,
+        '--ca',
+        limited.caFile,
+        '--tokens-file',
+        join(scratch.path, 'forty.txt'),
+        '--json',
+      ]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const objects = JSON.parse(result.stdout) as PushJson[];
+      expect(objects.filter((o) => o.status === 200)).toHaveLength(40);
+      const logged = await Promise.all(tokens.map(() => limited.process.nextLine()));
+      expect(logged.every((line) => line.includes('"event":"notification"'))).toBe(true);
+      expect(limited.process.stderr()).toContain(
+        'It allows 3 requests at once per connection (SETTINGS_MAX_CONCURRENT_STREAMS; APNs allows 1000)',
+      );
+    } finally {
+      await limited.process.stop();
+    }
+  });
+
   it('with --json, stdout stays a JSON document when no answer comes (unreachable): exit 1', async () => {
     const result = await runCli([
       'push',

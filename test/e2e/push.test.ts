@@ -4,6 +4,7 @@
  * human report, --json, and the real certificate of a 2016 tutorial.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
@@ -35,6 +36,7 @@ beforeAll(() => {
   writeFileSync(file('cert.pem'), certificate.certificatePem);
   writeFileSync(file('key.pem'), exportEncryptedPkcs8Pem(certificate.key, PASSPHRASE));
   writeFileSync(file('bad.json'), '{"aps": {"alert": "unterminated}');
+  writeFileSync(file('passphrase.txt'), 'Sekr3t-PASS-word\n', { mode: 0o600 });
 });
 
 afterAll(() => scratch.remove());
@@ -183,15 +185,30 @@ describe('apns-setup push', () => {
       ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'bad.json'],
       /^Error: bad\.json: the payload is not valid JSON/,
     ],
+    [
+      'a passphrase file given as the payload, without quoting it (line and column instead)',
+      ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt'],
+      /^Error: passphrase\.txt: the payload is not valid JSON: at line 1, column 1\.$/m,
+    ],
     ['a missing certificate', ['--cert', 'missing.pem'], /^Error: missing\.pem/],
     ['an unknown --env', ['--cert', 'ck.pem', '--env', 'staging'], /--env/],
   ];
+  it('--debug shows the stack of a payload that is not JSON, and still not its content', async () => {
+    const s = await start();
+    const args = ['--cert', 'ck.pem', '--token', TOKEN_A, '--payload', 'passphrase.txt', '--debug'];
+    const result = await push(s, args, { cwd: scratch.path });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^\s+at /m);
+    expect(result.stderr).not.toContain('Sekr3t');
+  });
+
   for (const [name, args, message] of badInputs) {
     it(`refuses ${name} with exit 2 and sends nothing`, async () => {
       const s = await start();
       const result = await push(s, args, { cwd: scratch.path });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('Sekr3t');
       expect(result.stdout).toBe('');
       expectCleanFailure(result);
       expect(s.requests).toHaveLength(0);
@@ -212,10 +229,177 @@ describe('apns-setup push', () => {
     const s = await start({ replies: [{ action: 'hang' }] });
     const result = await push(s, ['--cert', file('ck.pem'), '--timeout', '1']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(
-      `Error: 127.0.0.1:${s.port} did not answer within 1 s (--timeout).`,
+    // The push gets its result like any other: no answer, and why.
+    expect(result.stdout).toMatch(
+      /^✗ \(probe\) {2}no answer \(timeout\) {2}https:\/\/127\.0\.0\.1:\d+/m,
     );
-    expectCleanFailure(result);
+    expect(result.stdout).toContain(`  127.0.0.1:${s.port} did not answer within 1 s (--timeout).`);
+    expect(result.stderr).not.toContain('Error:');
+  });
+});
+
+describe('apns-setup push: many tokens, streamed', () => {
+  const tokens = (count: number) =>
+    Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+
+  it('reads a tokens file of 17,000 tokens (over 1 MiB) and answers for each in one JSON array', async () => {
+    const list = tokens(17_000);
+    writeFileSync(file('many.txt'), `${list.join('\r\n')}\r\n`);
+    const s = await start();
+    const result = await push(s, [
+      '--cert',
+      file('ck.pem'),
+      '--tokens-file',
+      file('many.txt'),
+      '--json',
+      '--timeout',
+      '120',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const objects = JSON.parse(result.stdout) as { token: string; ok: boolean }[];
+    expect(objects).toHaveLength(17_000);
+    expect(new Set(objects.map((o) => o.token))).toEqual(new Set(list));
+    expect(objects.every((o) => o.ok)).toBe(true);
+    expect(result.stderr).toContain('Sending 17000 pushes');
+    expect(s.connections()).toBe(1);
+  });
+
+  it('prints one line a token as answers arrive, explains each kind of answer once, then sums up', async () => {
+    const [a, b, c] = tokens(3);
+    const s = await start({
+      fallback: (r) =>
+        r.path.endsWith(c!)
+          ? { status: 410, body: { reason: 'Unregistered' } }
+          : { status: 200, headers: { 'apns-id': '9f4e2b1c-0000-4000-8000-000000000001' } },
+    });
+    const result = await push(s, [
+      '--cert',
+      file('ck.pem'),
+      '--token',
+      a!,
+      '--token',
+      b!,
+      '--token',
+      c!,
+    ]);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stdout.split('\n');
+    const accepted = lines.filter((l) => l.startsWith('✓ '));
+    expect(accepted).toHaveLength(2);
+    // The first acceptance is explained; the second is its line alone.
+    expect(lines.filter((l) => l.includes('accepted the notification'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('✗ '))).toEqual([
+      expect.stringMatching(/^✗ 00000000…00000003 {2}410 Unregistered {2}/),
+    ]);
+    expect(lines.at(-1)).toBe('2 of 3 pushes were accepted; not accepted: 1 × 410 Unregistered.');
+  });
+
+  it('reads tokens piped to stdin (--tokens-file -), and refuses stdin for the payload too (exit 2)', async () => {
+    const [a, b] = tokens(2);
+    const s = await start();
+    const piped = await push(s, ['--cert', file('ck.pem'), '--tokens-file', '-', '--json'], {
+      input: `${a}\n${b}\n${a}\n`,
+    });
+    expect(piped.exitCode, piped.stderr).toBe(0);
+    expect((JSON.parse(piped.stdout) as unknown[]).length).toBe(2);
+    expect(piped.stderr).toContain(
+      'Warning: the device token 00000000…00000001 is listed more than once; it is sent once.',
+    );
+
+    const both = await push(
+      s,
+      ['--cert', file('ck.pem'), '--tokens-file', '-', '--payload', '-', '--json'],
+      { input: `${a}\n` },
+    );
+    expect(both.exitCode).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toMatch(
+      /^Error: --payload - and --tokens-file - both read stdin; only one of them can\.$/m,
+    );
+    expectCleanFailure(both);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('keeps stdout one JSON document when a bad line piped in stops the run (exit 2)', async () => {
+    const [a, b] = tokens(2);
+    const s = await start();
+    const result = await push(s, ['--cert', file('ck.pem'), '--tokens-file', '-', '--json'], {
+      input: `${a}\n${b}\nnot-a-token\n${'c'.repeat(64)}\n`,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^Error: stdin line 3: the device token contains "n"/m);
+    const objects = JSON.parse(result.stdout) as { token: string; ok: boolean }[];
+    expect(objects.every((o) => o.ok && o.token !== 'c'.repeat(64))).toBe(true);
+    expect(s.requests.some((r) => r.path.endsWith('c'.repeat(64)))).toBe(false);
+  });
+});
+
+describe('apns-setup push against hostile or broken servers', () => {
+  it('gives each token the answer the server gave when it answers 503 to everything, over a few connections', async () => {
+    const list = Array.from({ length: 200 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+    writeFileSync(file('two-hundred.txt'), list.join('\n'));
+    const s = await start({
+      fallback: () => ({ status: 503, body: { reason: 'ServiceUnavailable' } }),
+    });
+    const result = await push(s, [
+      '--cert',
+      file('ck.pem'),
+      '--tokens-file',
+      file('two-hundred.txt'),
+      '--json',
+    ]);
+    expect(result.exitCode).toBe(1);
+    const objects = JSON.parse(result.stdout) as Record<string, unknown>[];
+    expect(objects).toHaveLength(200);
+    for (const object of objects) {
+      expect(object).toMatchObject({ status: 503, reason: 'ServiceUnavailable', ok: false });
+    }
+    expect(s.connections()).toBeLessThanOrEqual(3);
+  });
+
+  it('escapes the control characters a server puts in its reason; --json keeps them exact', async () => {
+    const reason = '\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
+    const s = await start({ fallback: () => ({ status: 400, body: { reason } }) });
+    const text = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
+    expect(text.exitCode).toBe(1);
+    expect(controlCharacters(text.stdout + text.stderr)).toEqual([]);
+    expect(text.stdout).toContain('400 \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07');
+    const json = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A, '--json']);
+    expect((JSON.parse(json.stdout) as { reason: string }[])[0]!.reason).toBe(reason);
+  });
+
+  it('escapes the control characters of a GOAWAY debug data reason', async () => {
+    const reason = 'Bye\u001b]0;owned\u0007';
+    const s = await start({ replies: [{ action: 'goaway', reason, lastStreamId: 1 }] });
+    const result = await push(s, ['--cert', file('ck.pem'), '--token', TOKEN_A]);
+    expect(result.exitCode).toBe(1);
+    expect(controlCharacters(result.stdout + result.stderr)).toEqual([]);
+    expect(result.stdout).toContain('no status, Bye\\x1b]0;owned\\x07');
+  });
+
+  it('says a plain HTTP server is not an HTTPS server, not that it refused the certificate', async () => {
+    const plain = createHttpServer((_request, response) => response.end('hello'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = (plain.address() as { port: number }).port;
+    try {
+      const result = await runCli([
+        'push',
+        '--cert',
+        file('ck.pem'),
+        '--endpoint',
+        `https://127.0.0.1:${port}`,
+        '--ca',
+        file('ca.pem'),
+      ]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(
+        `Error: 127.0.0.1:${port} did not answer in TLS: it is not an HTTPS server`,
+      );
+      expect(result.stderr).not.toContain('rejected the client certificate');
+      expectCleanFailure(result);
+    } finally {
+      plain.close();
+    }
   });
 });
 
@@ -243,3 +427,11 @@ describe.skipIf(!hasRealWorld)(
     });
   },
 );
+
+/** The control characters in `text`, newlines apart: what must never reach a terminal raw. */
+function controlCharacters(text: string): string[] {
+  return [...text].filter((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && char !== '\n') || (code >= 0x7f && code <= 0x9f);
+  });
+}

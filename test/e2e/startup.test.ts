@@ -81,6 +81,34 @@ describe('start-up', () => {
     expect(loaded.has('@inquirer/prompts')).toBe(false);
   });
 
+  it('no command loads @napi-rs/keyring: with --keychain only its helper process would', () => {
+    // The OS keychain (src/adapters/keychain.ts) runs @napi-rs/keyring in a helper process that
+    // it starts only when --keychain is used; the CLI's own process never loads it. Each command
+    // here runs far enough to load what it needs (a flow, its adapters), then fails or ends.
+    const cer = join(scratch.path, 'keychain-aps.cer');
+    writeFileSync(cer, issueSandboxCertificate({ now }).der);
+    const missing = join(scratch.path, 'missing');
+    for (const args of [
+      ['--version'],
+      ['check', cer],
+      ['inspect', cer],
+      ['import', cer, '--key', join(missing, 'key.pem')],
+      ['convert', join(missing, 'push.p12')],
+      ['csr', '--email', 'dev@example.com', '--common-name', 'Push', '--out', missing],
+      ['push', '--cert', join(missing, 'ck.pem')],
+      ['sandbox', '--tokens', join(missing, 'tokens.txt')],
+      ['renew', '--from', join(missing, 'ck.pem')],
+      ['wizard', '--journey', 'new', '--out', join(missing, 'wizard'), '--yes'],
+      ['demo'],
+    ]) {
+      const loaded = loadedPackages(args);
+      expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
+      for (const name of loaded) {
+        expect(name.startsWith('@napi-rs/keyring'), `${args.join(' ')} loaded ${name}`).toBe(false);
+      }
+    }
+  });
+
   it("the wizard's first screen loads the prompt library, not the journeys nor node-forge", () => {
     const trace = join(scratch.path, 'trace-wizard.txt');
     writeFileSync(trace, '');

@@ -183,3 +183,20 @@ describe('a .p12 that will not open without its passphrase', () => {
     expect(result.stderr).toMatch(/needs a passphrase/);
   });
 });
+
+describe('text from outside on a terminal', () => {
+  it("a certificate's subject cannot clear the screen or set the title; --json keeps it exact", async () => {
+    const hostile = 'com.example.\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
+    const issued = issueSandboxCertificate({ now, bundleId: hostile });
+    writeFileSync(at('hostile.pem'), issued.certificatePem);
+    const text = await runCli(['inspect', at('hostile.pem')]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout + text.stderr).not.toContain('\u001b');
+    expect(text.stdout).toMatch(
+      /^ {2}Bundle id +com\.example\.\\x1b\[2J\\x1b\[31mPWNED\\x1b\]0;title\\x07$/m,
+    );
+    const json = await runCli(['inspect', at('hostile.pem'), '--json']);
+    const [entry] = JSON.parse(json.stdout) as { certificate: { bundleId: string } }[];
+    expect(entry!.certificate.bundleId).toBe(hostile);
+  });
+});

@@ -15,6 +15,8 @@ import {
   IMPORTED_FOLDER_FILES,
 } from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
+import { issueUniversalCertificate, testKey } from '../helpers/test-ca.js';
+import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
 
 const scratch = scratchDir();
 const env = { APNS_SETUP_PASSPHRASE: 'wizard passphrase 9', GIT_CONFIG_GLOBAL: '/dev/null' };
@@ -126,6 +128,15 @@ describe('the wizard names the flag a question needs', () => {
     expect(result.stderr).toContain('--journey new|p12|renew|check');
   });
 
+  it('check of a file that is not there: said in one line, exit 2 (as check says it)', async () => {
+    const result = await runCli(['wizard', '--journey', 'check', 'nope.cer'], {
+      cwd: scratch.path,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/✗ .*nope\.cer/);
+    expect(result.stderr).not.toContain('Done');
+  });
+
   it('renew without --from: exit 2, naming --from', async () => {
     const result = await runCli(['wizard', '--journey', 'renew'], { cwd: scratch.path });
     expect(result.exitCode).toBe(2);
@@ -197,5 +208,44 @@ describe.skipIf(!hasRealWorld)('wizard --journey p12 and check, without a termin
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('com.si.ChatSecure.debug');
     expect(result.stderr).toMatch(/Renew +it cannot push any more/);
+  });
+});
+
+describe('the wizard when APNs cannot be reached', () => {
+  it('p12 with APNs out of reach: the files are made, not yet proven, and it names the command', async () => {
+    const project = join(scratch.path, 'unreachable');
+    mkdirSync(project);
+    const issued = issueUniversalCertificate({ now: new Date(), bundleId: 'com.example.offline' });
+    const p12 = join(project, 'push.p12');
+    writeFileSync(
+      p12,
+      writePkcs12({
+        key: testKey('leaf'),
+        certificates: [issued.der],
+        passphrase: env.APNS_SETUP_PASSPHRASE,
+        profile: 'compatible',
+      }),
+    );
+    const result = await runCli(
+      [
+        'wizard',
+        '--journey',
+        'p12',
+        p12,
+        '--out',
+        'certs',
+        '--endpoint',
+        'https://127.0.0.1:1',
+        '--timeout',
+        '5',
+      ],
+      { env, cwd: project },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('The files are made but not yet proven:');
+    expect(result.stderr).toContain(
+      'Prove them later with: apns-setup push --cert certs/ck.pem --endpoint https://127.0.0.1:1',
+    );
+    expect(readdirSync(join(project, 'certs'))).toContain('ck.pem');
   });
 });

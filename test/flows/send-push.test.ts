@@ -4,6 +4,7 @@
  * second environment and the one-connection rule are checked on the wire.
  */
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectApns } from '../../src/adapters/apns-connection.js';
@@ -11,12 +12,13 @@ import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
 import { isApnsSetupError } from '../../src/core/errors.js';
 import { createCertificateAuthority } from '../../src/core/pki/issue-certificate.js';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
-import { MAX_ATTEMPTS } from '../../src/flows/push-delivery.js';
+import { MAX_ATTEMPTS, MAX_FRUITLESS_CONNECTIONS } from '../../src/flows/push-delivery.js';
 import type { ApnsConnectOptions, PushPorts } from '../../src/flows/push-ports.js';
-import { pushExitCode, sendPush, type PushInput } from '../../src/flows/send-push.js';
+import { pushEach, pushExitCode, sendPush, type PushInput } from '../../src/flows/send-push.js';
 import { describePushProgress, explainPushResult } from '../../src/ui/render-push.js';
 import { describeWarning } from '../../src/ui/warnings.js';
 import { hasRealWorld, realWorldFile, repoRoot } from '../helpers/fixtures.js';
+import { goawayFrame, startRawServer } from '../helpers/raw-http2.js';
 import {
   startRecordingServer,
   type RecordingServer,
@@ -53,12 +55,20 @@ let production: RecordingServer;
 
 interface Harness {
   ports: PushPorts;
+  /** Files by name; `-` is stdin. */
   files: Map<string, Buffer>;
   warnings: string[];
   progress: string[];
   sleeps: number[];
   connects: ApnsConnectOptions[];
   passphraseRequests: string[];
+  /** Bytes streamFile hands out at a time. */
+  chunkBytes: number;
+  /**
+   * Whether the fake sleeps move the clock on, as real ones would: for one push at a time (the
+   * sleeps of concurrent pushes overlap, which a sum cannot tell).
+   */
+  sleepsMoveClock: boolean;
 }
 
 function harness(files: Record<string, Buffer | string> = {}): Harness {
@@ -69,8 +79,11 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
     sleeps: [],
     connects: [],
     passphraseRequests: [],
+    chunkBytes: 64 * 1024,
+    sleepsMoveClock: false,
     ports: undefined as never,
   };
+  let slept = 0;
   h.ports = {
     readFile: (path) => {
       const bytes = h.files.get(path);
@@ -84,6 +97,13 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
     warn: (warning) => h.warnings.push(describeWarning(warning)),
     now: () => now,
     readStdin: () => Promise.resolve(Buffer.from('{"aps":{"alert":"from stdin"}}')),
+    streamFile: async function* (path) {
+      const bytes = h.files.get(path);
+      if (!bytes) throw new Error(`no such test file ${path}`);
+      for (let i = 0; i < bytes.length; i += h.chunkBytes) {
+        yield bytes.subarray(i, i + h.chunkBytes);
+      }
+    },
     readTemplate: (path) =>
       Promise.resolve(readFileSync(join(repoRoot, 'templates', path), 'utf8')),
     // Apple's hosts are played by the local servers; anything else goes where it says.
@@ -105,8 +125,10 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
     random: () => 0.5,
     sleep: (ms) => {
       h.sleeps.push(ms);
+      if (h.sleepsMoveClock) slept += ms;
       return Promise.resolve();
     },
+    clock: () => performance.now() + slept,
     progress: (progress) => h.progress.push(describePushProgress(progress)),
   };
   return h;
@@ -235,11 +257,26 @@ describe('testPush: several tokens', () => {
     expect(
       sandbox.requests.every((r) => r.body.toString() === '{"aps":{"alert":{"body":"Hi"}}}'),
     ).toBe(true);
+    // Said as the repeats are met: the file repeats B, then A.
     expect(h.warnings).toEqual([
-      'the device token 740f4707…61bb78ad is listed more than once; it is sent once.',
       'the device token bbbbbbbb…bbbbbbbb is listed more than once; it is sent once.',
+      'the device token 740f4707…61bb78ad is listed more than once; it is sent once.',
     ]);
     expect(pushExitCode(results)).toBe(0);
+  });
+
+  it('sends a token repeated all over a tokens file once, warning about ten repeats and counting the rest', async () => {
+    const distinct = Array.from({ length: 30 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+    const lines = [...distinct, ...distinct, ...distinct.slice(0, 5)];
+    const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': lines.join('\n') });
+    const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
+    expect(results.map((r) => r.token)).toEqual(distinct);
+    expect(sandbox.requests).toHaveLength(30);
+    expect(h.progress[0]).toMatch(/^Sending 30 pushes for /);
+    expect(h.warnings).toHaveLength(11);
+    expect(h.warnings[10]).toBe(
+      '25 more lines repeat a token listed before; each token is sent once.',
+    );
   });
 
   it('exits 1 when any token is refused, and explains each', async () => {
@@ -315,11 +352,151 @@ describe('testPush: retries', () => {
   it('does not resend a push whose connection dropped under it (it may have been delivered)', async () => {
     await restart({ replies: [{ action: 'close-socket' }] });
     const h = harness({ 'ck.pem': ckPem(sandboxCert) });
-    const error = await sendPush(input({ tokens: [TOKEN_A] }), h.ports).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApnsConnectionError);
-    expect((error as ApnsConnectionError).failure).toBe('connection-lost');
-    expect((error as ApnsConnectionError).exitCode).toBe(1);
+    const results = await sendPush(input({ tokens: [TOKEN_A] }), h.ports);
+    // The token gets its own result saying so, not an error for the whole run.
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      token: TOKEN_A,
+      status: null,
+      reason: null,
+      failure: 'connection-lost',
+      ok: false,
+      attempts: 1,
+    });
+    expect(results[0]!.explanation).toMatch(/closed before the server answered/);
+    expect(results[0]!.hint).toContain('may or may not have been delivered');
+    expect(pushExitCode(results)).toBe(1);
     expect(sandbox.requests).toHaveLength(1);
+  });
+});
+
+describe('testPush: hostile or broken servers', () => {
+  const manyTokens = (count: number) =>
+    Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+
+  it('gives each of 200 tokens its own result against a server that answers 503, over at most a few connections', async () => {
+    await restart({ fallback: () => ({ status: 503, body: { reason: 'ServiceUnavailable' } }) });
+    const tokens = manyTokens(200);
+    const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
+    const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
+    expect(results.map((r) => r.token)).toEqual(tokens);
+    // The reason is the server's, for each token: no GOAWAY it never sent.
+    for (const result of results) {
+      expect(result).toMatchObject({
+        status: 503,
+        reason: 'ServiceUnavailable',
+        failure: null,
+        ok: false,
+        attempts: MAX_ATTEMPTS,
+      });
+    }
+    expect(sandbox.connections()).toBeLessThanOrEqual(MAX_FRUITLESS_CONNECTIONS);
+    expect(sandbox.requests).toHaveLength(200 * MAX_ATTEMPTS);
+    expect(pushExitCode(results)).toBe(1);
+  });
+
+  it('resends at once on a new connection what a GOAWAY left out, though the server keeps the connection open', async () => {
+    // GOAWAY with last stream id 0 (nothing processed), and the connection left open.
+    const raw = await startRawServer((r) =>
+      r.send(goawayFrame(0, 0, Buffer.from('{"reason":"Shutdown"}'))),
+    );
+    try {
+      const h = harness({ 'ck.pem': ckPem(sandboxCert) });
+      const apple = h.ports.connect;
+      h.ports.connect = (options) =>
+        h.connects.length === 0
+          ? (h.connects.push(options),
+            connectApns({
+              ...options,
+              url: raw.url,
+              host: '127.0.0.1',
+              port: raw.port,
+              ca: raw.caPem,
+            }))
+          : apple(options);
+      const [result] = await sendPush(input({ tokens: [TOKEN_A], timeoutMs: 60_000 }), h.ports);
+      expect(result).toMatchObject({ status: 200, ok: true, attempts: 2 });
+      // No backoff: the push was never processed, only a new connection was needed.
+      expect(h.sleeps).toEqual([]);
+      expect(raw.requests()).toBe(1);
+      expect(sandbox.requests.map((r) => r.path)).toEqual([`/3/device/${TOKEN_A}`]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('--timeout bounds the retries too: no wait starts that would end after it', async () => {
+    await restart({ fallback: () => ({ status: 500, body: { reason: 'InternalServerError' } }) });
+    const h = harness({ 'ck.pem': ckPem(sandboxCert) });
+    h.sleepsMoveClock = true;
+    const [result] = await sendPush(input({ tokens: [TOKEN_A], timeoutMs: 1000 }), h.ports);
+    expect(result).toMatchObject({ status: 500, reason: 'InternalServerError', ok: false });
+    expect(result!.attempts).toBeLessThan(MAX_ATTEMPTS);
+    expect(h.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(1000);
+  });
+
+  it('sends as many pushes at once as the server advertises (SETTINGS_MAX_CONCURRENT_STREAMS), not a fixed 100', async () => {
+    const advertised = 250;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await restart({
+      settings: { maxConcurrentStreams: advertised },
+      // Answers wait until the server holds all it allows (or 5 s pass), so the most it held
+      // at once is the most the client sent at once. The first push opens the connection alone.
+      hold: () => (sandbox.requests.length === 1 ? null : gate),
+    });
+    const full = setInterval(() => sandbox.inFlight() >= advertised && release(), 10);
+    const enough = setTimeout(release, 5000);
+    const tokens = manyTokens(600);
+    const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
+    try {
+      const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
+      expect(results.filter((r) => r.ok)).toHaveLength(600);
+    } finally {
+      clearInterval(full);
+      clearTimeout(enough);
+    }
+    expect(sandbox.peakInFlight()).toBe(advertised);
+    expect(sandbox.connections()).toBe(1);
+  });
+
+  it('reads piped tokens only as fast as they go out: pending pushes stay within what the server allows', async () => {
+    await restart({ settings: { maxConcurrentStreams: 20 } });
+    const tokens = manyTokens(2000);
+    const h = harness({ 'ck.pem': ckPem(sandboxCert), '-': `${tokens.join('\n')}\n` });
+    h.chunkBytes = 65; // one line a chunk
+    let read = 0;
+    let reported = 0;
+    let mostPending = 0;
+    const stream = h.ports.streamFile;
+    h.ports.streamFile = async function* (path) {
+      for await (const chunk of stream(path)) {
+        read += 1;
+        mostPending = Math.max(mostPending, read - reported);
+        yield chunk;
+      }
+    };
+    const summary = await pushEach(input({ tokensFile: '-' }), h.ports, () => (reported += 1));
+    expect(summary).toEqual({ count: 2000, accepted: 2000 });
+    expect(read).toBe(2000);
+    expect(mostPending).toBeLessThanOrEqual(21);
+    expect(sandbox.connections()).toBe(1);
+    expect(h.progress[0]).toMatch(/^Sending a push to each token read from stdin for /);
+  });
+
+  it('stops at a bad line piped to stdin: the pushes before it get their results, then the error (exit 2)', async () => {
+    const h = harness({
+      'ck.pem': ckPem(sandboxCert),
+      '-': `${TOKEN_A}\n${TOKEN_B}\nnot-a-token\n${TOKEN_C}\n`,
+    });
+    const reported: string[] = [];
+    const error = await pushEach(input({ tokensFile: '-' }), h.ports, (r) =>
+      reported.push(r.token),
+    ).catch((e: unknown) => e);
+    expect(isApnsSetupError(error) && error.exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/^stdin line 3: the device token contains "n"/);
+    expect(reported.sort()).toEqual([TOKEN_A, TOKEN_B].sort());
+    expect(sandbox.requests.map((r) => r.path)).not.toContain(`/3/device/${TOKEN_C}`);
   });
 });
 
@@ -505,6 +682,18 @@ describe('testPush: bad input is refused before connecting', () => {
     ['an http endpoint', { endpoint: 'http://127.0.0.1:8443' }, {}, /uses http, not https/],
     ['a bad priority', { priority: '7' }, {}, /^--priority "7" is not an APNs priority/],
     ['a collapse id over 64 bytes', { collapseId: 'é'.repeat(33) }, {}, /66 bytes in UTF-8/],
+    [
+      'stdin for both the payload and the tokens',
+      { payload: '-', tokensFile: '-' },
+      { '-': `${TOKEN_A}\n` },
+      /^--payload - and --tokens-file - both read stdin; only one of them can\.$/,
+    ],
+    [
+      'a line in --tokens-file too long to be a token list',
+      { tokensFile: 'big.txt' },
+      { 'big.txt': 'a'.repeat(100_000) },
+      /^big\.txt line 1 is longer than 65536 characters/,
+    ],
   ];
   for (const [name, flags, files, message] of refusals) {
     it(`refuses ${name} (exit 2)`, async () => {

@@ -68,6 +68,7 @@ function person(
   const connection: ApnsConnection = {
     url: 'https://api.sandbox.push.apple.com',
     usable: true,
+    maxConcurrentStreams: 1000,
     send: () =>
       Promise.resolve({
         status: 400,
@@ -115,12 +116,16 @@ function person(
       warn: () => undefined,
       now: () => now,
       readStdin: () => Promise.reject(new Error('no stdin')),
+      streamFile: () => {
+        throw new Error('no tokens file');
+      },
       readTemplate: (path) =>
         Promise.resolve(readFileSync(join(repoRoot, 'templates', path), 'utf8')),
       connect: () => Promise.resolve(connection),
       randomBytes: (size) => Buffer.alloc(size, 7),
       random: () => 0.5,
       sleep: () => Promise.resolve(),
+      clock: () => performance.now(),
       progress: () => undefined,
     },
     openBrowser: () => Promise.resolve(false),
@@ -142,6 +147,7 @@ function person(
     writeCiWorkflow: (paths) =>
       Promise.resolve({ path: join(root, '.github', paths.join('+')), written: true }),
     keychainAvailable: () => Promise.resolve(false),
+    useKeychain: () => undefined,
   };
   return { ports, asked, events, passphrases, states };
 }

@@ -45,8 +45,13 @@ export type Reply =
   | { action: 'hang' }
   /** RST_STREAM with this HTTP/2 error code (default INTERNAL_ERROR). */
   | { action: 'reset'; code?: number }
-  /** GOAWAY carrying `{"reason": …}` (as APNs sends it), then close the connection. */
-  | { action: 'goaway'; reason?: string; code?: number; lastStreamId?: number }
+  /**
+   * GOAWAY carrying `{"reason": …}` (as APNs sends it), then close the connection, or leave it
+   * open (and never answer on it) with `keepOpen`.
+   */
+  | { action: 'goaway'; reason?: string; code?: number; lastStreamId?: number; keepOpen?: boolean }
+  /** A status, then a body of `bytes` bytes (endless without), written as the client reads it. */
+  | { action: 'stream-body'; status: number; bytes?: number }
   /** Cut the TCP connection under the request: no GOAWAY, no answer. */
   | { action: 'close-socket' };
 
@@ -61,6 +66,10 @@ export interface RecordingServerOptions {
   replies?: Reply[];
   /** Default: 200 with an apns-id (the request's, or a new one) and an apns-unique-id. */
   fallback?: (request: RecordedRequest) => Reply;
+  /** HTTP/2 settings the server advertises, e.g. { maxConcurrentStreams: 20 }. */
+  settings?: http2.Settings;
+  /** The answer to each request waits for this (requests are still recorded as they come). */
+  hold?: (request: RecordedRequest) => Promise<void> | null;
 }
 
 export interface RecordingServer {
@@ -75,6 +84,11 @@ export interface RecordingServer {
   handshakeErrors: string[];
   /** Queue more answers. */
   reply(...replies: Reply[]): void;
+  /** Requests received and not yet answered (or reset), now and at most. */
+  inFlight(): number;
+  peakInFlight(): number;
+  /** Body bytes written by `stream-body` replies, all together. */
+  bodyBytesWritten(): number;
   close(): Promise<void>;
 }
 
@@ -105,6 +119,9 @@ export async function startRecordingServer(
   const sessions = new Set<http2.ServerHttp2Session>();
   const connectionOf = new WeakMap<http2.ServerHttp2Session, number>();
   let connectionCount = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let bodyBytesWritten = 0;
 
   const server = http2.createSecureServer({
     key: exportPkcs8Pem(serverCertificate.key),
@@ -113,6 +130,7 @@ export async function startRecordingServer(
     requestCert: true,
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
     allowHTTP1: false,
   });
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -138,6 +156,9 @@ export async function startRecordingServer(
       rawHeaders: string[],
     ) => {
       stream.on('error', () => {});
+      inFlight += 1;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      stream.on('close', () => (inFlight -= 1));
       const pairs: [string, string][] = [];
       for (let i = 0; i + 1 < rawHeaders.length; i += 2)
         pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
@@ -164,7 +185,9 @@ export async function startRecordingServer(
         };
         requests.push(request);
         const reply = queue.shift() ?? fallback(request);
-        perform(reply, stream, session);
+        const held = options.hold?.(request) ?? null;
+        if (held === null) perform(reply, stream, session);
+        else void held.then(() => perform(reply, stream, session));
       });
     },
   );
@@ -191,7 +214,25 @@ export async function startRecordingServer(
             reply.lastStreamId ?? 0,
             data,
           );
-          setTimeout(() => session.destroy(), 20);
+          if (!reply.keepOpen) setTimeout(() => session.destroy(), 20);
+          return;
+        }
+        case 'stream-body': {
+          if (stream.destroyed) return;
+          stream.respond({ ':status': reply.status });
+          const chunk = Buffer.alloc(16 * 1024, 0x78);
+          let left = reply.bytes ?? Infinity;
+          const pump = () => {
+            while (left > 0 && !stream.destroyed) {
+              const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
+              left -= part.length;
+              bodyBytesWritten += part.length;
+              if (!stream.write(part)) return;
+            }
+            if (left <= 0 && !stream.destroyed) stream.end();
+          };
+          stream.on('drain', pump);
+          pump();
           return;
         }
         case 'close-socket': {
@@ -231,6 +272,9 @@ export async function startRecordingServer(
     connections: () => connectionCount,
     handshakeErrors,
     reply: (...replies) => queue.push(...replies),
+    inFlight: () => inFlight,
+    peakInFlight: () => peakInFlight,
+    bodyBytesWritten: () => bodyBytesWritten,
     close: () =>
       new Promise<void>((resolve) => {
         for (const session of sessions) session.destroy();

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { answerPush } from '../../src/core/apns/sandbox-rules.js';
 import { describeLogEntry } from '../../src/sandbox/describe-entry.js';
-import { describeNoHttp2, describeTlsRefusal } from '../../src/sandbox/refusals.js';
+import {
+  describeBrokenSession,
+  describeNoHttp2,
+  describeTlsRefusal,
+  describeUnresponsive,
+} from '../../src/sandbox/refusals.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 const NOW = new Date('2026-11-28T21:14:03Z');
@@ -23,6 +28,29 @@ function entryFor(headers: Record<string, string>, path = `/3/device/${TOKEN}`) 
     now: NOW,
   }).logEntry;
 }
+
+describe('a connection the client broke', () => {
+  it('names the stream limit when the connection had reached it', () => {
+    const entry = describeBrokenSession('ERR_HTTP2_ERROR', 'Protocol error', 1000, 1000, NOW);
+    expect(entry.reason).toBe('TOO_MANY_STREAMS');
+    expect(describeLogEntry(entry)).toBe(
+      '21:14:03 closed a connection: the client opened more than 1000 requests at once on one connection, more than the sandbox allows (its SETTINGS_MAX_CONCURRENT_STREAMS; APNs advertises 1000): wait for answers before sending more.',
+    );
+  });
+
+  it("keeps nghttp2's words for another breach", () => {
+    expect(describeBrokenSession('ERR_HTTP2_ERROR', 'Protocol error', 3, 1000, NOW)).toMatchObject({
+      reason: 'ERR_HTTP2_ERROR',
+      explanation: 'the client broke the HTTP/2 protocol (Protocol error)',
+    });
+  });
+
+  it('says an unresponsive connection was closed', () => {
+    expect(describeLogEntry(describeUnresponsive(NOW))).toMatch(
+      /^21:14:03 closed a connection: the connection stopped responding/,
+    );
+  });
+});
 
 describe('describeTlsRefusal', () => {
   it('explains a refused client certificate by its verification code', () => {

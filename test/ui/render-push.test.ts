@@ -7,6 +7,7 @@ const plain = styleFor(false, {});
 
 function accepted(endpoint: string): PushResult {
   return {
+    index: 0,
     token: 'a'.repeat(64),
     topic: 'com.example.push',
     probe: false,
@@ -22,6 +23,7 @@ function accepted(endpoint: string): PushResult {
     hint: null,
     attempts: 1,
     otherEnvironment: null,
+    failure: null,
   };
 }
 

@@ -3,6 +3,7 @@
  * checked the way APNs checks it before a single byte goes on the wire.
  */
 import { InputError } from '../errors.js';
+import { jsonErrorPosition } from '../json-error-position.js';
 
 /** Values of the `apns-push-type` header. */
 export const PUSH_TYPES = [
@@ -64,11 +65,17 @@ export function parsePayload(input: Uint8Array): ValidatedPayload {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (cause) {
-    const detail = cause instanceof SyntaxError ? `: ${cause.message}` : '';
-    throw new InputError('INVALID_PAYLOAD', `the payload is not valid JSON${detail}.`, {
+  } catch {
+    // Where, never what: the file may be something secret given by mistake.
+    const at = jsonErrorPosition(text);
+    const where =
+      at === null
+        ? ''
+        : at.atEnd
+          ? ': it ends too early'
+          : `: at line ${at.line}, column ${at.column}`;
+    throw new InputError('INVALID_PAYLOAD', `the payload is not valid JSON${where}.`, {
       hint: PAYLOAD_HINT,
-      cause,
     });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {

@@ -132,6 +132,12 @@ export function buildPushRequest(input: PushRequestInput): PushRequest {
   return { path, headers, body: bytes, token, topic, pushType, priority, warnings };
 }
 
+/** The same request for another device token, already normalised (normalizeDeviceToken). */
+export function withDeviceToken(request: PushRequest, token: string): PushRequest {
+  const path = `/3/device/${token}`;
+  return { ...request, token, path, headers: { ...request.headers, ':path': path } };
+}
+
 export function parsePushType(value: string): PushType {
   const type = value.trim().toLowerCase();
   if (!(PUSH_TYPES as readonly string[]).includes(type)) {

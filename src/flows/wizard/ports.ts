@@ -156,4 +156,6 @@ export interface WizardPorts extends RenewPorts {
    */
   writeCiWorkflow(certificatePaths: string[]): Promise<{ path: string; written: boolean }>;
   keychainAvailable(): Promise<boolean>;
+  /** From now on, passphrases are read from and kept in the OS keychain. */
+  useKeychain(): void;
 }

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { APPLE_CERTIFICATE_PORTAL_URL as PORTAL_URL } from '../../core/apns/portal.js';
-import { isApnsSetupError, type ApnsSetupError } from '../../core/errors.js';
+import { isApnsSetupError, OperationError, type ApnsSetupError } from '../../core/errors.js';
 import { FILE_NAMES } from '../../core/outputs.js';
 import type { CertificateInfo } from '../../core/pki/types.js';
 import { convertP12 } from '../convert-p12.js';
@@ -49,8 +49,8 @@ export interface WizardOptions {
 
 export interface WizardOutcome {
   journey: Journey;
-  /** 0 done (or not yet proven, said); 1 the test push was refused. */
-  exitCode: 0 | 1;
+  /** 0 done (or not yet proven, said); 1 the test push was refused; 2 a file could not be read. */
+  exitCode: 0 | 1 | 2;
 }
 
 export async function runWizard(
@@ -113,6 +113,7 @@ async function newCertificate(
   let known: string | null = null;
   if (state === null) {
     const plan = await planNewCertificate(options, ports);
+    if (plan.keychain) ports.useKeychain();
     const passphrase = await ports.passphrase({
       purpose: 'protect',
       subject: `the new key ${FILE_NAMES.key}`,
@@ -148,6 +149,7 @@ async function newCertificate(
     known = passphrase;
   } else {
     ports.show({ kind: 'resuming', state });
+    if (state.keychain) ports.useKeychain();
   }
   return collectAndProve(options, ports, state, known);
 }
@@ -421,6 +423,9 @@ async function checkCertificates(
         );
   const entries = await inspectFiles(files, ports, { openEncryptedKeys: false });
   ports.show({ kind: 'inspected', entries });
+  // What could not be read is said, one line each, as inspect says it; it makes the exit 2.
+  const failed = entries.flatMap((e) => (e.error ? [e.error] : []));
+  for (const error of failed) ports.show({ kind: 'refused', error, retry: false });
   // A test push needs a certificate with its key in one file (ck.pem, a .p12).
   const pushable = entries.find(
     (e) =>
@@ -428,13 +433,14 @@ async function checkCertificates(
       e.material.certificates[0]?.isApns === true &&
       e.material.keys.length > 0,
   );
-  let exitCode: 0 | 1 = 0;
+  let exitCode: 0 | 1 | 2 = 0;
   if (pushable?.material) {
     exitCode = await testPush(options, ports, pushable.file, pushable.material.certificates[0]!);
   }
+  if (failed.length === entries.length) return { journey: 'check', exitCode: 2 };
   await offerCiWorkflow(ports, files);
   ports.show({ kind: 'done', journey: 'check' });
-  return { journey: 'check', exitCode };
+  return { journey: 'check', exitCode: failed.length > 0 ? 2 : exitCode };
 }
 
 // ─── Shared steps ───────────────────────────────────────────────────────────────────────────
@@ -469,6 +475,16 @@ async function testPush(
       },
       ports.pushPorts,
     );
+    // A push that got no answer at all (a timeout, a dropped connection) proves nothing either
+    // way: push reports it as that token's result, where it used to throw.
+    const unanswered = results.find((r) => r.failure !== null);
+    if (unanswered !== undefined) {
+      const error = new OperationError('OPERATION_FAILED', unanswered.explanation, {
+        hint: unanswered.hint ?? undefined,
+      });
+      ports.show({ kind: 'not-proven', error, command: later });
+      return 0;
+    }
     ports.show({ kind: 'pushed', results, certificateFile });
     return results.every((r) => r.ok) ? 0 : 1;
   } catch (error) {

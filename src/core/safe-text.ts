@@ -1,0 +1,15 @@
+/**
+ * Text from outside (a server's reason, certificate fields, a .p12's friendly name, file names)
+ * reaches a terminal with its control characters escaped: `\e[2J` must not clear the screen,
+ * nor `\e]0;…\a` set the window title, nor a bidi override reorder what a person reads.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Tabs and newlines stay; every other control character is shown as its escape. */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+}

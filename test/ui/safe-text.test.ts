@@ -1,0 +1,53 @@
+/** Text from outside cannot drive the terminal; apns-setup's own colours still show. */
+import { describe, expect, it } from 'vitest';
+import { escapeControlCharacters } from '../../src/core/safe-text.js';
+import { createUi } from '../../src/ui/console.js';
+import { styleFor } from '../../src/ui/style.js';
+
+const HOSTILE = '\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
+
+function capture(isTTY: boolean, env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stream = (sink: string[], tty: boolean) =>
+    ({ isTTY: tty, write: (text: string) => sink.push(text) }) as unknown as NodeJS.WriteStream;
+  const ui = createUi({ stdout: stream(out, isTTY), stderr: stream(err, isTTY), env });
+  return { ui, out, err };
+}
+
+describe('escapeControlCharacters', () => {
+  it('shows escapes, bells and bidi overrides as text; keeps tabs, newlines and other text', () => {
+    expect(escapeControlCharacters(HOSTILE)).toBe('\\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07');
+    expect(escapeControlCharacters('a\tb\nc\rd\u0000')).toBe('a\tb\nc\\x0dd\\x00');
+    expect(escapeControlCharacters('evil\u202egnp.exe')).toBe('evil\\u202egnp.exe');
+    expect(escapeControlCharacters('\u0085 C1')).toBe('\\x85 C1');
+    expect(escapeControlCharacters('Zoë — 証明書 ✓')).toBe('Zoë — 証明書 ✓');
+  });
+});
+
+describe('the console', () => {
+  it('escapes outside text in everything it writes, to stderr and stdout', () => {
+    const { ui, out, err } = capture(false);
+    ui.say(`Certificate: ${HOSTILE}`);
+    ui.fail(`file ${HOSTILE}`, `hint ${HOSTILE}`);
+    ui.data(`row ${HOSTILE}`);
+    for (const text of [...out, ...err]) {
+      expect(escapeControlCharacters(text)).toBe(text);
+    }
+    expect(err[0]).toBe('Certificate: \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07\n');
+  });
+
+  it('keeps its own colours in a terminal, and only its own', () => {
+    const { ui, err } = capture(true);
+    const style = styleFor(true, {});
+    ui.say(`${style.red('✗')} ${HOSTILE}`);
+    expect(err[0]).toBe(`\u001b[31m✗\u001b[39m \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07\n`);
+  });
+
+  it('JSON stays exact: it holds no raw control character to escape', () => {
+    const { ui, out } = capture(false);
+    const document = JSON.stringify({ reason: HOSTILE });
+    ui.data(document);
+    expect(JSON.parse(out[0]!)).toEqual({ reason: HOSTILE });
+  });
+});
