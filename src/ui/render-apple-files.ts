@@ -8,6 +8,7 @@ import {
 } from '../core/apns/provisioning-profile.js';
 import type { TokenKeyInfo } from '../core/apns/token-key.js';
 import { daysLeft, formatDate } from '../core/expiry.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 import type { ProfileInspection } from '../flows/inspect-files.js';
 import { shellQuote } from './messages.js';
 
@@ -116,13 +117,15 @@ export function apsEnvironmentText(profile: ProvisioningProfileInfo): string {
   }
 }
 
-/** Text from a file, printed without its control characters. */
+/**
+ * Text from a file on one line: control characters escaped (core/safe-text.ts), and newlines
+ * and tabs too, so that a profile's name cannot start a line of its own.
+ */
 export function escapeControl(text: string): string {
-  return text.replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeControlCharacters(text)
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t');
 }
 
 export function profileValidityText(profile: ProvisioningProfileInfo, now: Date): string {
@@ -160,7 +163,7 @@ function certificatesText(inspection: ProfileInspection): string {
   );
   const locked =
     nearby.locked.length > 0
-      ? `; not looked into without a passphrase: ${nearby.locked.join(', ')}`
+      ? `; not looked into without a passphrase: ${nearby.locked.map(escapeControl).join(', ')}`
       : '';
   if (found.length === 0) return `${named}; none of them is in a file beside it${locked}`;
   return `${named}; ${found.join('; ')}${locked}`;

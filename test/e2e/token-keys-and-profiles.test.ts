@@ -5,10 +5,11 @@
  * profiles signed here as Apple signs them.
  */
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers/cli.js';
+import { expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
+import { issueSandboxCertificate } from '../helpers/test-ca.js';
 import { hasRealWorld, realWorldFile, realWorldPath } from '../helpers/fixtures.js';
 import { hasOpenssl3 } from '../helpers/openssl.js';
 import { buildProfile, developerCertificate } from '../helpers/profiles.js';
@@ -215,5 +216,77 @@ describe.skipIf(!hasOpenssl3)('a provisioning profile', () => {
         files: ['development.cer'],
       }),
     ]);
+  });
+});
+
+describe.skipIf(!hasOpenssl3)('import and convert given a token key or a profile', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = folder();
+    const tokenKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    writeFileSync(
+      join(dir, 'AuthKey_ABC123DEFG.p8'),
+      tokenKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    const live = issueSandboxCertificate({ now });
+    writeFileSync(join(dir, 'aps.cer'), live.der);
+    writeFileSync(join(dir, 'key.pem'), live.key.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'MyApp.mobileprovision'), buildProfile({ now }));
+  });
+
+  const tokenKeyRuns = [
+    ['convert', 'AuthKey_ABC123DEFG.p8', '--out', 'out'],
+    ['import', 'aps.cer', '--key', 'AuthKey_ABC123DEFG.p8', '--out', 'out'],
+    ['import', 'AuthKey_ABC123DEFG.p8', '--key', 'key.pem', '--out', 'out'],
+  ];
+  it.each(tokenKeyRuns)(
+    '%s %s …: Apple issues no certificate for a .p8; use push --auth-key',
+    async (...args) => {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.exitCode).toBe(2);
+      expectCleanFailure(result);
+      expect(result.stderr).toContain(
+        'Error: AuthKey_ABC123DEFG.p8 is an APNs token signing key (auth key, .p8): Apple issues no certificate for it',
+      );
+      expect(result.stderr).toContain('apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id');
+      expect(result.stderr).not.toContain('issued for another CSR');
+      expect(result.stderr).not.toContain('import aps.cer --key AuthKey');
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    },
+  );
+
+  const profileRuns = [
+    ['convert', 'MyApp.mobileprovision', '--out', 'out'],
+    ['import', 'MyApp.mobileprovision', '--key', 'key.pem', '--out', 'out'],
+    ['import', 'aps.cer', '--key', 'MyApp.mobileprovision', '--out', 'out'],
+  ];
+  it.each(profileRuns)(
+    '%s %s …: a profile is said for what it is, with what to do instead',
+    async (...args) => {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.exitCode).toBe(2);
+      expectCleanFailure(result);
+      expect(result.stderr).toContain(
+        'Error: MyApp.mobileprovision is a provisioning profile: it lets an app build run and says which APNs environment its device tokens belong to',
+      );
+      expect(result.stderr).toContain('apns-setup inspect MyApp.mobileprovision');
+      expect(result.stderr).not.toContain('.p7b');
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    },
+  );
+});
+
+describe.skipIf(!hasOpenssl3)("a profile's own text", () => {
+  it('reaches the terminal escaped: a newline or a bidi override in its name cannot forge a line', async () => {
+    const dir = folder();
+    writeFileSync(
+      join(dir, 'Evil.mobileprovision'),
+      buildProfile({ now, name: 'Evil\nPush            aps-environment production\u202e' }),
+    );
+    const result = await runCli(['inspect', 'Evil.mobileprovision'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Evil\\nPush            aps-environment production\\u202e');
+    expect(result.stdout).not.toMatch(/^Push\s+aps-environment production/m);
+    expect(result.stdout).not.toContain('\u202e');
   });
 });
