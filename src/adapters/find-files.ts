@@ -153,3 +153,29 @@ async function isSymbolicLink(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Every credential file (certificates, .p12, keys, CSRs, .p8, provisioning profiles) in `dir`
+ * and its subfolders, in a stable order: what `doctor DIR` summarises.
+ */
+export async function findCredentialFiles(dir: string): Promise<string[]> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    const described = await describeError(dir, error);
+    if (described instanceof InputError && described.code === 'FILE_NOT_FOUND') {
+      throw new InputError(described.code, described.message, {
+        hint: 'doctor takes the folder that holds your push credentials, e.g. apns-setup doctor certs/',
+        cause: error,
+      });
+    }
+    throw described;
+  }
+  if (!isDirectory) {
+    throw new InputError('USAGE', `${dir} is a file; doctor looks at a folder`, {
+      hint: `To see what one file is, run: apns-setup inspect ${dir}`,
+    });
+  }
+  return walk(dir, () => undefined, CREDENTIAL_EXTENSIONS);
+}
