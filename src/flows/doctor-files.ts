@@ -9,8 +9,16 @@ import { assessExpiry, RENEWAL_WINDOW_DAYS, type ExpiryStatus } from '../core/ex
 import { apnsEnvironmentOfProfile } from '../core/apns/provisioning-profile.js';
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
-import type { DoctorPorts } from './doctor.js';
 import { inspectFiles, type InspectEntry } from './inspect-files.js';
+import type { FlowPorts } from './ports.js';
+
+export type FolderPorts = Pick<
+  FlowPorts,
+  'readFile' | 'passphrase' | 'parsePlist' | 'filesBeside' | 'now'
+> & {
+  /** The credential files in DIR and its subfolders. */
+  listFiles(dir: string): Promise<string[]>;
+};
 
 export type Severity = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -58,7 +66,7 @@ export interface FolderReport {
   files: DoctorFile[];
 }
 
-export async function describeFolder(dir: string, ports: DoctorPorts): Promise<FolderReport> {
+export async function describeFolder(dir: string, ports: FolderPorts): Promise<FolderReport> {
   const files = await ports.listFiles(dir);
   const entries = await inspectFiles(files, ports, { openEncryptedKeys: false });
   const now = ports.now();

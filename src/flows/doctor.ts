@@ -15,8 +15,7 @@ import type { ExitCode } from '../core/errors.js';
 import { unreachableHosts, type ReachResult } from '../core/apns/reach.js';
 
 export type { ReachResult };
-import { describeFolder, type FolderReport } from './doctor-files.js';
-import type { FlowPorts } from './ports.js';
+import { describeFolder, type FolderPorts, type FolderReport } from './doctor-files.js';
 
 export interface TrustStore {
   /** runtime: Node listed what it trusts; bundled(+extra): its bundled roots (and NODE_EXTRA_CA_CERTS). */
@@ -26,18 +25,13 @@ export interface TrustStore {
   extraUnreadable?: string;
 }
 
-export interface DoctorPorts extends Pick<
-  FlowPorts,
-  'readFile' | 'passphrase' | 'parsePlist' | 'filesBeside' | 'now'
-> {
+export type DoctorPorts = FolderPorts & {
   runtime: { node: string; openssl: string; useOpensslCa: boolean };
   trustStore(): Promise<TrustStore>;
   /** The shipped root's PEM (templates/apns-roots/FILE). */
   shippedRoot(file: string): Promise<string>;
   reach(host: string, port: number): Promise<ReachResult>;
-  /** The credential files in DIR and its subfolders. */
-  listFiles(dir: string): Promise<string[]>;
-}
+};
 
 export interface RootTrust {
   name: string;
