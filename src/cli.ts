@@ -24,7 +24,7 @@ function warnOnOldNode(ui: Ui): void {
   // Node 20 reached end of life on 2026-04-30; one line, and only where a person reads it.
   if (major < 22 && process.stderr.isTTY) {
     ui.warn(
-      `Node.js ${process.versions.node} is past its end of life; apns-setup is tested on Node 22 and later too. Upgrade when you can.`,
+      `Node.js ${process.versions.node} gets no security fixes since 2026-04-30 (end of life); upgrade to Node 22 or later.`,
     );
   }
 }

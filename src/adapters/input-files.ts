@@ -124,7 +124,12 @@ async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
-async function describeOpenError(path: string, what: string, error: unknown): Promise<unknown> {
+/** Why an input could not be opened or read, in one line with what to do. */
+export async function describeOpenError(
+  path: string,
+  what: string,
+  error: unknown,
+): Promise<unknown> {
   switch (errnoCode(error)) {
     case 'ENOENT':
     case 'ENOTDIR':
@@ -204,7 +209,7 @@ function notRegularError(path: string, what: string, stats: Stats): InputError {
   );
 }
 
-function directoryError(path: string): InputError {
+export function directoryError(path: string): InputError {
   return new InputError('IS_A_DIRECTORY', `${path}: is a folder, not a file`, {
     hint: 'pass a file inside it (only `check` takes folders)',
   });

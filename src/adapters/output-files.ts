@@ -33,6 +33,7 @@ import { constants, unlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
+import type { WrittenFile } from '../flows/ports.js';
 import { errnoCode } from './input-files.js';
 import { cleanUpBeforeStop } from './stop-signal.js';
 
@@ -41,20 +42,6 @@ export interface OutputFile {
   contents: string | Uint8Array;
   /** Holds key material: written 0600. */
   secret: boolean;
-}
-
-export interface WrittenFile {
-  name: string;
-  path: string;
-  secret: boolean;
-  /** Where the file it replaced (with --force) now is, or null when nothing was replaced. */
-  backupPath: string | null;
-  /**
-   * The secret this file replaced was readable by others than its owner (group or world read
-   * bit): it may have been copied, so the command should say so. Its backup is 0600 all the
-   * same. Always false for a certificate and where nothing was replaced.
-   */
-  previouslyExposed: boolean;
 }
 
 /** The calls this adapter makes, so that a test can make one of them fail midway. */

@@ -3,7 +3,7 @@
  * to a recording server in this test process (--endpoint + --ca), with exit codes, the
  * human report, --json, and the real certificate of a 2016 tutorial.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -292,6 +292,24 @@ describe('apns-setup push: many tokens, streamed', () => {
       expect.stringMatching(/^✗ 00000000…00000003 {2}410 Unregistered {2}/),
     ]);
     expect(lines.at(-1)).toBe('2 of 3 pushes were accepted; not accepted: 1 × 410 Unregistered.');
+  });
+
+  it('a tokens file that is missing, a folder or a dangling link: one line each, exit 2, nothing sent', async () => {
+    const s = await start();
+    mkdirSync(file('tokens-folder'), { recursive: true });
+    symlinkSync(file('gone.txt'), file('dangling-tokens.txt'));
+    const cases: [string, RegExp][] = [
+      ['absent-tokens.txt', /^Error: .*absent-tokens\.txt: no such file$/m],
+      ['tokens-folder', /^Error: .*tokens-folder: is a folder, not a file$/m],
+      ['dangling-tokens.txt', /^Error: .*dangling-tokens\.txt: .*(link|points)/m],
+    ];
+    for (const [name, message] of cases) {
+      const result = await push(s, ['--cert', file('ck.pem'), '--tokens-file', file(name)]);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expectCleanFailure(result);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(s.requests).toHaveLength(0);
   });
 
   it('reads tokens piped to stdin (--tokens-file -), and refuses stdin for the payload too (exit 2)', async () => {

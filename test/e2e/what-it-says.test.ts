@@ -2,14 +2,16 @@
  * Every sentence true, as a new user meets it: a certificate in its last days is said to be so
  * by every command that shows it (not only `check`); an expired one is said to be unable to push;
  * a locked .p12 still shows its layout in text; a next step with a path holding spaces can be
- * pasted into a shell.
+ * pasted into a shell; the old-Node warning claims nothing the project does not do.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
 import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
-import { runCli, scratchDir } from '../helpers/cli.js';
+import { cliPath, runCli, scratchDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/fixtures.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import { issueSandboxCertificate, testCa, testKey } from '../helpers/test-ca.js';
 
@@ -198,5 +200,37 @@ describe('text from outside on a terminal', () => {
     const json = await runCli(['inspect', at('hostile.pem'), '--json']);
     const [entry] = JSON.parse(json.stdout) as { certificate: { bundleId: string } }[];
     expect(entry!.certificate.bundleId).toBe(hostile);
+  });
+});
+
+describe('the Node.js it runs on', () => {
+  it('in a terminal, a Node past its end of life is said once, with the date and what to do', () => {
+    const spec = {
+      argv: [process.execPath, cliPath, 'inspect', join(scratch.path, 'absent.pem')],
+      env: { NO_COLOR: '1', TERM: 'xterm' },
+      steps: [],
+      timeout: 30,
+    };
+    const shown = JSON.parse(
+      execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)], {
+        encoding: 'utf8',
+      }),
+    ) as { exitCode: number; output: string };
+    expect(shown.exitCode).toBe(2);
+    const warnings = shown.output.split(/\r?\n/).filter((line) => line.includes('Node.js'));
+    // Node 20 reached its end of life on 2026-04-30; 22 and later are supported.
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(warnings).toEqual([
+        `Warning: Node.js ${process.versions.node} gets no security fixes since 2026-04-30 (end of life); upgrade to Node 22 or later.`,
+      ]);
+    } else {
+      expect(warnings).toEqual([]);
+    }
+  });
+
+  it('without a terminal (a script, CI), it says nothing about the Node version', async () => {
+    const result = await runCli(['inspect', join(scratch.path, 'absent.pem')]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).not.toContain('Node.js');
   });
 });
