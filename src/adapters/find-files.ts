@@ -9,7 +9,7 @@
  */
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { danglingLinkError, describeFileType, errnoCode, linkLoopError } from './input-files.js';
 import { isBackupFileName, isTemporaryFileName } from './output-files.js';
@@ -19,7 +19,18 @@ export interface FindOptions {
   onSkip?: (path: string, note: string) => void;
 }
 
+/** What `check` looks at in a folder. */
 const CERTIFICATE_EXTENSIONS = new Set(['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b']);
+/** Also keys, CSRs, token keys and profiles: where a profile's certificates may be. */
+const CREDENTIAL_EXTENSIONS = new Set([
+  ...CERTIFICATE_EXTENSIONS,
+  '.p8',
+  '.mobileprovision',
+  '.provisionprofile',
+  '.key',
+  '.csr',
+  '.certsigningrequest',
+]);
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 
 /**
@@ -55,14 +66,28 @@ export async function* walkCertificateFiles(
     if (!isDirectory) {
       if (fresh(path)) yield path;
     } else {
-      for await (const file of walk(path, skip)) if (fresh(file)) yield file;
+      for await (const file of walk(path, skip, CERTIFICATE_EXTENSIONS)) {
+        if (fresh(file)) yield file;
+      }
     }
   }
+}
+
+/**
+ * The credential files in the folder of `file` (not in its subfolders), `file` itself left
+ * out: where `inspect` looks for the certificates a provisioning profile names.
+ */
+export async function credentialFilesBeside(file: string): Promise<string[]> {
+  const self = resolve(file);
+  const files = await collect(walk(dirname(file), () => undefined, CREDENTIAL_EXTENSIONS, false));
+  return files.filter((path) => resolve(path) !== self);
 }
 
 async function* walk(
   dir: string,
   skip: (path: string, note: string) => void,
+  extensions: Set<string>,
+  recursive = true,
 ): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
@@ -76,8 +101,8 @@ async function* walk(
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) yield* walk(path, skip);
-    } else if (isCandidate(entry.name)) {
+      if (recursive && !SKIPPED_FOLDERS.has(entry.name)) yield* walk(path, skip, extensions);
+    } else if (isCandidate(entry.name, extensions)) {
       // A linked folder is never walked (a link to a parent would loop); a linked file is
       // kept, and a dangling one or a loop too, so that `check` reports it instead of missing it.
       const kind = entry.isSymbolicLink() ? await linkTarget(path) : entry;
@@ -87,9 +112,9 @@ async function* walk(
   }
 }
 
-function isCandidate(name: string): boolean {
+function isCandidate(name: string, extensions: Set<string>): boolean {
   if (isTemporaryFileName(name) || isBackupFileName(name)) return false;
-  return CERTIFICATE_EXTENSIONS.has(extname(name).toLowerCase());
+  return extensions.has(extname(name).toLowerCase());
 }
 
 /** What a link leads to; null when it leads nowhere (dangling, a loop): the reader says so. */
@@ -135,4 +160,37 @@ async function isSymbolicLink(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Every credential file (certificates, .p12, keys, CSRs, .p8, provisioning profiles) in `dir`
+ * and its subfolders, in a stable order: what `doctor DIR` summarises.
+ */
+export async function findCredentialFiles(dir: string): Promise<string[]> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    const described = await describeError(dir, error);
+    if (described instanceof InputError && described.code === 'FILE_NOT_FOUND') {
+      throw new InputError(described.code, described.message, {
+        hint: 'doctor takes the folder that holds your push credentials, e.g. apns-setup doctor certs/',
+        cause: error,
+      });
+    }
+    throw described;
+  }
+  if (!isDirectory) {
+    throw new InputError('USAGE', `${dir} is a file; doctor looks at a folder`, {
+      hint: `To see what one file is, run: apns-setup inspect ${dir}`,
+    });
+  }
+  return collect(walk(dir, () => undefined, CREDENTIAL_EXTENSIONS));
+}
+
+// Array.fromAsync is Node 22's.
+async function collect(paths: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const path of paths) all.push(path);
+  return all;
 }

@@ -222,6 +222,33 @@ export const commandDefinitions: CommandDefinition[] = [
     load: () => import('./check.js'),
   },
   {
+    name: 'doctor',
+    configure(command) {
+      command
+        .description(
+          'check the provider side: Node and OpenSSL, trust of the roots APNs presents, reach of the APNs hosts, and the credentials in DIR with what pairs with what',
+        )
+        .argument('[dir]', 'a folder of certificates, .p12, keys, .p8 token keys and profiles')
+        .option('--json', 'print a JSON report on stdout')
+        .option(
+          '--timeout <seconds>',
+          'give up on each name lookup and connection after this long',
+          positiveInteger,
+          3,
+        )
+        .addHelpText(
+          'after',
+          '\nA .p12 that needs a passphrase is opened with $APNS_SETUP_PASSPHRASE, else listed as locked; doctor never asks.\nExit 1 when an APNs host cannot be reached, the root APNs presents is not trusted, or a file here is expired or unusable.',
+        );
+      examples(command, [
+        'apns-setup doctor',
+        'apns-setup doctor certs/',
+        'apns-setup doctor certs/ --json',
+      ]);
+    },
+    load: () => import('./doctor.js'),
+  },
+  {
     name: 'renew',
     configure(command) {
       command

@@ -6,6 +6,7 @@ import type { CertificateInfo } from '../core/pki/types.js';
 import type { FlowPorts, WrittenFile } from './ports.js';
 import { openMaterial } from './read-file-material.js';
 import { convertRefusals } from './refusals.js';
+import { refuseTokenKeyOrProfile } from './token-key-or-profile.js';
 
 export interface ConvertInput {
   file: string;
@@ -28,6 +29,7 @@ export async function convertP12(input: ConvertInput, ports: FlowPorts): Promise
   // Say what the file is before asking for a passphrase: a .cer, a CSR or a lone key cannot
   // become a ck.pem whatever the passphrase, and the user should hear that first.
   let { material, passphrase: opened } = await openMaterial(ports, input.file, { needKey: false });
+  refuseTokenKeyOrProfile(input.file, material);
   if (material.certificates.length === 0) {
     throw new InputError(
       'NO_CERTIFICATE',

@@ -8,6 +8,7 @@ import type { CertificateInfo } from '../core/pki/types.js';
 import type { FlowPorts, WrittenFile } from './ports.js';
 import { openMaterial } from './read-file-material.js';
 import { importRefusals } from './refusals.js';
+import { refuseTokenKeyOrProfile } from './token-key-or-profile.js';
 
 export interface ImportInput {
   certificateFile: string;
@@ -32,6 +33,7 @@ export async function importCertificate(
   ports: FlowPorts,
 ): Promise<ImportResult> {
   const { material: cer } = await openMaterial(ports, input.certificateFile, { needKey: false });
+  refuseTokenKeyOrProfile(input.certificateFile, cer);
   const certificate = cer.certificates[0];
   if (!certificate) {
     throw new InputError(
@@ -57,6 +59,7 @@ export async function importCertificate(
     input.keyFile,
     { needKey: true },
   );
+  refuseTokenKeyOrProfile(input.keyFile, keyMaterial);
   const key = keyMaterial.keys[0]?.key;
   if (!key) {
     throw new InputError('NO_PRIVATE_KEY', importRefusals.noKey(input.keyFile), {

@@ -14,6 +14,22 @@ const KIND_NAMES: Record<MaterialKind, string> = {
   'public-key': 'a public key',
   csr: 'a certificate signing request (CSR)',
   pkcs7: 'a .p7b',
+  'provisioning-profile': 'a provisioning profile',
+};
+
+/**
+ * A token key or a provisioning profile given where a certificate, a key or a .p12 belongs
+ * (`import`, `convert`): neither becomes a ck.pem, and each has its own use.
+ */
+export const appleFileRefusals = {
+  tokenKey: (file: string) =>
+    `${file} is an APNs token signing key (auth key, .p8): Apple issues no certificate for it, so there is nothing to import or convert`,
+  tokenKeyHint: (file: string) =>
+    `Use it as it is, with token authentication: apns-setup push --auth-key ${file} --team-id TEAMID --topic BUNDLE_ID. A push certificate is a separate credential: apns-setup csr, then apns-setup import with the .cer Apple issues for that CSR.`,
+  profile: (file: string) =>
+    `${file} is a provisioning profile: it lets an app build run and says which APNs environment its device tokens belong to; it holds no push certificate and no key`,
+  profileHint: (file: string) =>
+    `See its aps-environment, team and expiry with apns-setup inspect ${file}. To push, use an APNs certificate (apns-setup csr, then apns-setup import with the .cer Apple issues) or a token key (apns-setup push --auth-key AuthKey_KEYID.p8).`,
 };
 
 export const importRefusals = {

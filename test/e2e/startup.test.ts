@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
+import { buildProfile } from '../helpers/profiles.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
@@ -86,7 +87,8 @@ function loadedPackages(args: string[], env?: Record<string, string | undefined>
 }
 
 /** The prompt library (@inquirer/prompts and the packages of each prompt), and the others. */
-const HEAVY = ['@inquirer/', 'listr2', 'execa', 'node-forge'];
+// The plist parser (and its XML parser) loads only when a provisioning profile is met.
+const HEAVY = ['@inquirer/', 'listr2', 'execa', 'node-forge', 'plist', '@xmldom/xmldom'];
 const heavyIn = (packages: Set<string>, heavy: string): boolean =>
   [...packages].some((name) => name === heavy || (heavy.endsWith('/') && name.startsWith(heavy)));
 
@@ -182,6 +184,14 @@ describe('start-up', () => {
       expect(again.packages.has('node-forge')).toBe(false);
     },
   );
+
+  it.skipIf(!hasOpenssl3)('inspect loads the plist parser once it meets a profile', () => {
+    const profile = join(scratch.path, 'MyApp.mobileprovision');
+    writeFileSync(profile, buildProfile({ now }));
+    const loaded = loadedPackages(['inspect', profile]);
+    expect(loaded.has('plist')).toBe(true);
+    expect(loaded.has('@inquirer/prompts')).toBe(false);
+  });
 
   it('no command loads @napi-rs/keyring: with --keychain only its helper process would', () => {
     // The OS keychain (src/adapters/keychain.ts) runs @napi-rs/keyring in a helper process that
