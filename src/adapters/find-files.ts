@@ -19,14 +19,14 @@ export interface FindOptions {
   onSkip?: (path: string, note: string) => void;
 }
 
-/** What `check` looks at in a folder. */
-const CERTIFICATE_EXTENSIONS = new Set(['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b']);
-/** Also keys, CSRs, token keys and profiles: where a profile's certificates may be. */
+/** What `check` looks at in a folder: what expires (certificates, profiles) and token keys. */
+const CHECKED_EXTENSIONS = new Set([
+  ...['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b'],
+  ...['.p8', '.mobileprovision', '.provisionprofile'],
+]);
+/** Also keys and CSRs: where a profile's certificates may be, and what doctor sums up. */
 const CREDENTIAL_EXTENSIONS = new Set([
-  ...CERTIFICATE_EXTENSIONS,
-  '.p8',
-  '.mobileprovision',
-  '.provisionprofile',
+  ...CHECKED_EXTENSIONS,
   '.key',
   '.csr',
   '.certsigningrequest',
@@ -66,7 +66,7 @@ export async function* walkCertificateFiles(
     if (!isDirectory) {
       if (fresh(path)) yield path;
     } else {
-      for await (const file of walk(path, skip, CERTIFICATE_EXTENSIONS)) {
+      for await (const file of walk(path, skip, CHECKED_EXTENSIONS)) {
         if (fresh(file)) yield file;
       }
     }

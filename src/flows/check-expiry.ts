@@ -1,9 +1,21 @@
-/** `check`: the CI gate. Every certificate found gets a status; the worst decides the exit code. */
-import { isApnsSetupError, type ApnsSetupError, type ExitCode } from '../core/errors.js';
+/**
+ * `check`: the CI gate. Every certificate found gets a status; the worst decides the exit code.
+ * Beside certificates a push set-up holds token keys (.p8), which never expire but are listed so
+ * that a folder's report is whole, and provisioning profiles, which expire like certificates.
+ */
+import type { ProvisioningProfileInfo } from '../core/apns/provisioning-profile.js';
+import { isTokenKeyFileName, readTokenKey, tokenKeyError } from '../core/apns/token-key.js';
+import {
+  isApnsSetupError,
+  withFileName,
+  type ApnsSetupError,
+  type ExitCode,
+} from '../core/errors.js';
 import { assessExpiry } from '../core/expiry.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { FlowPorts } from './ports.js';
 import { openMaterial } from './read-file-material.js';
+import { readProfileOf } from './read-profile.js';
 
 export type CheckStatus = 'ok' | 'expiring' | 'expired' | 'invalid';
 
@@ -20,10 +32,18 @@ export type CheckProblem =
   /** Something no one expected; its detail is all there is to say. */
   | { kind: 'unexpected'; detail: string };
 
+/** What a checked file holds, when it could be read. */
+export type CheckedKind = 'certificate' | 'token-key' | 'provisioning-profile';
+
 export interface CheckResult {
   file: string;
   status: CheckStatus;
+  /** null when the file could not be read. */
+  kind: CheckedKind | null;
   certificate: CertificateInfo | null;
+  /** A token key: its key id (from the file name; null when the name has none). */
+  tokenKey: { keyId: string | null } | null;
+  profile: ProvisioningProfileInfo | null;
   daysLeft: number | null;
   /** Why the status is 'invalid'; null otherwise. */
   problem: CheckProblem | null;
@@ -57,13 +77,22 @@ export type CheckEvent =
  */
 export async function* checkCertificates(
   input: CheckInput,
-  ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'now'>,
+  ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'now' | 'parsePlist'>,
 ): AsyncGenerator<CheckEvent> {
   const now = ports.now();
   for await (const { path, named } of input.files) {
     let certificate: CertificateInfo | undefined;
     try {
+      if (isTokenKeyFileName(path)) {
+        yield { kind: 'result', result: await checkTokenKey(ports, path) };
+        continue;
+      }
       const { material } = await openMaterial(ports, path, { needKey: false });
+      if (material.signedPlist) {
+        const profile = await readProfileOf(ports, path, material);
+        yield { kind: 'result', result: profileResult(path, profile, now, input.days) };
+        continue;
+      }
       certificate = material.certificates[0];
     } catch (error) {
       if (isApnsSetupError(error) && error.code === 'CANCELLED') throw error;
@@ -76,9 +105,8 @@ export async function* checkCertificates(
         kind: 'result',
         result: {
           file: path,
+          ...UNREAD,
           status: 'invalid',
-          certificate: null,
-          daysLeft: null,
           problem: isApnsSetupError(error)
             ? problemOf(path, error)
             : {
@@ -94,13 +122,7 @@ export async function* checkCertificates(
       if (named) {
         yield {
           kind: 'result',
-          result: {
-            file: path,
-            status: 'invalid',
-            certificate: null,
-            daysLeft: null,
-            problem: { kind: 'no-certificate' },
-          },
+          result: { file: path, ...UNREAD, status: 'invalid', problem: { kind: 'no-certificate' } },
         };
       }
       continue;
@@ -111,12 +133,64 @@ export async function* checkCertificates(
       result: {
         file: path,
         status: status === 'not-yet-valid' ? 'invalid' : status,
+        kind: 'certificate',
         certificate,
+        tokenKey: null,
+        profile: null,
         daysLeft,
         problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
       },
     };
   }
+}
+
+/** A file that could not be read: nothing is known of what it holds. */
+const UNREAD = { kind: null, certificate: null, tokenKey: null, profile: null, daysLeft: null };
+
+/**
+ * A token key never expires, so it is ok when it can sign; what is wrong with one that cannot
+ * (an RSA key named .p8, base64 without its PEM lines) is the reason it is invalid.
+ */
+async function checkTokenKey(
+  ports: Pick<FlowPorts, 'readFile'>,
+  path: string,
+): Promise<CheckResult> {
+  const { info } = readTokenKey(await ports.readFile(path), path);
+  if (info.problem !== null) throw withFileName(path, tokenKeyError(info));
+  return {
+    file: path,
+    status: 'ok',
+    kind: 'token-key',
+    certificate: null,
+    tokenKey: { keyId: info.keyId },
+    profile: null,
+    daysLeft: null,
+    problem: null,
+  };
+}
+
+/** A profile expires like a certificate: from its CreationDate to its ExpirationDate. */
+function profileResult(
+  path: string,
+  profile: ProvisioningProfileInfo,
+  now: Date,
+  days: number,
+): CheckResult {
+  const { status, daysLeft } = assessExpiry(
+    { notBefore: profile.creationDate ?? new Date(0), notAfter: profile.expirationDate },
+    now,
+    days,
+  );
+  return {
+    file: path,
+    status: status === 'not-yet-valid' ? 'invalid' : status,
+    kind: 'provisioning-profile',
+    certificate: null,
+    tokenKey: null,
+    profile,
+    daysLeft,
+    problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { formatDate } from '../core/expiry.js';
 import type { CheckResult } from '../flows/check-expiry.js';
 import { NEW_CERTIFICATE_STEPS } from './messages.js';
+import { TOKEN_KEY_LIFETIME } from './render-apple-files.js';
 import type { Style } from './style.js';
 
 export const checkMessages = {
@@ -15,6 +16,10 @@ export const checkMessages = {
   unreadable: (detail: string) => `could not be read: ${detail}`,
   nothingFound: (paths: string[]) => `no certificates found in ${paths.join(', ')}`,
   nothingFoundHint: 'Pass the folder or files holding your .cer, .pem or .p12 certificates.',
+  /** Said once per run, under the table, when it lists a token key. */
+  tokenKeys: `A token key (.p8) ${TOKEN_KEY_LIFETIME}: prove it with apns-setup push --auth-key.`,
+  profileHint:
+    'Regenerate it at developer.apple.com (Certificates, IDs & Profiles → Profiles), download it and rebuild the app with it.',
   /** Said once per run, under the rows it concerns. */
   renewAdvice: (count: number) =>
     `${count === 1 ? 'This push certificate needs' : `These ${count} push certificates need`} a successor: ${NEW_CERTIFICATE_STEPS}.`,
@@ -29,28 +34,63 @@ export function describeCheckResult(r: CheckResult): { message: string; hint: st
         return { message: checkMessages.locked, hint: checkMessages.lockedHint };
       case 'no-certificate':
         return { message: checkMessages.noCertificate, hint: checkMessages.noCertificateHint };
-      case 'not-yet-valid':
-        return { message: `not valid until ${formatDate(r.certificate!.notBefore)}`, hint: null };
+      case 'not-yet-valid': {
+        const from = r.certificate?.notBefore ?? r.profile?.creationDate ?? null;
+        return {
+          message: from ? `not valid until ${formatDate(from)}` : 'not valid yet',
+          hint: null,
+        };
+      }
       case 'error':
         return { message: problem.message, hint: problem.hint };
       case 'unexpected':
         return { message: checkMessages.unreadable(problem.detail), hint: null };
     }
   }
-  const certificate = r.certificate!;
-  const date = formatDate(certificate.notAfter);
+  if (r.tokenKey) return { message: `token signing key: ${TOKEN_KEY_LIFETIME}`, hint: null };
+  const notAfter = r.certificate?.notAfter ?? r.profile!.expirationDate;
+  const date = formatDate(notAfter);
   const days = r.daysLeft!;
   // Only a push certificate is the user's to remake; a CA or another certificate is theirs to
-  // replace or remove.
-  const other = certificate.isApns ? '' : ' (not an APNs certificate)';
+  // replace or remove. A profile is remade in the portal, and the app rebuilt with it.
+  const other = r.profile
+    ? ' (provisioning profile)'
+    : r.certificate!.isApns
+      ? ''
+      : ' (not an APNs certificate)';
+  const hint = r.profile ? checkMessages.profileHint : null;
   switch (r.status) {
     case 'expired':
-      return { message: `expired on ${date} (${-days} days ago)${other}`, hint: null };
+      return { message: `expired on ${date} (${-days} days ago)${other}`, hint };
     case 'expiring':
-      return { message: `expires on ${date}, in ${days} days${other}`, hint: null };
+      return { message: `expires on ${date}, in ${days} days${other}`, hint };
     default:
       return { message: `valid until ${date} (${days} days left)`, hint: null };
   }
+}
+
+/** The BUNDLE ID, TYPE and EXPIRES of a row (also the JSON's bundleId, type and notAfter). */
+function facts(r: CheckResult): {
+  bundleId: string | null;
+  type: string | null;
+  notAfter: Date | null;
+} {
+  if (r.profile) {
+    const aps = r.profile.apsEnvironment;
+    return {
+      bundleId: r.profile.bundleId,
+      type: aps ? `profile (${aps})` : 'profile (no push)',
+      notAfter: r.profile.expirationDate,
+    };
+  }
+  if (r.tokenKey) {
+    return { bundleId: null, type: 'token key', notAfter: null };
+  }
+  return {
+    bundleId: r.certificate?.bundleId ?? null,
+    type: r.certificate?.type ?? null,
+    notAfter: r.certificate?.notAfter ?? null,
+  };
 }
 
 /** A push certificate that has expired or is about to: the advice is said once for them all. */
@@ -71,12 +111,15 @@ export interface CheckReportWriter {
 
 /** One result as the JSON contract has it. */
 function jsonResult(r: CheckResult) {
+  const { bundleId, type, notAfter } = facts(r);
   return {
     file: r.file,
     status: r.status,
-    bundleId: r.certificate?.bundleId ?? null,
-    type: r.certificate?.type ?? null,
-    notAfter: r.certificate ? r.certificate.notAfter.toISOString() : null,
+    kind: r.kind,
+    bundleId,
+    type: r.profile ? (r.profile.apsEnvironment ?? null) : type,
+    notAfter: notAfter?.toISOString() ?? null,
+    ...(r.tokenKey ? { keyId: r.tokenKey.keyId } : {}),
     daysLeft: r.daysLeft,
     message: describeCheckResult(r).message,
   };
@@ -124,6 +167,7 @@ export function checkTable(style: Style, fileWidth: number): CheckReportWriter {
   const held: { cells: string[]; status: string }[] = [];
   const problems: string[] = [];
   let renew = 0;
+  let tokenKeys = 0;
   const paint = (status: string, text: string) =>
     status === 'ok'
       ? style.green(text)
@@ -153,11 +197,13 @@ export function checkTable(style: Style, fileWidth: number): CheckReportWriter {
         problems.push(`${r.file}: ${message}${hint ? `\n  ${hint}` : ''}`);
       }
       if (needsSuccessor(r)) renew++;
+      if (r.tokenKey) tokenKeys++;
+      const { bundleId, type, notAfter } = facts(r);
       const cells = [
         r.file,
-        r.certificate?.bundleId ?? '-',
-        r.certificate?.type ?? '-',
-        r.certificate ? formatDate(r.certificate.notAfter) : '-',
+        bundleId ?? '-',
+        type ?? '-',
+        notAfter ? formatDate(notAfter) : r.tokenKey ? 'never' : '-',
         r.daysLeft === null ? '-' : String(r.daysLeft),
         r.status,
       ];
@@ -170,6 +216,7 @@ export function checkTable(style: Style, fileWidth: number): CheckReportWriter {
         ...(widths ? [] : release()),
         ...(problems.length ? ['', ...problems] : []),
         ...(renew > 0 ? ['', checkMessages.renewAdvice(renew)] : []),
+        ...(tokenKeys > 0 ? ['', checkMessages.tokenKeys] : []),
       ];
     },
   };

@@ -3,12 +3,14 @@
  * --days, 2 unreadable, 3 expired; worst wins), the table is for people, the JSON for scripts.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, expectCleanFailure, runCli, scratchDir } from '../helpers/cli.js';
 import { hasRealWorld, loadExpected, realWorldPath } from '../helpers/fixtures.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
+import { buildProfile } from '../helpers/profiles.js';
 import {
   issueProductionCertificate,
   issueSandboxCertificate,
@@ -455,3 +457,121 @@ describe('check --print-ci and usage', () => {
     expect(result.stderr).toContain(`${missing}: no such file or folder`);
   });
 });
+
+describe.skipIf(!hasOpenssl3)(
+  'check beside certificates: token keys and provisioning profiles',
+  () => {
+    /** A folder as a team keeps it: the push certificate, the auth key, and two profiles. */
+    function pushSetUp(): string {
+      const dir = folder();
+      writeFileSync(
+        join(dir, 'aps.cer'),
+        issueSandboxCertificate({ now, bundleId: 'com.example.app' }).der,
+      );
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileSync(
+        join(dir, 'AuthKey_ABC123DEFG.p8'),
+        privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      );
+      writeFileSync(
+        join(dir, 'Dev.mobileprovision'),
+        buildProfile({ now, bundleId: 'com.example.app', expiresInDays: 10 }),
+      );
+      writeFileSync(
+        join(dir, 'Store.mobileprovision'),
+        buildProfile({
+          now,
+          bundleId: 'com.example.app',
+          apsEnvironment: 'production',
+          devices: null,
+          expiresInDays: 200,
+        }),
+      );
+      return dir;
+    }
+
+    it('lists the .p8 as never expiring, with the reminder once, and a profile expiring like a certificate', async () => {
+      const dir = pushSetUp();
+      const result = await runCli(['check', dir, '--days', '30']);
+      // The development profile ends in 10 days: within --days, so the gate fails (exit 1).
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(rowOf(result.stdout, join(dir, 'AuthKey_ABC123DEFG.p8'))).toMatch(
+        / - +token key +never +- +ok$/,
+      );
+      const tenDays = new Date(now.getTime() + 10 * DAY).toISOString().slice(0, 10);
+      expect(rowOf(result.stdout, join(dir, 'Dev.mobileprovision'))).toMatch(
+        new RegExp(
+          ` com\\.example\\.app +profile \\(development\\) +${tenDays} +(9|10) +expiring$`,
+        ),
+      );
+      expect(rowOf(result.stdout, join(dir, 'Store.mobileprovision'))).toMatch(
+        / com\.example\.app +profile \(production\) +\S+ +(199|200) +ok$/,
+      );
+      expect(result.stdout).toContain(
+        `${join(dir, 'Dev.mobileprovision')}: expires on ${tenDays}, in `,
+      );
+      expect(result.stdout).toContain('Regenerate it at developer.apple.com');
+      const reminders = result.stdout
+        .split('\n')
+        .filter((line) => line.includes('revoked at developer.apple.com → Keys'));
+      expect(reminders).toEqual([
+        'A token key (.p8) never expires; revoked at developer.apple.com → Keys, it fails at once: prove it with apns-setup push --auth-key.',
+      ]);
+      // The push certificate's renewal advice is not given: only the profile is expiring.
+      expect(result.stdout).not.toContain('push certificate needs a successor');
+    });
+
+    it('--json: each result says its kind; a token key has no expiry and its key id', async () => {
+      const dir = pushSetUp();
+      const result = await runCli(['check', dir, '--json', '--days', '5']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        results: (CheckReport['results'][number] & {
+          kind: string;
+          type: string | null;
+          keyId?: string;
+        })[];
+      };
+      const byName = new Map(report.results.map((r) => [r.file.split('/').pop(), r]));
+      expect(byName.get('AuthKey_ABC123DEFG.p8')).toMatchObject({
+        kind: 'token-key',
+        status: 'ok',
+        keyId: 'ABC123DEFG',
+        notAfter: null,
+        daysLeft: null,
+      });
+      expect(byName.get('Dev.mobileprovision')).toMatchObject({
+        kind: 'provisioning-profile',
+        status: 'ok',
+        bundleId: 'com.example.app',
+        type: 'development',
+      });
+      expect(byName.get('aps.cer')).toMatchObject({ kind: 'certificate', type: 'development' });
+    });
+
+    it('an expired profile fails the gate as an expired certificate does (exit 3)', async () => {
+      const dir = folder();
+      writeFileSync(join(dir, 'Old.mobileprovision'), buildProfile({ now, expiresInDays: -3 }));
+      const result = await runCli(['check', dir]);
+      expect(result.exitCode).toBe(3);
+      expect(rowOf(result.stdout, join(dir, 'Old.mobileprovision'))).toMatch(/ expired$/);
+      const ended = new Date(now.getTime() - 3 * DAY).toISOString().slice(0, 10);
+      expect(result.stdout).toMatch(
+        new RegExp(`expired on ${ended} \\(\\d days ago\\) \\(provisioning profile\\)`),
+      );
+      expect(result.stdout).toContain('Regenerate it at developer.apple.com');
+    });
+
+    it('an RSA key named .p8 is invalid with the reason, exit 2', async () => {
+      const dir = folder();
+      writeFileSync(
+        join(dir, 'AuthKey_ZZZ999YYYX.p8'),
+        testKey('leaf').export({ type: 'pkcs8', format: 'pem' }),
+      );
+      const result = await runCli(['check', dir]);
+      expect(result.exitCode).toBe(2);
+      expect(rowOf(result.stdout, join(dir, 'AuthKey_ZZZ999YYYX.p8'))).toMatch(/ invalid$/);
+      expect(result.stdout).toMatch(/AuthKey_ZZZ999YYYX\.p8: .*RSA/);
+    });
+  },
+);

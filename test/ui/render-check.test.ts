@@ -16,11 +16,23 @@ function result(file: string, status: CheckResult['status'] = 'ok'): CheckResult
     ? {
         file,
         status,
+        kind: null,
         certificate: null,
+        tokenKey: null,
+        profile: null,
         daysLeft: null,
         problem: { kind: 'error', message: 'it is damaged', hint: 'Export it again.' },
       }
-    : { file, status, certificate, daysLeft: status === 'expired' ? -3 : 364, problem: null };
+    : {
+        file,
+        status,
+        kind: 'certificate',
+        certificate,
+        tokenKey: null,
+        profile: null,
+        daysLeft: status === 'expired' ? -3 : 364,
+        problem: null,
+      };
 }
 
 /** Everything the writer printed, as the command prints it: one line per string. */
