@@ -20,10 +20,12 @@ import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import {
   answerPush,
+  type ConnectionToken,
   type KnownToken,
   type NotificationLogEntry,
   type PushAnswer,
   type RequestHeaders,
+  type SandboxTokenAuth,
 } from '../core/apns/sandbox-rules.js';
 import { InputError } from '../core/errors.js';
 import { parseCertificate } from '../core/pki/certificate.js';
@@ -54,6 +56,12 @@ export interface StartSandboxOptions {
   extraClientCas?: readonly Uint8Array[];
   /** null: every well-formed token is accepted. */
   knownTokens: ReadonlyMap<string, KnownToken> | null;
+  /**
+   * Token (.p8) authentication: the keys whose provider tokens are accepted. A connection may
+   * then come without a client certificate, as at APNs; one that presents a certificate that
+   * does not verify is answered 403 BadCertificate instead of being refused in TLS.
+   */
+  tokenAuth?: SandboxTokenAuth | null;
   log: (entry: SandboxLogEntry) => void;
   /** The clock (tests pass a fixed one; TLS itself always checks the real one). */
   now?: () => Date;
@@ -94,6 +102,7 @@ const PING_TIMEOUT_MS = 2000;
 
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const now = options.now ?? (() => new Date());
+  const tokenAuth = options.tokenAuth ?? null;
   const appleCas = await readAppleCaCertificates();
   const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
   const server = http2.createSecureServer({
@@ -106,7 +115,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       ...(options.extraClientCas ?? []).map(toPem),
     ],
     requestCert: true,
-    rejectUnauthorized: true,
+    // With token authentication a connection needs no certificate: the rules then judge it.
+    rejectUnauthorized: tokenAuth === null,
     allowHTTP1: false,
     minVersion: 'TLSv1.2',
     // nghttp2 enforces it: a client past it loses the connection (see describeBrokenSession).
@@ -119,7 +129,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const liveness = new WeakMap<ServerHttp2Session, { bytes: number; pingSince: number | null }>();
   const connections = new Set<Socket>();
   const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
-  const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
+  const peers = new WeakMap<ServerHttp2Session, Peer>();
+  /** The provider token each connection has had accepted, and since when. */
+  const connectionTokens = new WeakMap<ServerHttp2Session, ConnectionToken>();
   const log = (entry: SandboxLogEntry): void => {
     try {
       options.log(entry);
@@ -176,8 +188,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       open.most = Math.max(open.most, open.now);
       stream.on('close', () => (open.now -= 1));
       lastStreamIds.set(session, Math.max(lastStreamIds.get(session) ?? 0, stream.id ?? 0));
-      const certificate = peerCertificate(session, peers);
-      if (certificate === null) {
+      const peer = peerCertificate(session, peers);
+      const certificate = peer.certificate;
+      if (certificate === null && tokenAuth === null) {
         // Only a verified certificate gets here (rejectUnauthorized); this guards the rules
         // against ever answering a connection that was not.
         log({
@@ -191,6 +204,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       }
       readBody(stream, (body, bodyLength) => {
         let answer: PushAnswer;
+        const time = now();
         try {
           answer = answerPush({
             method: String(headers[':method'] ?? ''),
@@ -199,11 +213,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
             body,
             bodyLength,
             clientCertificate: certificate,
+            untrustedClientCertificate: peer.untrusted,
+            tokenAuth,
+            connectionToken: connectionTokens.get(session) ?? null,
             environment: options.environment,
             knownTokens: options.knownTokens,
             newApnsId: randomUUID,
             newUniqueId: randomUUID,
-            now: now(),
+            now: time,
           });
         } catch {
           respond(
@@ -214,12 +231,21 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
           );
           return;
         }
+        const accepted = answer.acceptedToken;
+        if (accepted !== null && connectionTokens.get(session)?.token !== accepted) {
+          connectionTokens.set(session, { token: accepted, since: time });
+        }
         // Not an APNs header: it tells `apns-setup push --endpoint` which environment this
         // server plays, so its report names the environment that answered, not the one asked.
+        // `date` is the sandbox's own clock, the one it judged the token's age by.
         respond(
           stream,
           answer.status,
-          { ...answer.headers, 'apns-setup-environment': options.environment },
+          {
+            ...answer.headers,
+            date: time.toUTCString(),
+            'apns-setup-environment': options.environment,
+          },
           answer.body,
         );
         log(answer.logEntry);
@@ -301,24 +327,37 @@ function toPem(certificate: Uint8Array): string {
     : encodePem('CERTIFICATE', certificate);
 }
 
+/** The client's certificate when it verified; `untrusted` when one was presented that did not. */
+interface Peer {
+  certificate: CertificateInfo | null;
+  untrusted: boolean;
+}
+
 function peerCertificate(
   session: ServerHttp2Session,
-  cache: WeakMap<ServerHttp2Session, CertificateInfo | null>,
-): CertificateInfo | null {
+  cache: WeakMap<ServerHttp2Session, Peer>,
+): Peer {
   const cached = cache.get(session);
   if (cached !== undefined) return cached;
-  let info: CertificateInfo | null = null;
+  let peer: Peer = { certificate: null, untrusted: false };
   const socket = session.socket as TLSSocket;
-  if (socket.authorized) {
-    try {
-      const raw = socket.getPeerCertificate(true).raw as Buffer | undefined;
-      if (raw) info = parseCertificate(raw);
-    } catch {
-      info = null;
-    }
+  let raw: Buffer | undefined;
+  try {
+    raw = socket.getPeerCertificate(true).raw;
+  } catch {
+    raw = undefined;
   }
-  cache.set(session, info);
-  return info;
+  if (raw && socket.authorized) {
+    try {
+      peer = { certificate: parseCertificate(raw), untrusted: false };
+    } catch {
+      peer = { certificate: null, untrusted: true };
+    }
+  } else if (raw) {
+    peer = { certificate: null, untrusted: true };
+  }
+  cache.set(session, peer);
+  return peer;
 }
 
 /** Keeps the first MAX_KEPT_BODY_BYTES, counts the rest. */
