@@ -9,7 +9,7 @@
  */
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { danglingLinkError, describeFileType, errnoCode, linkLoopError } from './input-files.js';
 import { isBackupFileName, isTemporaryFileName } from './output-files.js';
@@ -19,7 +19,18 @@ export interface FindOptions {
   onSkip?: (path: string, note: string) => void;
 }
 
+/** What `check` looks at in a folder. */
 const CERTIFICATE_EXTENSIONS = new Set(['.cer', '.crt', '.der', '.pem', '.p12', '.pfx', '.p7b']);
+/** Also keys, CSRs, token keys and profiles: where a profile's certificates may be. */
+const CREDENTIAL_EXTENSIONS = new Set([
+  ...CERTIFICATE_EXTENSIONS,
+  '.p8',
+  '.mobileprovision',
+  '.provisionprofile',
+  '.key',
+  '.csr',
+  '.certsigningrequest',
+]);
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 
 export async function findCertificateFiles(
@@ -45,12 +56,27 @@ export async function findCertificateFiles(
     }
     // A file named on the command line is the user's choice, whatever its extension.
     if (!isDirectory) add(path);
-    else for (const file of await walk(path, skip)) add(file);
+    else for (const file of await walk(path, skip, CERTIFICATE_EXTENSIONS)) add(file);
   }
   return found;
 }
 
-async function walk(dir: string, skip: (path: string, note: string) => void): Promise<string[]> {
+/**
+ * The credential files in the folder of `file` (not in its subfolders), `file` itself left
+ * out: where `inspect` looks for the certificates a provisioning profile names.
+ */
+export async function credentialFilesBeside(file: string): Promise<string[]> {
+  const files = await walk(dirname(file), () => undefined, CREDENTIAL_EXTENSIONS, false);
+  const self = resolve(file);
+  return files.filter((path) => resolve(path) !== self);
+}
+
+async function walk(
+  dir: string,
+  skip: (path: string, note: string) => void,
+  extensions: Set<string>,
+  recursive = true,
+): Promise<string[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -64,8 +90,10 @@ async function walk(dir: string, skip: (path: string, note: string) => void): Pr
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await walk(path, skip)));
-    } else if (isCandidate(entry.name)) {
+      if (recursive && !SKIPPED_FOLDERS.has(entry.name)) {
+        files.push(...(await walk(path, skip, extensions)));
+      }
+    } else if (isCandidate(entry.name, extensions)) {
       // A linked folder is never walked (a link to a parent would loop); a linked file is
       // kept, and a dangling one or a loop too, so that `check` reports it instead of missing it.
       const kind = entry.isSymbolicLink() ? await linkTarget(path) : entry;
@@ -76,9 +104,9 @@ async function walk(dir: string, skip: (path: string, note: string) => void): Pr
   return files;
 }
 
-function isCandidate(name: string): boolean {
+function isCandidate(name: string, extensions: Set<string>): boolean {
   if (isTemporaryFileName(name) || isBackupFileName(name)) return false;
-  return CERTIFICATE_EXTENSIONS.has(extname(name).toLowerCase());
+  return extensions.has(extname(name).toLowerCase());
 }
 
 /** What a link leads to; null when it leads nowhere (dangling, a loop): the reader says so. */

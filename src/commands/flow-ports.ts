@@ -1,5 +1,6 @@
 /** Wires the real adapters into the ports the flows use. */
 import { resolve } from 'node:path';
+import { credentialFilesBeside } from '../adapters/find-files.js';
 import { readInputFile } from '../adapters/input-files.js';
 import { assertWritable, writeOutputFiles } from '../adapters/output-files.js';
 import {
@@ -8,6 +9,7 @@ import {
   type KeychainPassphrases,
 } from '../adapters/keychain-passphrase.js';
 import { resolvePassphrase } from '../adapters/passphrase.js';
+import { parsePlist } from '../adapters/plist.js';
 import { createPrompter } from '../adapters/prompt.js';
 import type { FlowPorts } from '../flows/ports.js';
 import { describeWarning } from '../ui/warnings.js';
@@ -79,6 +81,8 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
       if (passphrase !== '') seen.add(passphrase);
       return passphrase;
     },
+    parsePlist,
+    filesBeside: (file) => credentialFilesBeside(file),
     warn: (warning) => context.ui.warn(describeWarning(warning)),
     now: context.now,
   };

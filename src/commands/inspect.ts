@@ -20,7 +20,7 @@ export async function run(
     openEncryptedKeys: hasPassphraseWithoutPrompt(context, options),
   });
   const now = context.now();
-  const shown = entries.filter((e) => e.material ?? e.lockedPkcs12);
+  const shown = entries.filter((e) => e.material ?? e.lockedPkcs12 ?? e.tokenKey);
   // stdout holds the report (with --json: every entry, failed ones with their `error`);
   // what went wrong is said to the person on stderr, like every other failure.
   if (options.json) context.ui.data(JSON.stringify(inspectJson(entries, now), null, 2));

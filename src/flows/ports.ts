@@ -32,6 +32,13 @@ export interface FlowPorts {
   assertWritable(dir: string, names: string[], force: boolean): Promise<void>;
   writeFiles(dir: string, files: PlannedFile[], force: boolean): Promise<WrittenFile[]>;
   passphrase(request: PassphraseRequest): Promise<string>;
+  /** A property list (a provisioning profile's content) as plain values; CORRUPT_FILE when unreadable. */
+  parsePlist(bytes: Uint8Array): Promise<unknown>;
+  /**
+   * The credential files (certificates, .p12, keys, .p8, profiles) in the folder of `file`, not
+   * in its subfolders, without `file` itself, in a stable order.
+   */
+  filesBeside(file: string): Promise<string[]>;
   warn(warning: FlowWarning): void;
   now(): Date;
 }

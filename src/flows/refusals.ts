@@ -14,6 +14,7 @@ const KIND_NAMES: Record<MaterialKind, string> = {
   'public-key': 'a public key',
   csr: 'a certificate signing request (CSR)',
   pkcs7: 'a .p7b',
+  'provisioning-profile': 'a provisioning profile',
 };
 
 export const importRefusals = {

@@ -5,6 +5,13 @@ import type { Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { InspectEntry } from '../flows/inspect-files.js';
 import { describeType, newCertificateSteps, renewalStep } from './messages.js';
+import {
+  profileJson,
+  profileRows,
+  TOKEN_KEY_KIND_TEXT,
+  tokenKeyJson,
+  tokenKeyRows,
+} from './render-apple-files.js';
 
 export function certificateJson(certificate: CertificateInfo, now: Date) {
   const s = certificate.subject;
@@ -34,6 +41,7 @@ export function certificateJson(certificate: CertificateInfo, now: Date) {
 
 function privateKeyJson(material: Material) {
   if (material.kind === 'csr' || material.kind === 'public-key') return null;
+  if (material.kind === 'provisioning-profile') return null;
   const first = material.keys[0];
   return {
     present: first !== undefined,
@@ -55,8 +63,41 @@ function pkcs12Algorithms(structure: Pkcs12Structure) {
   };
 }
 
+function errorJson(error: InspectEntry['error']) {
+  return {
+    code: error?.code ?? 'INTERNAL',
+    message: error?.message ?? '',
+    hint: error?.hint ?? null,
+  };
+}
+
 export function inspectJson(entries: InspectEntry[], now: Date) {
-  return entries.map(({ file, material, error, lockedPkcs12 }) => {
+  return entries.map(({ file, material, error, lockedPkcs12, tokenKey, profile }) => {
+    if (tokenKey) {
+      return {
+        file,
+        kind: 'token-key',
+        certificate: null,
+        privateKey: {
+          present: tokenKey.keyType !== null || tokenKey.encrypted,
+          encrypted: tokenKey.encrypted,
+          matchesCertificate: null,
+        },
+        pkcs12: null,
+        tokenKey: tokenKeyJson(tokenKey),
+        ...(error ? { error: errorJson(error) } : {}),
+      };
+    }
+    if (material && profile) {
+      return {
+        file,
+        kind: material.kind,
+        certificate: null,
+        privateKey: null,
+        pkcs12: null,
+        provisioningProfile: profileJson(profile, now),
+      };
+    }
     if (!material) {
       return {
         file,
@@ -69,11 +110,7 @@ export function inspectJson(entries: InspectEntry[], now: Date) {
         pkcs12: lockedPkcs12
           ? { algorithms: pkcs12Algorithms(lockedPkcs12), readableBy: lockedPkcs12.readableBy }
           : null,
-        error: {
-          code: error?.code ?? 'INTERNAL',
-          message: error?.message ?? '',
-          hint: error?.hint ?? null,
-        },
+        error: errorJson(error),
       };
     }
     const leaf = material.certificates[0];
@@ -118,6 +155,7 @@ const KIND_TEXT: Record<Material['kind'], string> = {
   'public-key': 'public key',
   csr: 'certificate signing request',
   pkcs7: 'PKCS#7 (.p7b)',
+  'provisioning-profile': 'provisioning profile',
 };
 
 function validityText(certificate: CertificateInfo, now: Date): string {
@@ -158,7 +196,7 @@ function keyText(material: Material): string {
   return parts.join(', ');
 }
 
-function rows(pairs: [string, string | null][]): string {
+export function rows(pairs: [string, string | null][]): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== null);
   const width = Math.max(...shown.map(([label]) => label.length));
   return shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
@@ -192,6 +230,18 @@ export function inspectText(entries: InspectEntry[], now: Date): string {
   return entries
     .flatMap((entry): string[] => {
       const { file, material } = entry;
+      if (entry.tokenKey) {
+        // A file that holds no key at all: the error on stderr says everything.
+        if (entry.tokenKey.problem === 'not-a-key') return [];
+        return [
+          `${file}: ${TOKEN_KEY_KIND_TEXT(entry.tokenKey)}\n${rows(tokenKeyRows(entry.tokenKey, file))}`,
+        ];
+      }
+      if (entry.profile) {
+        return [
+          `${file}: ${KIND_TEXT['provisioning-profile']}\n${rows(profileRows(entry.profile, now))}`,
+        ];
+      }
       if (material === null) {
         return entry.lockedPkcs12 ? [lockedPkcs12Text(file, entry.lockedPkcs12)] : [];
       }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
+import { hasOpenssl3 } from '../helpers/openssl.js';
+import { buildProfile } from '../helpers/profiles.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
@@ -57,10 +59,26 @@ describe('start-up', () => {
     ]) {
       const loaded = loadedPackages(args);
       expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
-      for (const heavy of ['@inquirer/prompts', '@inquirer/core', 'listr2', 'execa']) {
+      // The plist parser (and its XML parser) loads only when a provisioning profile is met.
+      for (const heavy of [
+        '@inquirer/prompts',
+        '@inquirer/core',
+        'listr2',
+        'execa',
+        'plist',
+        '@xmldom/xmldom',
+      ]) {
         expect(loaded.has(heavy), `${args[0]!} loaded ${heavy}`).toBe(false);
       }
     }
+  });
+
+  it.skipIf(!hasOpenssl3)('inspect loads the plist parser once it meets a profile', () => {
+    const profile = join(scratch.path, 'MyApp.mobileprovision');
+    writeFileSync(profile, buildProfile({ now }));
+    const loaded = loadedPackages(['inspect', profile]);
+    expect(loaded.has('plist')).toBe(true);
+    expect(loaded.has('@inquirer/prompts')).toBe(false);
   });
 
   it('no command loads @napi-rs/keyring: with --keychain only its helper process would', () => {

@@ -2,7 +2,8 @@
  * Hand-written FlowPorts over an in-memory folder tree: flows are checked for what they ask,
  * in which order, and what they write, without a disk or a terminal.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parsePlist } from '../../src/adapters/plist.js';
 import { InputError } from '../../src/core/errors.js';
 import type { PlannedFile } from '../../src/core/outputs.js';
 import type { FlowPorts, PassphraseRequest, WrittenFile } from '../../src/flows/ports.js';
@@ -76,6 +77,14 @@ export function fakePorts(options: {
         return Promise.reject(new InputError('NO_TTY', `${request.subject} needs a passphrase`));
       }
       return Promise.resolve(answer);
+    },
+    parsePlist,
+    filesBeside: (file) => {
+      calls.push(`beside ${file}`);
+      const dir = dirname(file);
+      return Promise.resolve(
+        [...files.keys()].filter((path) => path !== file && dirname(path) === dir).sort(),
+      );
     },
     warn: (warning) => warnings.push(describeWarning(warning)),
     now: () => options.now,

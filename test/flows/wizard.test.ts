@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readInputFile } from '../../src/adapters/input-files.js';
+import { credentialFilesBeside } from '../../src/adapters/find-files.js';
+import { parsePlist } from '../../src/adapters/plist.js';
 import {
   assertWritable,
   isEmptyOrMissingDir,
@@ -88,6 +90,8 @@ function person(
       if (next === undefined) return Promise.reject(new Error('an unexpected passphrase prompt'));
       return Promise.resolve(next);
     },
+    parsePlist,
+    filesBeside: (file) => credentialFilesBeside(file),
     warn: () => undefined,
     now: () => now,
     gitConfig: (name) =>

@@ -14,7 +14,7 @@ import { describePrivateKeyBlock, openPrivateKey } from './keys.js';
 import { encodePem, parsePem, type PemBlock } from './pem.js';
 import { readPkcs12 } from './pkcs12-read.js';
 import type { Pkcs12Structure } from './pkcs12-consumers.js';
-import { readPkcs7Certificates } from './pkcs7.js';
+import { readPkcs7Certificates, readPkcs7SignedData } from './pkcs7.js';
 import { decodeText, looksLikePemText } from './text.js';
 import type { CertificateInfo, MaterialKind } from './types.js';
 
@@ -39,6 +39,19 @@ export interface Material {
   /** A bare public key file: its SPKI DER. */
   publicKeySpki: Buffer | null;
   pkcs12: Pkcs12Structure | null;
+  /**
+   * A provisioning profile: the property list its SignedData wraps, not yet parsed (that needs
+   * a plist parser, which the caller brings), and the certificates that came with the
+   * signature. The signature is not verified.
+   */
+  signedPlist: SignedPlist | null;
+}
+
+export interface SignedPlist {
+  /** The property list's bytes (XML, or binary `bplist00`). */
+  plist: Buffer;
+  /** The certificates carried in the SignedData (Apple's signer and its chain), leaf first. */
+  signers: CertificateInfo[];
 }
 
 export interface ReadOptions {
@@ -136,8 +149,19 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
   switch (kind) {
     case 'certificate':
       return assemble('certificate', [parseCertificate(bytes)], []);
-    case 'pkcs7':
-      return assemble('pkcs7', readPkcs7Certificates(bytes).map(parseCertificate), []);
+    case 'pkcs7': {
+      const signed = readPkcs7SignedData(bytes);
+      const certificates = signed.certificates.map(parseCertificate);
+      if (signed.content !== null && looksLikePlist(signed.content)) {
+        // A provisioning profile: the certificates are Apple's signers, not the user's.
+        const signers = assemble('pkcs7', certificates, []).certificates;
+        return {
+          ...assemble('provisioning-profile', [], []),
+          signedPlist: { plist: signed.content, signers },
+        };
+      }
+      return assemble('pkcs7', certificates, []);
+    }
     case 'csr':
       return { ...assemble('csr', [], []), csr: parseCsr(bytes) };
     case 'public-key': {
@@ -236,7 +260,15 @@ function assemble(kind: MaterialKind, certificates: CertificateInfo[], keys: Key
     csr: null,
     publicKeySpki: null,
     pkcs12: null,
+    signedPlist: null,
   };
+}
+
+/** An XML property list (after an optional byte-order mark and white space) or a binary one. */
+function looksLikePlist(content: Buffer): boolean {
+  if (content.subarray(0, 8).toString('latin1') === 'bplist00') return true;
+  const head = decodeText(content.subarray(0, 1024)).trimStart();
+  return head.startsWith('<') && head.includes('<plist');
 }
 
 /**

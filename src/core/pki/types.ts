@@ -46,4 +46,11 @@ export interface CertificateInfo {
 }
 
 export type MaterialKind =
-  'certificate' | 'pkcs12' | 'pem-bundle' | 'private-key' | 'public-key' | 'csr' | 'pkcs7';
+  | 'certificate'
+  | 'pkcs12'
+  | 'pem-bundle'
+  | 'private-key'
+  | 'public-key'
+  | 'csr'
+  | 'pkcs7'
+  | 'provisioning-profile';
