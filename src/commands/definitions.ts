@@ -250,10 +250,16 @@ export const commandDefinitions: CommandDefinition[] = [
     configure(command) {
       command
         .description(
-          'send a test push over HTTP/2 with the certificate, or prove the certificate works (no --token)',
+          'send a test push over HTTP/2 with a certificate or a token key (.p8), or prove it works (no --token)',
         )
-        .requiredOption('--cert <file>', 'ck.pem, a .p12, or a certificate PEM (with --key)')
+        .option('--cert <file>', 'ck.pem, a .p12, or a certificate PEM (with --key)')
         .option('--key <file>', 'the private key, when --cert holds only the certificate')
+        .option(
+          '--auth-key <file>',
+          'instead of --cert: the token signing key AuthKey_KEYID.p8 (with --team-id and --topic)',
+        )
+        .option('--team-id <id>', 'with --auth-key: the Team ID the key belongs to')
+        .option('--key-id <id>', 'with --auth-key: the Key ID (default: from AuthKey_KEYID.p8)')
         .option(
           '--token <hex>',
           'device token (repeatable); without one, a credential probe is sent',
@@ -261,7 +267,10 @@ export const commandDefinitions: CommandDefinition[] = [
           [],
         )
         .option('--tokens-file <file>', 'device tokens, one per line (any number), or - for stdin')
-        .option('--topic <topic>', "apns-topic (default: the certificate's bundle id)")
+        .option(
+          '--topic <topic>',
+          "apns-topic (default: the certificate's bundle id; required with --auth-key)",
+        )
         .addOption(
           new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
             'sandbox',
@@ -302,6 +311,8 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup push --cert certs/ck.pem',
         'apns-setup push --cert certs/ck.pem --token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --alert "Hello"',
         'apns-setup push --cert certs/apns.p12 --token $TOKEN --template background --env production',
+        'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app',
+        'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app --token $TOKEN --env auto',
       ]);
     },
     load: () => import('./push.js'),

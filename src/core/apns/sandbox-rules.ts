@@ -172,6 +172,7 @@ const SUFFIXED_PUSH_TYPES = new Set<string>([
   'fileprovider',
   'liveactivity',
   'pushtotalk',
+  'location',
 ]);
 /** HTTP/2 lets a client split `cookie` into several fields (RFC 9113 8.2.3): not a duplicate. */
 const MAY_REPEAT = new Set(['cookie']);
@@ -559,7 +560,7 @@ function warningsFor(facts: RequestFacts): string[] {
     const expected = SUFFIXED_PUSH_TYPES.has(type) ? type : null;
     if (implied !== expected) {
       warnings.push(
-        `The push type is ${type} but the topic ${facts.topic} is ${implied === null ? 'a plain bundle id' : `for ${implied} pushes`}: Apple expects voip, complication, fileprovider, liveactivity and pushtotalk pushes to go to the bundle id plus that type's suffix (e.g. .voip), and other pushes to the bundle id.`,
+        `The push type is ${type} but the topic ${facts.topic} is ${implied === null ? 'a plain bundle id' : `for ${implied} pushes`}: Apple expects voip, complication, fileprovider, liveactivity, pushtotalk and location pushes to go to the bundle id plus that type's suffix (e.g. .voip), and other pushes to the bundle id.`,
       );
     }
   }
