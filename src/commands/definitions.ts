@@ -345,6 +345,18 @@ export const commandDefinitions: CommandDefinition[] = [
           1000,
         )
         .option(
+          '--auth-key-pub <file>',
+          'accept provider tokens (token auth) of this key: its PEM public key, or the AuthKey_KEYID.p8',
+        )
+        .option('--team-id <id>', "the Team ID the tokens' iss names (with --auth-key-pub)")
+        .option('--key-id <id>', 'the Key ID of --auth-key-pub (default: from AuthKey_KEYID.p8)')
+        .option(
+          '--topics <bundle-ids>',
+          "with token auth: the team's bundle ids, comma-separated (default: any topic)",
+          collect,
+          [],
+        )
+        .option(
           '--json',
           'print {"url", "caFile"} as the first stdout line, then one JSON line per notification',
         );
@@ -355,12 +367,21 @@ It trusts client certificates issued by its local portal CA (DIR/portal-ca.pem w
 by Apple's WWDR CAs, and by --client-ca; a connection without one is refused. Without --state
 its CA lives in a temporary file, removed when it stops. --tokens FILE lists one token a line,
 optionally followed by "unregistered" (410), "sandbox"/"production" (its environment) and the
-bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
+bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+Token authentication: with --auth-key-pub FILE --team-id T it accepts provider tokens (ES256 JWTs)
+of that key, as APNs does: the signature, kid, iss and iat are checked (older than an hour:
+ExpiredProviderToken; in the future: InvalidProviderToken), a connection changing its token
+within 20 minutes gets TooManyProviderTokenUpdates, and such a connection needs no client
+certificate. With --state DIR it also makes a test key, DIR/AuthKey_KEYID.p8 (team SANDBOX001
+unless --team-id), on first start; with --json the first line then carries it as "authKey".`,
       );
       examples(command, [
         'apns-setup sandbox --state .apns-sandbox --port 8443',
         'apns-setup sandbox --state .apns-sandbox --port 8443 --json > sandbox.log &',
         'apns-setup push --cert ck.pem --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
+        'apns-setup sandbox --auth-key-pub AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topics com.example.app',
+        'apns-setup push --auth-key .apns-sandbox/AuthKey_KEYID.p8 --team-id SANDBOX001 --topic com.example.app --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
       ]);
     },
     load: () => import('./sandbox.js'),

@@ -442,7 +442,10 @@ function checkCredentialFlags(input: PushInput): void {
     input.keyId === undefined ? null : '--key-id',
   ].filter((flag) => flag !== null);
   if (tokenFlags.length > 0) {
-    throw usage(pushRefusals.tokenFlagsWithCert(tokenFlags), pushRefusals.tokenFlagsWithCertHint);
+    throw usage(
+      pushRefusals.tokenFlagsWithCert(tokenFlags),
+      pushRefusals.tokenFlagsWithCertHint(tokenFlags),
+    );
   }
 }
 

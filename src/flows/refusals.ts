@@ -119,8 +119,8 @@ export const pushRefusals = {
   noTopicWithTokenHint: "Pass the app's bundle id, e.g. --topic com.example.app.",
   tokenFlagsWithCert: (flags: string[]) =>
     `${flags.join(' and ')} ${flags.length === 1 ? 'goes' : 'go'} with --auth-key; a certificate names its own team.`,
-  tokenFlagsWithCertHint:
-    'Leave them out to push with the certificate, or pass --auth-key AuthKey_KEYID.p8 instead of --cert.',
+  tokenFlagsWithCertHint: (flags: string[]) =>
+    `Leave out ${flags.join(' and ')} to push with the certificate, or pass --auth-key AuthKey_KEYID.p8 instead of --cert.`,
   keyIdDiffersFromName: (keyId: string, fromName: string) =>
     `Warning: --key-id ${keyId} differs from the key id in the file name (${fromName}); the token names ${keyId}. If APNs answers InvalidProviderToken, try --key-id ${fromName}.`,
   unusualAppleId: (flag: string, value: string) =>

@@ -59,7 +59,7 @@ export interface StartSandboxOptions {
   /**
    * Token (.p8) authentication: the keys whose provider tokens are accepted. A connection may
    * then come without a client certificate, as at APNs; one that presents a certificate that
-   * does not verify is answered 403 BadCertificate instead of being refused in TLS.
+   * does not verify is still refused.
    */
   tokenAuth?: SandboxTokenAuth | null;
   log: (entry: SandboxLogEntry) => void;
@@ -115,7 +115,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       ...(options.extraClientCas ?? []).map(toPem),
     ],
     requestCert: true,
-    // With token authentication a connection needs no certificate: the rules then judge it.
+    // With token authentication a connection needs no certificate; one that presents a bad
+    // certificate is refused just after the handshake instead (see 'secureConnection').
     rejectUnauthorized: tokenAuth === null,
     allowHTTP1: false,
     minVersion: 'TLSv1.2',
@@ -129,7 +130,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const liveness = new WeakMap<ServerHttp2Session, { bytes: number; pingSince: number | null }>();
   const connections = new Set<Socket>();
   const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
-  const peers = new WeakMap<ServerHttp2Session, Peer>();
+  const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
   /** The provider token each connection has had accepted, and since when. */
   const connectionTokens = new WeakMap<ServerHttp2Session, ConnectionToken>();
   const log = (entry: SandboxLogEntry): void => {
@@ -148,6 +149,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     const entry = describeTlsRefusal(error.code, verifyErrorOf(socket), error.message, now());
     if (entry) log(entry);
   });
+  if (tokenAuth !== null) {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized || peerCertificateDer(socket) === undefined) return;
+      const entry = describeTlsRefusal(undefined, verifyErrorOf(socket), '', now());
+      if (entry) log(entry);
+      socket.destroy();
+    });
+  }
   server.on('unknownProtocol', (socket: TLSSocket) => {
     log(describeNoHttp2(now()));
     socket.destroy();
@@ -188,8 +197,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       open.most = Math.max(open.most, open.now);
       stream.on('close', () => (open.now -= 1));
       lastStreamIds.set(session, Math.max(lastStreamIds.get(session) ?? 0, stream.id ?? 0));
-      const peer = peerCertificate(session, peers);
-      const certificate = peer.certificate;
+      const certificate = peerCertificate(session, peers);
       if (certificate === null && tokenAuth === null) {
         // Only a verified certificate gets here (rejectUnauthorized); this guards the rules
         // against ever answering a connection that was not.
@@ -213,7 +221,6 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
             body,
             bodyLength,
             clientCertificate: certificate,
-            untrustedClientCertificate: peer.untrusted,
             tokenAuth,
             connectionToken: connectionTokens.get(session) ?? null,
             environment: options.environment,
@@ -327,37 +334,34 @@ function toPem(certificate: Uint8Array): string {
     : encodePem('CERTIFICATE', certificate);
 }
 
-/** The client's certificate when it verified; `untrusted` when one was presented that did not. */
-interface Peer {
-  certificate: CertificateInfo | null;
-  untrusted: boolean;
+/** The DER of the certificate the client presented, verified or not; undefined for none. */
+function peerCertificateDer(socket: TLSSocket): Buffer | undefined {
+  try {
+    return socket.getPeerCertificate(true).raw;
+  } catch {
+    return undefined;
+  }
 }
 
+/** The client's certificate when it verified; null for none (token authentication). */
 function peerCertificate(
   session: ServerHttp2Session,
-  cache: WeakMap<ServerHttp2Session, Peer>,
-): Peer {
+  cache: WeakMap<ServerHttp2Session, CertificateInfo | null>,
+): CertificateInfo | null {
   const cached = cache.get(session);
   if (cached !== undefined) return cached;
-  let peer: Peer = { certificate: null, untrusted: false };
+  let info: CertificateInfo | null = null;
   const socket = session.socket as TLSSocket;
-  let raw: Buffer | undefined;
-  try {
-    raw = socket.getPeerCertificate(true).raw;
-  } catch {
-    raw = undefined;
-  }
-  if (raw && socket.authorized) {
+  const raw = socket.authorized ? peerCertificateDer(socket) : undefined;
+  if (raw) {
     try {
-      peer = { certificate: parseCertificate(raw), untrusted: false };
+      info = parseCertificate(raw);
     } catch {
-      peer = { certificate: null, untrusted: true };
+      info = null;
     }
-  } else if (raw) {
-    peer = { certificate: null, untrusted: true };
   }
-  cache.set(session, peer);
-  return peer;
+  cache.set(session, info);
+  return info;
 }
 
 /** Keeps the first MAX_KEPT_BODY_BYTES, counts the rest. */

@@ -284,7 +284,9 @@ export function explainResponse(context: ResponseContext): Explanation {
   const server = context.server ?? 'APNs';
   const token = context.token ?? null;
   const credential =
-    token === null ? 'this certificate' : `the token of key ${token.keyId} (team ${token.teamId})`;
+    token === null
+      ? 'this certificate'
+      : `the token of key ${token.keyId} for team ${token.teamId}`;
 
   if (status === 200) {
     return {

@@ -66,11 +66,6 @@ export interface PushAnswerInput {
   /** The body's real length when the server kept only the start of a very large one. */
   bodyLength?: number;
   clientCertificate: CertificateInfo | null;
-  /**
-   * The client presented a certificate that does not verify: possible only when token
-   * authentication lets connections in without one (TLS refuses it otherwise).
-   */
-  untrustedClientCertificate?: boolean;
   /** Token authentication as APNs does it; absent or null: client certificates only. */
   tokenAuth?: SandboxTokenAuth | null;
   /** The token this connection had accepted before this request; null for its first. */
@@ -202,7 +197,6 @@ function checkCredential(facts: RequestFacts): Rejection | null {
   if (facts.providerToken !== null) return checkProviderToken(facts, facts.providerToken);
   const cert = facts.input.clientCertificate;
   if (cert === null) {
-    if (facts.input.untrustedClientCertificate === true) return reject('BadCertificate');
     // Without token authentication configured, a bearer token is not enough.
     return reject(
       facts.header('authorization') === undefined ? 'MissingProviderToken' : 'InvalidProviderToken',
