@@ -2,7 +2,7 @@
  * What the README says is true: every command is in its table, the PKCS#12 profiles open where
  * it says (as `inspect` reports), and the offline loop it shows works as written.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../src/commands/definitions.js';
@@ -111,6 +111,39 @@ describe('the README', () => {
       expect(pushed.stdout).toMatch(/^✓ \(probe\)/m);
     } finally {
       await sandbox.stop();
+    }
+  });
+
+  it('shows an offline loop with a token key whose commands work together, as written', async () => {
+    const block = /<!-- tested: offline-token-loop -->\s*```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const [sandboxCommand, pushCommand] = block
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).slice(1));
+    expect(sandboxCommand![0]).toBe('sandbox');
+    const cwd = scratchDir('apns-setup-readme-token-').path;
+    const sandbox = spawnSandbox(
+      [...sandboxCommand!.slice(1).map((w) => (w === '8443' ? '0' : w)), '--json'],
+      { cwd },
+    );
+    try {
+      const { url, authKey } = JSON.parse(await sandbox.nextLine()) as {
+        url: string;
+        authKey: { file: string; keyId: string; teamId: string };
+      };
+      // KEYID stands for the id the sandbox made; the team is the one the README names.
+      expect(authKey.file).toBe(join(cwd, '.sandbox', `AuthKey_${authKey.keyId}.p8`));
+      const push = pushCommand!.map((w) =>
+        w === 'https://127.0.0.1:8443' ? url : w.replace('KEYID', authKey.keyId),
+      );
+      expect(push).toContain(authKey.teamId);
+      const pushed = await runCli(push, { cwd });
+      expect(pushed.exitCode, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toMatch(/^✓ \(probe\)/m);
+      expect(pushed.stdout).toContain(`the token of key ${authKey.keyId}`);
+    } finally {
+      await sandbox.stop();
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 });
