@@ -2,7 +2,7 @@
  * What the README says is true: every command is in its table, the PKCS#12 profiles open where
  * it says (as `inspect` reports), and the offline loop it shows works as written.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../src/commands/definitions.js';
@@ -127,20 +127,17 @@ describe('the README', () => {
       { cwd },
     );
     try {
-      const { url, authKey } = JSON.parse(await sandbox.nextLine()) as {
-        url: string;
-        authKey: { file: string; keyId: string; teamId: string };
-      };
-      // KEYID stands for the id the sandbox made; the team is the one the README names.
-      expect(authKey.file).toBe(join(cwd, '.sandbox', `AuthKey_${authKey.keyId}.p8`));
+      const { url } = JSON.parse(await sandbox.nextLine()) as { url: string };
+      // KEYID stands for the id the sandbox made: its one AuthKey_*.p8.
+      const [name] = readdirSync(join(cwd, '.sandbox')).filter((n) => /^AuthKey_.*\.p8$/.test(n));
+      const keyId = /^AuthKey_(.*)\.p8$/.exec(name!)![1]!;
       const push = pushCommand!.map((w) =>
-        w === 'https://127.0.0.1:8443' ? url : w.replace('KEYID', authKey.keyId),
+        w === 'https://127.0.0.1:8443' ? url : w.replace('KEYID', keyId),
       );
-      expect(push).toContain(authKey.teamId);
       const pushed = await runCli(push, { cwd });
       expect(pushed.exitCode, pushed.stderr).toBe(0);
       expect(pushed.stdout).toMatch(/^✓ \(probe\)/m);
-      expect(pushed.stdout).toContain(`the token of key ${authKey.keyId}`);
+      expect(pushed.stdout).toContain(`the token of key ${keyId} for team SANDBOX001`);
     } finally {
       await sandbox.stop();
       rmSync(cwd, { recursive: true, force: true });

@@ -374,7 +374,7 @@ of that key, as APNs does: the signature, kid, iss and iat are checked (older th
 ExpiredProviderToken; in the future: InvalidProviderToken), a connection changing its token
 within 20 minutes gets TooManyProviderTokenUpdates, and such a connection needs no client
 certificate. With --state DIR it also makes a test key, DIR/AuthKey_KEYID.p8 (team SANDBOX001
-unless --team-id), on first start; with --json the first line then carries it as "authKey".`,
+unless --team-id), on first start, and says where it is.`,
       );
       examples(command, [
         'apns-setup sandbox --state .apns-sandbox --port 8443',

@@ -6,7 +6,7 @@
  * crypto.verify and the public key, independently of the code that signed it.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPkcs1Pem, exportPkcs8Pem } from '../../src/core/pki/keys.js';
@@ -70,14 +70,17 @@ beforeAll(async () => {
     '--topics',
     `${TOPIC},com.example.second`,
   ]);
-  const first = JSON.parse(await sandbox.nextLine()) as {
-    url: string;
-    caFile: string;
-    authKey: typeof stateKey;
-  };
-  ({ url, caFile } = first);
-  stateKey = first.authKey;
+  ({ url, caFile } = JSON.parse(await sandbox.nextLine()) as { url: string; caFile: string });
+  stateKey = stateKeyIn(join(scratch.path, 'state'));
 });
+
+/** The sandbox's test key: the one AuthKey_KEYID.p8 in its --state folder, of its default team. */
+function stateKeyIn(dir: string): typeof stateKey {
+  const names = readdirSync(dir).filter((name) => /^AuthKey_.*\.p8$/.test(name));
+  expect(names).toHaveLength(1);
+  const keyId = /^AuthKey_(.*)\.p8$/.exec(names[0]!)![1]!;
+  return { file: join(dir, names[0]!), keyId, teamId: 'SANDBOX001' };
+}
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -102,11 +105,18 @@ describe('the sandbox’s test key (--state)', () => {
     );
   });
 
-  it('is kept across restarts, never made again', async () => {
+  it('is kept across restarts, never made again; the --json announcement stays {url, caFile}', async () => {
     const again = spawnSandbox(['--json', '--state', join(scratch.path, 'state')]);
     try {
-      const first = JSON.parse(await again.nextLine()) as { authKey: typeof stateKey };
-      expect(first.authKey).toEqual(stateKey);
+      const first = JSON.parse(await again.nextLine()) as Record<string, unknown>;
+      expect(Object.keys(first)).toEqual(['url', 'caFile']);
+      expect(stateKeyIn(join(scratch.path, 'state'))).toEqual(stateKey);
+      for (let i = 0; i < 100 && !again.stderr().includes('Press Ctrl-C'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(again.stderr()).toContain(
+        `signed by its test key ${stateKey.keyId} of team SANDBOX001`,
+      );
       expect(again.stderr()).not.toContain('Made a test token key');
     } finally {
       await again.stop();
@@ -251,7 +261,6 @@ describe('push --auth-key against the sandbox', () => {
         ]);
         try {
           const first = JSON.parse(await other.nextLine()) as { url: string; caFile: string };
-          expect(first).not.toHaveProperty('authKey');
           const result = await runCli([
             'push',
             '--auth-key',
