@@ -2,7 +2,7 @@
  * What the README says is true: every command is in its table, the PKCS#12 profiles open where
  * it says (as `inspect` reports), and the offline loop it shows works as written.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../src/commands/definitions.js';
@@ -111,6 +111,36 @@ describe('the README', () => {
       expect(pushed.stdout).toMatch(/^✓ \(probe\)/m);
     } finally {
       await sandbox.stop();
+    }
+  });
+
+  it('shows an offline loop with a token key whose commands work together, as written', async () => {
+    const block = /<!-- tested: offline-token-loop -->\s*```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const [sandboxCommand, pushCommand] = block
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).slice(1));
+    expect(sandboxCommand![0]).toBe('sandbox');
+    const cwd = scratchDir('apns-setup-readme-token-').path;
+    const sandbox = spawnSandbox(
+      [...sandboxCommand!.slice(1).map((w) => (w === '8443' ? '0' : w)), '--json'],
+      { cwd },
+    );
+    try {
+      const { url } = JSON.parse(await sandbox.nextLine()) as { url: string };
+      // KEYID stands for the id the sandbox made: its one AuthKey_*.p8.
+      const [name] = readdirSync(join(cwd, '.sandbox')).filter((n) => /^AuthKey_.*\.p8$/.test(n));
+      const keyId = /^AuthKey_(.*)\.p8$/.exec(name!)![1]!;
+      const push = pushCommand!.map((w) =>
+        w === 'https://127.0.0.1:8443' ? url : w.replace('KEYID', keyId),
+      );
+      const pushed = await runCli(push, { cwd });
+      expect(pushed.exitCode, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toMatch(/^✓ \(probe\)/m);
+      expect(pushed.stdout).toContain(`the token of key ${keyId} for team SANDBOX001`);
+    } finally {
+      await sandbox.stop();
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 });

@@ -155,6 +155,7 @@ class Http2ApnsConnection implements ApnsConnection {
       let apnsId: string | null = null;
       let apnsUniqueId: string | null = null;
       let reportedEnvironment: string | null = null;
+      let date: string | null = null;
       let streamError: Error | null = null;
       const chunks: Buffer[] = [];
       let bodyBytes = 0;
@@ -175,6 +176,7 @@ class Http2ApnsConnection implements ApnsConnection {
         apnsId = single(headers['apns-id']);
         apnsUniqueId = single(headers['apns-unique-id']);
         reportedEnvironment = single(headers['apns-setup-environment']);
+        date = single(headers.date);
       });
       stream.on('data', (chunk: Buffer) => {
         bodyBytes += chunk.length;
@@ -198,6 +200,7 @@ class Http2ApnsConnection implements ApnsConnection {
               'apns-id': apnsId,
               'apns-unique-id': apnsUniqueId,
               'apns-setup-environment': reportedEnvironment,
+              date,
             },
             body: Buffer.concat(chunks),
           };
@@ -276,8 +279,8 @@ class Http2ApnsConnection implements ApnsConnection {
       // RFC 6066: the server name is a host name, never an IP address.
       ...(isIP(host) === 0 ? { servername: host } : {}),
       ...(ca === undefined ? {} : { ca }),
-      cert: certificatePem,
-      key: keyPem,
+      // Token authentication presents no certificate: the bearer token in each request proves it.
+      ...(certificatePem === null || keyPem === null ? {} : { cert: certificatePem, key: keyPem }),
       ALPNProtocols: ['h2'],
       minVersion: 'TLSv1.2',
     });

@@ -277,10 +277,16 @@ export const commandDefinitions: CommandDefinition[] = [
     configure(command) {
       command
         .description(
-          'send a test push over HTTP/2 with the certificate, or prove the certificate works (no --token)',
+          'send a test push over HTTP/2 with a certificate or a token key (.p8), or prove it works (no --token)',
         )
-        .requiredOption('--cert <file>', 'ck.pem, a .p12, or a certificate PEM (with --key)')
+        .option('--cert <file>', 'ck.pem, a .p12, or a certificate PEM (with --key)')
         .option('--key <file>', 'the private key, when --cert holds only the certificate')
+        .option(
+          '--auth-key <file>',
+          'instead of --cert: the token signing key AuthKey_KEYID.p8 (with --team-id and --topic)',
+        )
+        .option('--team-id <id>', 'with --auth-key: the Team ID the key belongs to')
+        .option('--key-id <id>', 'with --auth-key: the Key ID (default: from AuthKey_KEYID.p8)')
         .option(
           '--token <hex>',
           'device token (repeatable); without one, a credential probe is sent',
@@ -288,7 +294,10 @@ export const commandDefinitions: CommandDefinition[] = [
           [],
         )
         .option('--tokens-file <file>', 'device tokens, one per line (any number), or - for stdin')
-        .option('--topic <topic>', "apns-topic (default: the certificate's bundle id)")
+        .option(
+          '--topic <topic>',
+          "apns-topic (default: the certificate's bundle id; required with --auth-key)",
+        )
         .addOption(
           new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
             'sandbox',
@@ -329,6 +338,8 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup push --cert certs/ck.pem',
         'apns-setup push --cert certs/ck.pem --token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad --alert "Hello"',
         'apns-setup push --cert certs/apns.p12 --token $TOKEN --template background --env production',
+        'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app',
+        'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app --token $TOKEN --env auto',
       ]);
     },
     load: () => import('./push.js'),
@@ -361,6 +372,18 @@ export const commandDefinitions: CommandDefinition[] = [
           1000,
         )
         .option(
+          '--auth-key-pub <file>',
+          'accept provider tokens (token auth) of this key: its PEM public key, or the AuthKey_KEYID.p8',
+        )
+        .option('--team-id <id>', "the Team ID the tokens' iss names (with --auth-key-pub)")
+        .option('--key-id <id>', 'the Key ID of --auth-key-pub (default: from AuthKey_KEYID.p8)')
+        .option(
+          '--topics <bundle-ids>',
+          "with token auth: the team's bundle ids, comma-separated (default: any topic)",
+          collect,
+          [],
+        )
+        .option(
           '--json',
           'print {"url", "caFile"} as the first stdout line, then one JSON line per notification',
         );
@@ -371,12 +394,21 @@ It trusts client certificates issued by its local portal CA (DIR/portal-ca.pem w
 by Apple's WWDR CAs, and by --client-ca; a connection without one is refused. Without --state
 its CA lives in a temporary file, removed when it stops. --tokens FILE lists one token a line,
 optionally followed by "unregistered" (410), "sandbox"/"production" (its environment) and the
-bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
+bundle id of its app. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+Token authentication: with --auth-key-pub FILE --team-id T it accepts provider tokens (ES256 JWTs)
+of that key, as APNs does: the signature, kid, iss and iat are checked (older than an hour:
+ExpiredProviderToken; in the future: InvalidProviderToken), a connection changing its token
+within 20 minutes gets TooManyProviderTokenUpdates, and such a connection needs no client
+certificate. With --state DIR it also makes a test key, DIR/AuthKey_KEYID.p8 (team SANDBOX001
+unless --team-id), on first start, and says where it is.`,
       );
       examples(command, [
         'apns-setup sandbox --state .apns-sandbox --port 8443',
         'apns-setup sandbox --state .apns-sandbox --port 8443 --json > sandbox.log &',
         'apns-setup push --cert ck.pem --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
+        'apns-setup sandbox --auth-key-pub AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topics com.example.app',
+        'apns-setup push --auth-key .apns-sandbox/AuthKey_KEYID.p8 --team-id SANDBOX001 --topic com.example.app --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
       ]);
     },
     load: () => import('./sandbox.js'),

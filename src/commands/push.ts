@@ -12,8 +12,11 @@ import type { CommandContext } from './context.js';
 import { createPushPorts } from './push-ports.js';
 
 interface PushOptions {
-  cert: string;
+  cert?: string;
   key?: string;
+  authKey?: string;
+  teamId?: string;
+  keyId?: string;
   token: string[];
   tokensFile?: string;
   topic?: string;
@@ -60,6 +63,9 @@ export async function run(
       {
         cert: options.cert,
         key: options.key,
+        authKey: options.authKey,
+        teamId: options.teamId,
+        keyId: options.keyId,
         tokens: options.token,
         tokensFile: options.tokensFile,
         topic: options.topic,

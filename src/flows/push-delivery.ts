@@ -42,6 +42,8 @@ export interface Answer {
   attempts: number;
   /** The environment the server said it serves (a local apns-setup sandbox does), else null. */
   reportedEnvironment: Environment | null;
+  /** The server's `date` header: its clock, to compare this computer's with. */
+  serverDate: string | null;
 }
 
 /** How one request ended: the server's answer, or why none came. */
@@ -91,6 +93,7 @@ export async function deliverWithRetries(
           apnsId: response.headers['apns-id'],
           apnsUniqueId: response.headers['apns-unique-id'],
           reportedEnvironment: environmentOf(response.headers['apns-setup-environment']),
+          serverDate: response.headers.date ?? null,
           reason: body.reason,
           timestamp: body.timestamp,
           attempts: attempt,
@@ -132,6 +135,7 @@ function asDelivery(failure: ApnsConnectionFailure, attempts: number): Delivery 
       timestamp: null,
       attempts,
       reportedEnvironment: null,
+      serverDate: null,
     },
   };
 }

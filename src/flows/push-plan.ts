@@ -24,6 +24,7 @@ import {
 } from '../core/apns/payload.js';
 import { buildPushRequest, withDeviceToken, type PushRequest } from '../core/apns/request.js';
 import { TokenLineSplitter, tokenOfLine } from '../core/apns/token-lines.js';
+import { keyIdFromFileName, openTokenKey } from '../core/apns/token-key.js';
 import { TokenSet } from '../core/apns/token-set.js';
 import { daysLeft, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { inFile, InputError, isApnsSetupError, withFileName } from '../core/errors.js';
@@ -35,9 +36,13 @@ import { openMaterial, readCertificates } from './read-file-material.js';
 import { pushRefusals } from './refusals.js';
 
 export interface PushInput {
-  /** ck.pem, a .p12, or a certificate PEM (with `key`). */
-  cert: string;
+  /** ck.pem, a .p12, or a certificate PEM (with `key`); or `authKey` instead. */
+  cert?: string | undefined;
   key?: string | undefined;
+  /** Token authentication: the `AuthKey_KEYID.p8`, with `teamId` and (unless in its name) `keyId`. */
+  authKey?: string | undefined;
+  teamId?: string | undefined;
+  keyId?: string | undefined;
   tokens: readonly string[];
   /** One token a line; `-` for stdin. */
   tokensFile?: string | undefined;
@@ -72,13 +77,17 @@ export interface TokenSource extends AsyncIterable<string> {
   count: number | null;
 }
 
+/** How the pushes prove who sends them: a client certificate, or provider tokens signed with a .p8. */
+export type PushCredential =
+  | { kind: 'certificate'; file: string; certificate: CertificateInfo; key: KeyObject }
+  | { kind: 'token'; file: string; key: KeyObject; keyId: string; teamId: string };
+
 export interface PushPlan {
   /** The request, checked once: every token gets it with its own `:path` (withDeviceToken). */
   template: PushRequest;
   tokens: TokenSource;
   probe: boolean;
-  certificate: CertificateInfo;
-  key: KeyObject;
+  credential: PushCredential;
   /** PEM to trust instead of Node's roots (--ca). */
   ca: string | undefined;
   /** The environment answers are explained for. */
@@ -86,7 +95,7 @@ export interface PushPlan {
   primary: Endpoint;
   /** Apple's port, for the other environment's host. */
   port: number;
-  /** A universal certificate's BadDeviceToken is tried in the other environment. */
+  /** A universal certificate's (or a token key's) BadDeviceToken is tried in the other environment. */
   retryOther: boolean;
   /** --endpoint names a server that is not Apple's: its environment is what it says, if anything. */
   customEndpoint: boolean;
@@ -94,6 +103,7 @@ export interface PushPlan {
 
 /** Reads and checks every input, says what looks wrong, and builds the requests. */
 export async function planPush(input: PushInput, ports: PushPorts): Promise<PushPlan> {
+  checkCredentialFlags(input);
   if (input.payload === '-' && input.tokensFile === '-') {
     throw new InputError('USAGE', pushRefusals.stdinTwice, { hint: pushRefusals.stdinTwiceHint });
   }
@@ -103,16 +113,28 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
   const tokens = await readTokens(input, ports, probeToken);
   const custom = readEndpoint(input);
   const ca = input.ca === undefined ? undefined : await readTrustedCa(input.ca, ports);
-  const { certificate, key } = await readCredential(input, ports);
+  const credential =
+    input.authKey === undefined
+      ? await readCertificateCredential(input.cert!, input, ports)
+      : await readTokenCredential(input.authKey, input, ports);
 
-  warnAboutCertificate(input.cert, certificate, ports);
+  if (credential.kind === 'certificate') {
+    warnAboutCertificate(credential.file, credential.certificate, ports);
+  }
+  // A token key is the team's, for both environments (Apple lets a key be limited to one, in
+  // which case APNs answers BadEnvironmentKeyInToken).
+  const environments: readonly Environment[] =
+    credential.kind === 'certificate'
+      ? credential.certificate.environments
+      : ['sandbox', 'production'];
   const choice = chooseEnvironment({
     requested: input.env,
-    certificateEnvironments: certificate.environments,
+    certificateEnvironments: environments,
   });
   if (choice.warning !== null) ports.warn({ kind: 'advice', text: choice.warning });
-  else if (certificate.environments.length === 0) {
-    ports.warn({ kind: 'not-apns', file: input.cert, certificate, doing: 'push' });
+  else if (credential.kind === 'certificate' && environments.length === 0) {
+    const { file, certificate } = credential;
+    ports.warn({ kind: 'not-apns', file, certificate, doing: 'push' });
   }
   const requested = input.env === 'auto' ? undefined : input.env;
   if (custom?.environment && requested !== undefined && requested !== custom.environment) {
@@ -125,11 +147,14 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
   const environment = custom?.environment ?? choice.environment;
   const port = input.port ?? 443;
 
-  const facts = {
-    bundleId: certificate.bundleId,
-    topics: certificate.topics,
-    type: certificate.type,
-  };
+  const facts =
+    credential.kind === 'certificate'
+      ? {
+          bundleId: credential.certificate.bundleId,
+          topics: credential.certificate.topics,
+          type: credential.certificate.type,
+        }
+      : null;
   // Nothing in the request but its path depends on the token: build and check it once.
   const template = buildRequest(input, probeToken, facts, payload);
   for (const warning of new Set(template.warnings)) {
@@ -139,8 +164,7 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
     template,
     tokens: tokens.source,
     probe: tokens.probe,
-    certificate,
-    key,
+    credential,
     ca,
     environment,
     primary: custom ?? endpointFor(environment, port),
@@ -386,16 +410,83 @@ async function readTrustedCa(file: string, ports: PushPorts): Promise<string> {
   return certificates.map((c) => encodePem('CERTIFICATE', c.der)).join('');
 }
 
-async function readCredential(
+/**
+ * The credential flags, before any file is read: a certificate or a token key (not both, not
+ * neither), and what a token key needs beside it. One line each, exit 2.
+ */
+function checkCredentialFlags(input: PushInput): void {
+  const usage = (message: string, hint: string) => new InputError('USAGE', message, { hint });
+  if (input.authKey !== undefined) {
+    if (input.cert !== undefined) {
+      throw usage(pushRefusals.certAndAuthKey, pushRefusals.certAndAuthKeyHint);
+    }
+    if (input.key !== undefined) {
+      throw usage(pushRefusals.keyWithAuthKey, pushRefusals.keyWithAuthKeyHint);
+    }
+    if (input.teamId === undefined) {
+      throw usage(pushRefusals.noTeamId, pushRefusals.noTeamIdHint);
+    }
+    if (input.keyId === undefined && keyIdFromFileName(input.authKey) === null) {
+      throw usage(pushRefusals.noKeyId(input.authKey), pushRefusals.noKeyIdHint);
+    }
+    if (input.topic === undefined) {
+      throw usage(pushRefusals.noTopicWithToken, pushRefusals.noTopicWithTokenHint);
+    }
+    return;
+  }
+  if (input.cert === undefined) {
+    throw usage(pushRefusals.noCredential, pushRefusals.noCredentialHint);
+  }
+  const tokenFlags = [
+    input.teamId === undefined ? null : '--team-id',
+    input.keyId === undefined ? null : '--key-id',
+  ].filter((flag) => flag !== null);
+  if (tokenFlags.length > 0) {
+    throw usage(
+      pushRefusals.tokenFlagsWithCert(tokenFlags),
+      pushRefusals.tokenFlagsWithCertHint(tokenFlags),
+    );
+  }
+}
+
+/** `--auth-key`: the .p8 read as every command reads one, with its key id and team. */
+async function readTokenCredential(
+  file: string,
   input: PushInput,
   ports: PushPorts,
-): Promise<{ certificate: CertificateInfo; key: KeyObject }> {
-  const { material } = await openMaterial(ports, input.cert, {
+): Promise<PushCredential> {
+  const bytes = await ports.readFile(file);
+  const opened = inFile(file, () => openTokenKey(bytes, file));
+  const keyId = (input.keyId ?? opened.keyId)!.trim();
+  const teamId = input.teamId!.trim();
+  if (input.keyId !== undefined && opened.keyId !== null && opened.keyId !== keyId) {
+    ports.warn({ kind: 'advice', text: pushRefusals.keyIdDiffersFromName(keyId, opened.keyId) });
+  }
+  for (const [flag, value] of [
+    ['--key-id', keyId],
+    ['--team-id', teamId],
+  ] as const) {
+    if (!APPLE_ID.test(value)) {
+      ports.warn({ kind: 'advice', text: pushRefusals.unusualAppleId(flag, value) });
+    }
+  }
+  return { kind: 'token', file, key: opened.key, keyId, teamId };
+}
+
+/** Apple's key ids and team ids: 10 upper-case letters and digits. */
+const APPLE_ID = /^[A-Z0-9]{10}$/;
+
+async function readCertificateCredential(
+  file: string,
+  input: PushInput,
+  ports: PushPorts,
+): Promise<PushCredential> {
+  const { material } = await openMaterial(ports, file, {
     needKey: input.key === undefined,
   });
   const certificate = material.certificates[0];
   if (certificate === undefined) {
-    throw new InputError('NO_CERTIFICATE', pushRefusals.noCertificate(input.cert), {
+    throw new InputError('NO_CERTIFICATE', pushRefusals.noCertificate(file), {
       hint: pushRefusals.noCertificateHint,
     });
   }
@@ -409,23 +500,23 @@ async function readCredential(
     }
     const key = keys.find((k) => keyMatchesSpki(k, certificate.publicKeySpki));
     if (key === undefined) {
-      throw new InputError('KEY_MISMATCH', pushRefusals.keyMismatch(input.key, input.cert), {
+      throw new InputError('KEY_MISMATCH', pushRefusals.keyMismatch(input.key, file), {
         hint: pushRefusals.keyMismatchHint,
       });
     }
-    return { certificate, key };
+    return { kind: 'certificate', file, certificate, key };
   }
   if (material.keys.length === 0) {
-    throw new InputError('NO_PRIVATE_KEY', pushRefusals.noKey(input.cert), {
+    throw new InputError('NO_PRIVATE_KEY', pushRefusals.noKey(file), {
       hint: pushRefusals.noKeyHint,
     });
   }
   if (material.leafKey === null) {
-    throw new InputError('KEY_MISMATCH', pushRefusals.ownKeyMismatch(input.cert), {
+    throw new InputError('KEY_MISMATCH', pushRefusals.ownKeyMismatch(file), {
       hint: pushRefusals.keyMismatchHint,
     });
   }
-  return { certificate, key: material.leafKey };
+  return { kind: 'certificate', file, certificate, key: material.leafKey };
 }
 
 function warnAboutCertificate(file: string, certificate: CertificateInfo, ports: PushPorts) {

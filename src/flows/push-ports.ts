@@ -16,9 +16,12 @@ export interface ApnsConnectOptions {
   port: number;
   /** PEM certificates to trust instead of Node's bundled roots (a local sandbox's CA). */
   ca?: string | undefined;
-  /** The client certificate and its private key, as PEM: Node ≥ 17 cannot read legacy .p12. */
-  certificatePem: string;
-  keyPem: string;
+  /**
+   * The client certificate and its private key, as PEM (Node ≥ 17 cannot read legacy .p12);
+   * both null for token authentication, where the connection presents no certificate.
+   */
+  certificatePem: string | null;
+  keyPem: string | null;
   /** The --timeout, in milliseconds: what the messages say when it runs out. */
   timeoutMs: number;
   /**
@@ -44,6 +47,8 @@ export interface ApnsResponse {
      * `apns-setup-environment` header); Apple's servers send no such header.
      */
     'apns-setup-environment': string | null;
+    /** The server's clock (HTTP `date`), to the second: how far off this computer's is. */
+    date?: string | null;
   };
   body: Buffer;
 }
@@ -108,10 +113,15 @@ export interface PushProgress {
   /** host:port */
   where: string;
   environment: Environment;
-  certificate: CertificateInfo;
+  credential: PushCredentialFacts;
   /** True when --endpoint names a server that is not Apple's. */
   customEndpoint: boolean;
 }
+
+/** What the person is told about the credential a push uses. */
+export type PushCredentialFacts =
+  | { kind: 'certificate'; certificate: CertificateInfo }
+  | { kind: 'token'; keyId: string; teamId: string };
 
 export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | 'warn' | 'now'> {
   readStdin(): Promise<Buffer>;

@@ -114,6 +114,32 @@ export const pushRefusals = {
     `the --timeout of ${seconds} ran out after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}; the other tokens were not sent.`,
   timeoutLeftTokensHint:
     '--timeout bounds the whole run, retries included: allow more time with --timeout SECONDS (e.g. --timeout 600 for a large --tokens-file).',
+  noCredential: 'push needs a credential: --cert (a push certificate) or --auth-key (a token key).',
+  noCredentialHint:
+    'Pass --cert ck.pem (or a .p12), or --auth-key AuthKey_KEYID.p8 --team-id TEAMID --topic BUNDLE_ID.',
+  certAndAuthKey:
+    '--auth-key and --cert are two ways to prove who sends the push; pass only one of them.',
+  certAndAuthKeyHint:
+    'A token key (--auth-key AuthKey_KEYID.p8 --team-id TEAMID) works for every app of the team; a certificate (--cert) for its own app.',
+  keyWithAuthKey: '--key goes with --cert; a token key (--auth-key) is a key of its own.',
+  keyWithAuthKeyHint: 'Leave out --key, or push with --cert and --key instead of --auth-key.',
+  noTeamId: '--auth-key needs --team-id: a token names the team its key belongs to.',
+  noTeamIdHint:
+    'Pass the 10-character Team ID shown at developer.apple.com → Membership, e.g. --team-id DEF123GHIJ.',
+  noKeyId: (file: string) =>
+    `${file} does not carry its key id in its name (Apple names it AuthKey_KEYID.p8), and no --key-id was given.`,
+  noKeyIdHint:
+    'Pass the 10-character Key ID shown at developer.apple.com → Keys, e.g. --key-id ABC123DEFG.',
+  noTopicWithToken: '--auth-key needs --topic: a token key is for the whole team, not one app.',
+  noTopicWithTokenHint: "Pass the app's bundle id, e.g. --topic com.example.app.",
+  tokenFlagsWithCert: (flags: string[]) =>
+    `${flags.join(' and ')} ${flags.length === 1 ? 'goes' : 'go'} with --auth-key; a certificate names its own team.`,
+  tokenFlagsWithCertHint: (flags: string[]) =>
+    `Leave out ${flags.join(' and ')} to push with the certificate, or pass --auth-key AuthKey_KEYID.p8 instead of --cert.`,
+  keyIdDiffersFromName: (keyId: string, fromName: string) =>
+    `Warning: --key-id ${keyId} differs from the key id in the file name (${fromName}); the token names ${keyId}. If APNs answers InvalidProviderToken, try --key-id ${fromName}.`,
+  unusualAppleId: (flag: string, value: string) =>
+    `Warning: ${flag} ${value} is not 10 upper-case letters and digits, as Apple's ids are: APNs will likely answer InvalidProviderToken.`,
 };
 
 export const renewRefusals = {

@@ -6,6 +6,7 @@
  * knowledge of APNs reasons, and is reported at once. ui/render-push.ts words the records.
  */
 import { endpointFor, type Endpoint } from '../core/apns/endpoints.js';
+import { ProviderTokenRenewal, signProviderToken } from '../core/apns/provider-token.js';
 import { explainResponse } from '../core/apns/reasons.js';
 import type { PushRequest } from '../core/apns/request.js';
 import { isApnsSetupError, OperationError, withFileName, type ExitCode } from '../core/errors.js';
@@ -14,7 +15,12 @@ import { encodePem } from '../core/pki/pem.js';
 import type { Environment } from '../core/pki/types.js';
 import { Connections, deliverAll, deliverWithRetries, type Delivery } from './push-delivery.js';
 import { planPush, requestFor, type PushInput, type PushPlan } from './push-plan.js';
-import type { ApnsConnectionFailure, ApnsFailure, PushPorts } from './push-ports.js';
+import type {
+  ApnsConnectionFailure,
+  ApnsFailure,
+  PushCredentialFacts,
+  PushPorts,
+} from './push-ports.js';
 import { pushRefusals } from './refusals.js';
 
 export type { PushInput } from './push-plan.js';
@@ -82,21 +88,44 @@ export async function pushEach(
   report: (result: PushResult) => void,
 ): Promise<PushSummary> {
   const plan = await planPush(input, ports);
-  const { template, probe, certificate, environment, primary } = plan;
+  const { template, probe, credential, environment, primary } = plan;
   ports.progress({
     count: plan.tokens.count,
     probe,
     topic: template.topic,
     where: primary.url.replace(/^https:\/\//, ''),
     environment,
-    certificate,
+    credential: credentialFacts(plan),
     customEndpoint: plan.customEndpoint,
   });
 
   // --timeout bounds everything from here: connecting, answers, retries and their waits.
   const deadline = ports.clock() + input.timeoutMs;
-  const certificatePem = encodePem('CERTIFICATE', certificate.der);
-  const keyPem = exportPkcs8Pem(plan.key);
+  const certificatePem =
+    credential.kind === 'certificate' ? encodePem('CERTIFICATE', credential.certificate.der) : null;
+  const keyPem = credential.kind === 'certificate' ? exportPkcs8Pem(credential.key) : null;
+  // Token authentication: one token for the run, renewed as APNs asks (provider-token.ts).
+  const tokens =
+    credential.kind === 'token'
+      ? new ProviderTokenRenewal((now) =>
+          signProviderToken({
+            key: credential.key,
+            keyId: credential.keyId,
+            teamId: credential.teamId,
+            now,
+          }),
+        )
+      : null;
+  const authorize = (request: PushRequest): PushRequest =>
+    tokens === null
+      ? request
+      : {
+          ...request,
+          headers: {
+            ...request.headers,
+            authorization: `bearer ${tokens.token(ports.now(), ports.clock())}`,
+          },
+        };
   const connections = new Connections((endpoint) =>
     ports
       .connect({
@@ -112,12 +141,12 @@ export async function pushEach(
       .catch((error: unknown) => {
         // TLS may refuse the credential itself (a SHA-1 signature): that is about the file.
         throw isApnsSetupError(error) && error.exitCode === 2
-          ? withFileName(input.cert, error)
+          ? withFileName(credential.file, error)
           : error;
       }),
   );
   const deliver = (request: PushRequest, endpoint: Endpoint) =>
-    deliverWithRetries(request, endpoint, connections, ports, deadline);
+    deliverWithRetries(authorize(request), endpoint, connections, ports, deadline);
 
   const pushOne = async (request: PushRequest, index: number): Promise<PushResult> => {
     const first = await deliver(request, primary);
@@ -127,13 +156,13 @@ export async function pushEach(
       first.answer.reason === 'BadDeviceToken';
     // A probe token is unknown everywhere by design: never try it in the other environment.
     if (probe || !plan.retryOther || !unknownToken) {
-      return resultOf(plan, request, index, first, environment, primary);
+      return resultOf(plan, request, index, first, environment, primary, ports.now());
     }
     const other: Environment = environment === 'sandbox' ? 'production' : 'sandbox';
     const otherEndpoint = endpointFor(other, plan.port);
     const second = await deliver(request, otherEndpoint);
     return {
-      ...resultOf(plan, request, index, second, other, otherEndpoint),
+      ...resultOf(plan, request, index, second, other, otherEndpoint, ports.now()),
       attempts: attemptsOf(first) + attemptsOf(second),
       otherEnvironment: {
         first: environment,
@@ -188,6 +217,25 @@ function formatSeconds(ms: number): string {
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
 
+/** What the progress line says about the credential. */
+function credentialFacts(plan: PushPlan): PushCredentialFacts {
+  const { credential } = plan;
+  return credential.kind === 'certificate'
+    ? { kind: 'certificate', certificate: credential.certificate }
+    : { kind: 'token', keyId: credential.keyId, teamId: credential.teamId };
+}
+
+/**
+ * This computer's clock minus the server's, from the answer's `date` header (whole seconds:
+ * the local time is rounded down the same way); null without a readable one.
+ */
+function clockOffsetMs(serverDate: string | null, localNow: Date): number | null {
+  if (serverDate === null) return null;
+  const server = Date.parse(serverDate);
+  if (Number.isNaN(server)) return null;
+  return Math.floor(localNow.getTime() / 1000) * 1000 - server;
+}
+
 function resultOf(
   plan: PushPlan,
   request: PushRequest,
@@ -195,6 +243,7 @@ function resultOf(
   delivery: Delivery,
   asked: Environment,
   endpoint: Endpoint,
+  localNow: Date,
 ): PushResult {
   const common = {
     index,
@@ -222,7 +271,8 @@ function resultOf(
     };
   }
   const { answer } = delivery;
-  const { certificate } = plan;
+  const { credential } = plan;
+  const certificate = credential.kind === 'certificate' ? credential.certificate : null;
   // Another server may say which environment it plays; then that is the one explained.
   const environment =
     plan.customEndpoint && answer.reportedEnvironment !== null ? answer.reportedEnvironment : asked;
@@ -230,12 +280,18 @@ function resultOf(
     status: answer.status,
     reason: answer.reason,
     environment,
-    certificate: {
-      type: certificate.type,
-      environments: certificate.environments,
-      bundleId: certificate.bundleId,
-      topics: certificate.topics,
-    },
+    certificate:
+      certificate === null
+        ? null
+        : {
+            type: certificate.type,
+            environments: certificate.environments,
+            bundleId: certificate.bundleId,
+            topics: certificate.topics,
+          },
+    token:
+      credential.kind === 'token' ? { keyId: credential.keyId, teamId: credential.teamId } : null,
+    clockOffsetMs: clockOffsetMs(answer.serverDate, localNow),
     topic: request.topic,
     probe: plan.probe,
     timestamp: answer.timestamp,

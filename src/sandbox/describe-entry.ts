@@ -1,5 +1,6 @@
 /** One sandbox log entry as a line for a person (without --json). */
 import { describeReason } from '../core/apns/reasons.js';
+import { escapeControlCharacters } from '../core/safe-text.js';
 import type { SandboxLogEntry } from './server.js';
 
 export function describeLogEntry(entry: SandboxLogEntry): string {
@@ -12,10 +13,18 @@ export function describeLogEntry(entry: SandboxLogEntry): string {
   }
   const target = `${entry.token === null ? entry.path : shortToken(entry.token)}${entry.topic ? ` (${entry.topic})` : ''}`;
   const type = entry.pushType ?? 'push';
+  // The key id and team are the client's words: escaped like any text from outside.
+  const token = entry.providerToken;
+  const by =
+    token === null
+      ? ''
+      : escapeControlCharacters(
+          ` (token of key ${token.keyId ?? 'unknown'}, team ${token.teamId ?? 'unknown'})`,
+        );
   const head =
     entry.reason === null
-      ? `${time} ${entry.status} accepted ${type} → ${target}, apns-id ${entry.apnsId}`
-      : `${time} ${entry.status} ${entry.reason} → ${target}: ${describeReason(entry.reason)?.meaning ?? ''}`;
+      ? `${time} ${entry.status} accepted ${type} → ${target}${by}, apns-id ${entry.apnsId}`
+      : `${time} ${entry.status} ${entry.reason} → ${target}${by}: ${describeReason(entry.reason)?.meaning ?? ''}`;
   return [head.trimEnd(), ...entry.warnings.map((warning) => `  Warning: ${warning}`)].join('\n');
 }
 

@@ -20,10 +20,12 @@ import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import {
   answerPush,
+  type ConnectionToken,
   type KnownToken,
   type NotificationLogEntry,
   type PushAnswer,
   type RequestHeaders,
+  type SandboxTokenAuth,
 } from '../core/apns/sandbox-rules.js';
 import { InputError } from '../core/errors.js';
 import { parseCertificate } from '../core/pki/certificate.js';
@@ -54,6 +56,12 @@ export interface StartSandboxOptions {
   extraClientCas?: readonly Uint8Array[];
   /** null: every well-formed token is accepted. */
   knownTokens: ReadonlyMap<string, KnownToken> | null;
+  /**
+   * Token (.p8) authentication: the keys whose provider tokens are accepted. A connection may
+   * then come without a client certificate, as at APNs; one that presents a certificate that
+   * does not verify is still refused.
+   */
+  tokenAuth?: SandboxTokenAuth | null;
   log: (entry: SandboxLogEntry) => void;
   /** The clock (tests pass a fixed one; TLS itself always checks the real one). */
   now?: () => Date;
@@ -94,6 +102,7 @@ const PING_TIMEOUT_MS = 2000;
 
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const now = options.now ?? (() => new Date());
+  const tokenAuth = options.tokenAuth ?? null;
   const appleCas = await readAppleCaCertificates();
   const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
   const server = http2.createSecureServer({
@@ -106,7 +115,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       ...(options.extraClientCas ?? []).map(toPem),
     ],
     requestCert: true,
-    rejectUnauthorized: true,
+    // With token authentication a connection needs no certificate; one that presents a bad
+    // certificate is refused just after the handshake instead (see 'secureConnection').
+    rejectUnauthorized: tokenAuth === null,
     allowHTTP1: false,
     minVersion: 'TLSv1.2',
     // nghttp2 enforces it: a client past it loses the connection (see describeBrokenSession).
@@ -120,6 +131,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const connections = new Set<Socket>();
   const lastStreamIds = new WeakMap<ServerHttp2Session, number>();
   const peers = new WeakMap<ServerHttp2Session, CertificateInfo | null>();
+  /** The provider token each connection has had accepted, and since when. */
+  const connectionTokens = new WeakMap<ServerHttp2Session, ConnectionToken>();
   const log = (entry: SandboxLogEntry): void => {
     try {
       options.log(entry);
@@ -136,6 +149,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     const entry = describeTlsRefusal(error.code, verifyErrorOf(socket), error.message, now());
     if (entry) log(entry);
   });
+  if (tokenAuth !== null) {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized || peerCertificateDer(socket) === undefined) return;
+      const entry = describeTlsRefusal(undefined, verifyErrorOf(socket), '', now());
+      if (entry) log(entry);
+      socket.destroy();
+    });
+  }
   server.on('unknownProtocol', (socket: TLSSocket) => {
     log(describeNoHttp2(now()));
     socket.destroy();
@@ -177,7 +198,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       stream.on('close', () => (open.now -= 1));
       lastStreamIds.set(session, Math.max(lastStreamIds.get(session) ?? 0, stream.id ?? 0));
       const certificate = peerCertificate(session, peers);
-      if (certificate === null) {
+      if (certificate === null && tokenAuth === null) {
         // Only a verified certificate gets here (rejectUnauthorized); this guards the rules
         // against ever answering a connection that was not.
         log({
@@ -191,6 +212,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       }
       readBody(stream, (body, bodyLength) => {
         let answer: PushAnswer;
+        const time = now();
         try {
           answer = answerPush({
             method: String(headers[':method'] ?? ''),
@@ -199,11 +221,13 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
             body,
             bodyLength,
             clientCertificate: certificate,
+            tokenAuth,
+            connectionToken: connectionTokens.get(session) ?? null,
             environment: options.environment,
             knownTokens: options.knownTokens,
             newApnsId: randomUUID,
             newUniqueId: randomUUID,
-            now: now(),
+            now: time,
           });
         } catch {
           respond(
@@ -214,12 +238,21 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
           );
           return;
         }
+        const accepted = answer.acceptedToken;
+        if (accepted !== null && connectionTokens.get(session)?.token !== accepted) {
+          connectionTokens.set(session, { token: accepted, since: time });
+        }
         // Not an APNs header: it tells `apns-setup push --endpoint` which environment this
         // server plays, so its report names the environment that answered, not the one asked.
+        // `date` is the sandbox's own clock, the one it judged the token's age by.
         respond(
           stream,
           answer.status,
-          { ...answer.headers, 'apns-setup-environment': options.environment },
+          {
+            ...answer.headers,
+            date: time.toUTCString(),
+            'apns-setup-environment': options.environment,
+          },
           answer.body,
         );
         log(answer.logEntry);
@@ -301,6 +334,16 @@ function toPem(certificate: Uint8Array): string {
     : encodePem('CERTIFICATE', certificate);
 }
 
+/** The DER of the certificate the client presented, verified or not; undefined for none. */
+function peerCertificateDer(socket: TLSSocket): Buffer | undefined {
+  try {
+    return socket.getPeerCertificate(true).raw;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client's certificate when it verified; null for none (token authentication). */
 function peerCertificate(
   session: ServerHttp2Session,
   cache: WeakMap<ServerHttp2Session, CertificateInfo | null>,
@@ -309,10 +352,10 @@ function peerCertificate(
   if (cached !== undefined) return cached;
   let info: CertificateInfo | null = null;
   const socket = session.socket as TLSSocket;
-  if (socket.authorized) {
+  const raw = socket.authorized ? peerCertificateDer(socket) : undefined;
+  if (raw) {
     try {
-      const raw = socket.getPeerCertificate(true).raw as Buffer | undefined;
-      if (raw) info = parseCertificate(raw);
+      info = parseCertificate(raw);
     } catch {
       info = null;
     }

@@ -24,7 +24,12 @@ export function describePushProgress(progress: PushProgress): string {
   const where = progress.customEndpoint
     ? `${progress.where} (not Apple's; asked for ${envName(progress.environment)})`
     : `${progress.where} (${envName(progress.environment)})`;
-  return `${what} for ${progress.topic} to ${where} with ${describeCertificate(progress.certificate)}…`;
+  const credential = progress.credential;
+  const using =
+    credential.kind === 'certificate'
+      ? describeCertificate(credential.certificate)
+      : `a token signed with key ${credential.keyId} of team ${credential.teamId}`;
+  return `${what} for ${progress.topic} to ${where} with ${using}…`;
 }
 
 /**

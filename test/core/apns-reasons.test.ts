@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   APNS_REASONS,
+  clockOffsetWords,
   describeReason,
   explainResponse,
   parseErrorBody,
@@ -366,5 +367,102 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(1, options, 7)).toBe(1000);
     expect(retryDelayMs(1, options, Number.NaN)).toBe(500);
     expect(() => retryDelayMs(0, options, 0.5)).toThrow(RangeError);
+  });
+});
+
+describe('explainResponse with token (.p8) authentication', () => {
+  const token = { keyId: 'ABC123DEFG', teamId: 'DEF123GHIJ' };
+  const explainToken = (overrides: Partial<ResponseContext>) =>
+    explainResponse({
+      status: 403,
+      reason: null,
+      environment: 'sandbox',
+      certificate: null,
+      topic: 'com.example.app',
+      probe: false,
+      token,
+      ...overrides,
+    });
+
+  it('says a probe proved the key, key id, team and topic', () => {
+    const probe = explainToken({ status: 400, reason: 'BadDeviceToken', probe: true });
+    expect(probe.ok).toBe(true);
+    expect(probe.explanation).toBe(
+      'APNs accepted the token of key ABC123DEFG for team DEF123GHIJ for com.example.app in the sandbox: the test token was refused as unknown, which is the expected answer to a credential probe.',
+    );
+  });
+
+  it('InvalidProviderToken names the key and team and where to check them, a revoked key included', () => {
+    const answer = explainToken({ reason: 'InvalidProviderToken' });
+    expect(answer.explanation).toBe(
+      'APNs refused the provider token of key ABC123DEFG, team DEF123GHIJ: the key id, the team id or the key is wrong, or the key was revoked.',
+    );
+    expect(answer.hint).toMatch(
+      /Keys, check that key ABC123DEFG exists \(a revoked key fails at once\)/,
+    );
+  });
+
+  it('InvalidProviderToken with a clock ahead of the server: the token is from its future', () => {
+    const answer = explainToken({ reason: 'InvalidProviderToken', clockOffsetMs: 10 * 60_000 });
+    expect(answer.explanation).toMatch(
+      /this computer’s clock is 10 min ahead of the server’s \(by its date header\): a token issued in the server’s future is invalid/,
+    );
+    expect(answer.hint).toMatch(/network time/);
+    // A few seconds are the date header's rounding, not a wrong clock.
+    expect(
+      explainToken({ reason: 'InvalidProviderToken', clockOffsetMs: 2000 }).explanation,
+    ).toMatch(/key id, the team id or the key is wrong/);
+  });
+
+  it('ExpiredProviderToken says the clock offset when the date header shows one, else that the clock is probably wrong', () => {
+    expect(
+      explainToken({ reason: 'ExpiredProviderToken', clockOffsetMs: -(2 * 3600 + 5 * 60) * 1000 })
+        .explanation,
+    ).toBe(
+      'APNs says the provider token is more than an hour old, though it was signed just now: this computer’s clock is 2 h 5 min behind the server’s (by its date header).',
+    );
+    expect(explainToken({ reason: 'ExpiredProviderToken', clockOffsetMs: null }).explanation).toBe(
+      'APNs says the provider token is more than an hour old, though it was signed just now: this computer’s clock is probably wrong.',
+    );
+    expect(explainToken({ reason: 'ExpiredProviderToken' }).hint).toMatch(
+      /timedatectl set-ntp true/,
+    );
+  });
+
+  it('MissingProviderToken and TooManyProviderTokenUpdates, with a key, say what to check', () => {
+    expect(explainToken({ reason: 'MissingProviderToken' })).toMatchObject({
+      explanation:
+        'APNs received no provider token, although apns-setup sent one in the authorization header.',
+      hint: expect.stringMatching(/proxy/) as string,
+    });
+    const tooMany = explainToken({ status: 429, reason: 'TooManyProviderTokenUpdates' });
+    expect(tooMany.explanation).toMatch(
+      /more than once every 20 minutes.*a new one at most every 20 minutes/,
+    );
+    expect(tooMany.hint).toMatch(/another provider signs with key ABC123DEFG/);
+  });
+
+  it('with a certificate, MissingProviderToken names both ways to authenticate', () => {
+    const answer = explain({ status: 403, reason: 'MissingProviderToken' });
+    expect(answer.hint).toMatch(/--cert ck\.pem.*--auth-key AuthKey_KEYID\.p8/);
+  });
+
+  it('TopicDisallowed and DeviceTokenNotForTopic speak of the team and the kind of token', () => {
+    expect(
+      explainToken({ status: 400, reason: 'TopicDisallowed', topic: 'com.other' }).explanation,
+    ).toBe('APNs does not allow team DEF123GHIJ to push to com.other.');
+    expect(
+      explainToken({
+        status: 400,
+        reason: 'DeviceTokenNotForTopic',
+        topic: 'com.example.app.push-type.liveactivity',
+      }).hint,
+    ).toMatch(/activity's push token/);
+  });
+
+  it('words a clock offset in days, hours, minutes and seconds', () => {
+    expect(clockOffsetWords(-90_000)).toBe('1 min 30 s behind');
+    expect(clockOffsetWords(3 * 86_400_000 + 3_600_000)).toBe('3 d 1 h ahead of');
+    expect(clockOffsetWords(0)).toBe('0 s behind');
   });
 });

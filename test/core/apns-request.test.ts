@@ -62,17 +62,52 @@ describe('buildPushRequest', () => {
     ['com.example.app.complication', 'complication'],
     ['com.example.app.pushkit.fileprovider', 'fileprovider'],
     ['com.example.app.push-type.liveactivity', 'liveactivity'],
+    ['com.example.app.location-query', 'location'],
     ['com.example.app.voip-ptt', 'pushtotalk'],
     ['com.example.app', 'alert'],
   ])('reads the push type from the topic %s → %s', (topic, pushType) => {
-    const request = build({ topic, certificate: UNIVERSAL });
+    const request = build({ topic, certificate: null });
     expect(request.headers['apns-topic']).toBe(topic);
     expect(request.headers['apns-push-type']).toBe(pushType);
   });
 
-  it('warns that Live Activities need token authentication', () => {
-    const request = build({ topic: 'com.example.app.push-type.liveactivity' });
-    expect(request.warnings.join('\n')).toMatch(/liveactivity pushes only with token \(\.p8\)/);
+  it.each(['liveactivity', 'location'])(
+    'refuses a %s push with a certificate, saying it needs token authentication',
+    (pushType) => {
+      const error = caught(() => build({ pushType, certificate: UNIVERSAL }));
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toMatch(
+        new RegExp(`^${pushType} pushes need token authentication: Apple accepts them only`),
+      );
+      expect(error.hint).toMatch(/--auth-key AuthKey_KEYID\.p8 --team-id TEAMID/);
+    },
+  );
+
+  it('with token authentication (no certificate), --topic names the app and gets the push type suffix', () => {
+    expect(build({ certificate: null, topic: 'com.example.app' })).toMatchObject({
+      topic: 'com.example.app',
+      pushType: 'alert',
+      warnings: [],
+    });
+    for (const [pushType, topic] of [
+      ['liveactivity', 'com.example.app.push-type.liveactivity'],
+      ['location', 'com.example.app.location-query'],
+      ['voip', 'com.example.app.voip'],
+    ] as const) {
+      const request = build({ certificate: null, topic: 'com.example.app', pushType });
+      expect([request.topic, request.pushType, request.warnings]).toEqual([topic, pushType, []]);
+    }
+    // A typed topic is kept as it is.
+    const typed = build({ certificate: null, topic: 'com.example.app.push-type.liveactivity' });
+    expect([typed.topic, typed.pushType]).toEqual([
+      'com.example.app.push-type.liveactivity',
+      'liveactivity',
+    ]);
+    const error = caught(() => build({ certificate: null }));
+    expect([error.code, error.message]).toEqual([
+      'USAGE',
+      'token authentication needs --topic: a key is for a whole team, not one app.',
+    ]);
   });
 
   it('adds the push type suffix to the bundle id when only --push-type is given', () => {

@@ -504,6 +504,7 @@ describe('answerPush', () => {
         environments: ['sandbox'],
         sha256: development.sha256,
       },
+      providerToken: null,
       warnings: [],
     });
   });

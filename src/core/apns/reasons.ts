@@ -146,7 +146,7 @@ export const APNS_REASONS: Readonly<Record<string, ReasonInfo>> = {
     status: 403,
     retry: 'no',
     meaning: 'APNs received neither a client certificate nor a provider authentication token.',
-    fix: 'Pass the certificate together with its private key: --cert ck.pem, a .p12, or --cert with --key.',
+    fix: 'Pass the certificate together with its private key (--cert ck.pem, a .p12, or --cert with --key), or a token key with --auth-key AuthKey_KEYID.p8 --team-id TEAMID.',
   },
   UnrelatedKeyIdInToken: {
     status: 403,
@@ -263,6 +263,13 @@ export interface ResponseContext {
    * e.g. 'The server at 127.0.0.1:8443' for another --endpoint.
    */
   server?: string;
+  /** Token (.p8) authentication: the key id and team the token named. Absent or null: a certificate. */
+  token?: { keyId: string; teamId: string } | null;
+  /**
+   * This computer's clock minus the server's, in milliseconds, from the answer's `date` header
+   * (to the second); null when the server sent none.
+   */
+  clockOffsetMs?: number | null;
 }
 
 export interface Explanation {
@@ -275,12 +282,17 @@ export function explainResponse(context: ResponseContext): Explanation {
   const { status, reason, environment, certificate: cert, topic, probe } = context;
   const where = envName(environment);
   const server = context.server ?? 'APNs';
+  const token = context.token ?? null;
+  const credential =
+    token === null
+      ? 'this certificate'
+      : `the token of key ${token.keyId} for team ${token.teamId}`;
 
   if (status === 200) {
     return {
       ok: true,
       explanation: probe
-        ? `The server accepted the test push for ${topic} in ${where}, so it accepted this certificate (a local sandbox accepts any well-formed token).`
+        ? `The server accepted the test push for ${topic} in ${where}, so it accepted ${credential} (a local sandbox accepts any well-formed token).`
         : `${server} accepted the notification for ${topic} in ${where}.`,
       hint: null,
     };
@@ -289,13 +301,18 @@ export function explainResponse(context: ResponseContext): Explanation {
   if (reason === 'BadDeviceToken' && probe && (status === 400 || status === null)) {
     return {
       ok: true,
-      explanation: `${server} accepted this certificate for ${topic} in ${where}: the test token was refused as unknown, which is the expected answer to a credential probe.`,
+      explanation: `${server} accepted ${credential} for ${topic} in ${where}: the test token was refused as unknown, which is the expected answer to a credential probe.`,
       hint: 'Pass --token with a device token from the app to send a real notification.',
     };
   }
 
   const info = reason === null ? undefined : describeReason(reason);
   if (reason === null || info === undefined) return explainUnknown(status, reason, server);
+
+  if (token !== null) {
+    const explained = explainTokenAnswer(reason, info, token, context, server);
+    if (explained !== null) return explained;
+  }
 
   switch (reason) {
     case 'BadDeviceToken':
@@ -339,6 +356,95 @@ export function explainResponse(context: ResponseContext): Explanation {
     default:
       return { ok: false, explanation: info.meaning, hint: info.fix };
   }
+}
+
+/** The answers whose words differ with token (.p8) authentication; null for the others. */
+function explainTokenAnswer(
+  reason: string,
+  info: ReasonInfo,
+  token: { keyId: string; teamId: string },
+  context: ResponseContext,
+  server: string,
+): Explanation | null {
+  const { keyId, teamId } = token;
+  const offset = context.clockOffsetMs ?? null;
+  const clockFix =
+    'Set this computer’s clock right (turn on network time: `timedatectl set-ntp true`, or Date & Time → Set automatically), then push again.';
+  switch (reason) {
+    case 'InvalidProviderToken': {
+      // A clock running ahead makes the token's iat lie in the server's future.
+      if (offset !== null && offset >= CLOCK_SKEW_MS) {
+        return {
+          ok: false,
+          explanation: `${server} refused the provider token as invalid, and this computer’s clock is ${clockOffsetWords(offset)} the server’s (by its date header): a token issued in the server’s future is invalid.`,
+          hint: clockFix,
+        };
+      }
+      return {
+        ok: false,
+        explanation: `${server} refused the provider token of key ${keyId}, team ${teamId}: the key id, the team id or the key is wrong, or the key was revoked.`,
+        hint: `At developer.apple.com → Certificates, Identifiers & Profiles → Keys, check that key ${keyId} exists (a revoked key fails at once), has Apple Push Notifications service enabled, and that ${teamId} is its team's ID (Membership); sign with that key's own AuthKey_${keyId}.p8.`,
+      };
+    }
+    case 'ExpiredProviderToken':
+      return {
+        ok: false,
+        explanation:
+          offset !== null && Math.abs(offset) >= CLOCK_SKEW_MS
+            ? `${server} says the provider token is more than an hour old, though it was signed just now: this computer’s clock is ${clockOffsetWords(offset)} the server’s (by its date header).`
+            : `${server} says the provider token is more than an hour old, though it was signed just now: this computer’s clock is probably wrong${offset === null ? '' : ' (it agrees with the server’s date header within a minute, so check the server too)'}.`,
+        hint: clockFix,
+      };
+    case 'MissingProviderToken':
+      return {
+        ok: false,
+        explanation: `${server} received no provider token, although apns-setup sent one in the authorization header.`,
+        hint: 'Check that nothing between here and the server (a proxy) strips the authorization header.',
+      };
+    case 'TooManyProviderTokenUpdates':
+      return {
+        ok: false,
+        explanation: `${info.meaning} apns-setup signs one token per run and a new one at most every 20 minutes.`,
+        hint: `If another provider signs with key ${keyId} too, let it reuse each token for 20 to 60 minutes instead of signing one per push.`,
+      };
+    case 'TopicDisallowed':
+      return {
+        ok: false,
+        explanation: `${server} does not allow team ${teamId} to push to ${context.topic}.`,
+        hint: `Pass the bundle id of one of team ${teamId}'s apps with --topic, and check that key ${keyId} belongs to the team that owns the app.`,
+      };
+    case 'DeviceTokenNotForTopic':
+      return {
+        ok: false,
+        explanation: `The device token belongs to another app or team than ${context.topic}.`,
+        hint: context.topic.endsWith('.push-type.liveactivity')
+          ? "A Live Activity push needs the activity's push token (Activity.pushTokenUpdates), not the app's device token."
+          : context.topic.endsWith('.location-query')
+            ? 'A location push needs the token from startMonitoringLocationPushes, not the app’s device token.'
+            : `Use a token from the app whose bundle id is ${withoutTypeSuffix(context.topic)}.`,
+      };
+    default:
+      return null;
+  }
+}
+
+/** A clock this far from the server's is worth a word (the date header has whole seconds). */
+const CLOCK_SKEW_MS = 60 * 1000;
+
+/** "1 h 5 min ahead of", "3 min 20 s behind": this computer's clock against the server's. */
+export function clockOffsetWords(offsetMs: number): string {
+  const seconds = Math.round(Math.abs(offsetMs) / 1000);
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  const parts = [
+    days > 0 ? `${days} d` : null,
+    hours > 0 ? `${hours} h` : null,
+    minutes > 0 ? `${minutes} min` : null,
+    rest > 0 && days === 0 && hours === 0 ? `${rest} s` : null,
+  ].filter((part) => part !== null);
+  return `${parts.length === 0 ? '0 s' : parts.join(' ')} ${offsetMs > 0 ? 'ahead of' : 'behind'}`;
 }
 
 function explainUnknown(status: number | null, reason: string | null, server: string): Explanation {
@@ -430,7 +536,7 @@ function certificateScope(cert: ResponseCertificate | null): string {
 
 function withoutTypeSuffix(topic: string): string {
   return topic.replace(
-    /\.(voip|voip-ptt|complication|pushkit\.fileprovider|push-type\.liveactivity)$/,
+    /\.(voip|voip-ptt|complication|pushkit\.fileprovider|push-type\.liveactivity|location-query)$/,
     '',
   );
 }

@@ -21,7 +21,11 @@ export interface CertificateFacts {
 export interface PushRequestInput {
   token: string;
   topic?: string | undefined;
-  certificate: CertificateFacts;
+  /**
+   * The certificate the connection presents; null for token (.p8) authentication, where
+   * `topic` is required and names the app as a certificate's bundle id would.
+   */
+  certificate: CertificateFacts | null;
   /** A `PushType`, or a flag value checked against them. */
   pushType?: string | undefined;
   /** Flag values may arrive as strings; they are checked as strictly as numbers. */
@@ -57,6 +61,7 @@ export interface PushRequest {
  */
 const TOPIC_SUFFIXES: readonly (readonly [string, PushType])[] = [
   ['.push-type.liveactivity', 'liveactivity'],
+  ['.location-query', 'location'],
   ['.pushkit.fileprovider', 'fileprovider'],
   ['.complication', 'complication'],
   ['.voip-ptt', 'pushtotalk'],
@@ -64,7 +69,7 @@ const TOPIC_SUFFIXES: readonly (readonly [string, PushType])[] = [
 ];
 
 /** Apple documents these push types as available with token (.p8) authentication only. */
-const TOKEN_AUTH_ONLY: readonly PushType[] = ['liveactivity', 'location'];
+export const TOKEN_AUTH_ONLY: readonly PushType[] = ['liveactivity', 'location'];
 
 const COLLAPSE_ID_MAX_BYTES = 64;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -74,7 +79,6 @@ const TOPIC = /^[A-Za-z0-9.\-_]+$/;
 export function buildPushRequest(input: PushRequestInput): PushRequest {
   const warnings: string[] = [];
   const token = normalizeDeviceToken(input.token);
-  const cert = input.certificate;
   const { json, bytes } = parsePayload(input.payload);
 
   const explicitType = input.pushType === undefined ? undefined : parsePushType(input.pushType);
@@ -82,7 +86,32 @@ export function buildPushRequest(input: PushRequestInput): PushRequest {
 
   let topic: string;
   let pushType: PushType;
-  if (explicitTopic !== undefined) {
+  const cert = input.certificate ?? { bundleId: null, topics: [], type: 'other' as const };
+  if (input.certificate === null) {
+    // Token authentication: the key is the team's, so the topic names the app. A plain bundle
+    // id gets the suffix of the push type, as a certificate's bundle id does.
+    if (explicitTopic === undefined) {
+      throw new InputError(
+        'USAGE',
+        'token authentication needs --topic: a key is for a whole team, not one app.',
+        {
+          hint: "Pass the app's bundle id, e.g. --topic com.example.app.",
+        },
+      );
+    }
+    const implied = pushTypeOfTopic(explicitTopic);
+    pushType = explicitType ?? implied ?? pushTypeOfPayload(json);
+    if (implied === undefined) {
+      topic = explicitTopic + suffixOf(pushType);
+    } else {
+      topic = explicitTopic;
+      if (explicitType !== undefined && implied !== explicitType) {
+        warnings.push(
+          `Warning: the topic ${topic} is for ${implied} pushes, but --push-type is ${explicitType}: APNs will likely refuse it. Leave out --push-type, or use the topic ${withoutSuffix(topic)}${suffixOf(explicitType)}.`,
+        );
+      }
+    }
+  } else if (explicitTopic !== undefined) {
     topic = explicitTopic;
     const implied = pushTypeOfTopic(topic);
     pushType = explicitType ?? implied ?? defaultPushType(cert, json);
@@ -103,11 +132,17 @@ export function buildPushRequest(input: PushRequestInput): PushRequest {
     topic = cert.bundleId.endsWith(suffix) ? cert.bundleId : cert.bundleId + suffix;
   }
 
-  checkTopicAgainstCertificate(topic, cert, warnings);
-  if (TOKEN_AUTH_ONLY.includes(pushType)) {
-    warnings.push(
-      `Warning: Apple accepts ${pushType} pushes only with token (.p8) authentication, so APNs will likely refuse this certificate for them.`,
-    );
+  if (input.certificate !== null) {
+    checkTopicAgainstCertificate(topic, cert, warnings);
+    if (TOKEN_AUTH_ONLY.includes(pushType)) {
+      throw new InputError(
+        'USAGE',
+        `${pushType} pushes need token authentication: Apple accepts them only from a provider that signs with a .p8 key, never over a certificate.`,
+        {
+          hint: 'Push with --auth-key AuthKey_KEYID.p8 --team-id TEAMID --topic BUNDLE_ID instead of --cert.',
+        },
+      );
+    }
   }
 
   const priority = choosePriority(input.priority, pushType);

@@ -17,11 +17,32 @@
 import type { CertificateInfo, Environment } from '../pki/types.js';
 import { MAX_TOKEN_HEX_DIGITS, MIN_TOKEN_HEX_DIGITS } from './device-token.js';
 import { maxPayloadBytes, PUSH_TYPES, type PushType } from './payload.js';
+import {
+  decodeProviderToken,
+  PROVIDER_TOKEN_MIN_INTERVAL_MS,
+  verifyProviderToken,
+  type ProviderTokenVerdict,
+  type TrustedTokenKey,
+} from './provider-token.js';
 import { APNS_REASONS } from './reasons.js';
 import { pushTypeOfTopic } from './request.js';
 
 /** Request headers with lower-case names; a header sent more than once holds an array. */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Token (.p8) authentication, as the sandbox was told to accept it. */
+export interface SandboxTokenAuth {
+  /** The keys whose tokens are accepted, each with its key id and team. */
+  keys: readonly TrustedTokenKey[];
+  /** The team's bundle ids (`--topics`); a topic is allowed when it is one of them or a typed topic of one (`.voip`, …). null: any topic. */
+  topics: readonly string[] | null;
+}
+
+/** The provider token a connection last had accepted, and since when it has had it. */
+export interface ConnectionToken {
+  token: string;
+  since: Date;
+}
 
 /** What the sandbox knows about a device token from `--tokens`. */
 export interface KnownToken {
@@ -45,6 +66,10 @@ export interface PushAnswerInput {
   /** The body's real length when the server kept only the start of a very large one. */
   bodyLength?: number;
   clientCertificate: CertificateInfo | null;
+  /** Token authentication as APNs does it; absent or null: client certificates only. */
+  tokenAuth?: SandboxTokenAuth | null;
+  /** The token this connection had accepted before this request; null for its first. */
+  connectionToken?: ConnectionToken | null;
   environment: Environment;
   /** null: every well-formed token is accepted. */
   knownTokens: ReadonlyMap<string, KnownToken> | null;
@@ -60,6 +85,11 @@ export interface PushAnswer {
   /** The JSON error body, or null for 200 (APNs sends no body then). */
   body: string | null;
   logEntry: NotificationLogEntry;
+  /**
+   * The provider token this request proved, which is now the connection's (the server keeps
+   * it for the next request's `connectionToken`); null when none was accepted.
+   */
+  acceptedToken: string | null;
 }
 
 /** One line of the sandbox log per request (`--json` prints it as is). */
@@ -90,6 +120,11 @@ export interface NotificationLogEntry {
     environments: Environment[];
     sha256: string;
   } | null;
+  /**
+   * The provider token's key id, team and time of issue as the client wrote them (null when a
+   * field is absent or not of its type); null when the request carried no bearer token.
+   */
+  providerToken: { keyId: string | null; teamId: string | null; issuedAt: string | null } | null;
   /** Things APNs accepts but that are probably mistakes, one sentence each. */
   warnings: string[];
 }
@@ -104,6 +139,11 @@ interface RequestFacts {
   token: string | null;
   /** The topic the request is for: the header, or the certificate's only topic. */
   topic: string | null;
+  /**
+   * The bearer token, when token authentication is on and the request carries an
+   * `authorization` header: it then decides, and a client certificate is not looked at.
+   */
+  providerToken: { token: string | null; verdict: ProviderTokenVerdict } | null;
   pushType: string | undefined;
   bodyLength: number;
 }
@@ -127,6 +167,7 @@ const SUFFIXED_PUSH_TYPES = new Set<string>([
   'fileprovider',
   'liveactivity',
   'pushtotalk',
+  'location',
 ]);
 /** HTTP/2 lets a client split `cookie` into several fields (RFC 9113 8.2.3): not a duplicate. */
 const MAY_REPEAT = new Set(['cookie']);
@@ -152,10 +193,11 @@ function checkMessageId(facts: RequestFacts): Rejection | null {
   return id === undefined || UUID.test(id) ? null : reject('BadMessageId');
 }
 
-function checkCertificate(facts: RequestFacts): Rejection | null {
+function checkCredential(facts: RequestFacts): Rejection | null {
+  if (facts.providerToken !== null) return checkProviderToken(facts, facts.providerToken);
   const cert = facts.input.clientCertificate;
   if (cert === null) {
-    // The sandbox does not do token (.p8) authentication: a bearer token is not enough.
+    // Without token authentication configured, a bearer token is not enough.
     return reject(
       facts.header('authorization') === undefined ? 'MissingProviderToken' : 'InvalidProviderToken',
     );
@@ -173,10 +215,37 @@ function checkCertificate(facts: RequestFacts): Rejection | null {
     : reject('BadCertificateEnvironment');
 }
 
+/**
+ * A bearer token: verified as APNs does, then held to one change per connection every 20
+ * minutes (a new token sooner is TooManyProviderTokenUpdates, and the old one stays).
+ */
+function checkProviderToken(
+  facts: RequestFacts,
+  bearer: NonNullable<RequestFacts['providerToken']>,
+): Rejection | null {
+  if (!bearer.verdict.ok) return reject(bearer.verdict.reason);
+  const previous = facts.input.connectionToken ?? null;
+  if (
+    previous !== null &&
+    previous.token !== bearer.token &&
+    facts.input.now.getTime() - previous.since.getTime() < PROVIDER_TOKEN_MIN_INTERVAL_MS
+  ) {
+    return reject('TooManyProviderTokenUpdates');
+  }
+  return null;
+}
+
 function checkTopic(facts: RequestFacts): Rejection | null {
   const sent = facts.header('apns-topic');
   if (sent === undefined) return facts.topic === null ? reject('MissingTopic') : null;
   if (sent.trim() === '') return reject('BadTopic');
+  if (facts.providerToken !== null) {
+    // A team's key pushes to any of its apps; the sandbox knows them from --topics, if given.
+    const topics = facts.input.tokenAuth?.topics ?? null;
+    return topics === null || topics.some((bundleId) => belongsTo(sent, bundleId))
+      ? null
+      : reject('TopicDisallowed');
+  }
   // Apple answers TopicDisallowed even for a malformed topic such as `<com.x.app>`
   // (node-apn#479), so any topic the certificate does not list gets that answer.
   return allowedTopics(facts.input.clientCertificate).includes(sent)
@@ -241,13 +310,22 @@ function checkDeviceToken(facts: RequestFacts): Rejection | null {
   return null;
 }
 
+/** Reasons of the checks that run before the credential's (see CHECKS). */
+const PRE_CREDENTIAL_REASONS = new Set([
+  'MethodNotAllowed',
+  'MissingDeviceToken',
+  'BadPath',
+  'DuplicateHeaders',
+  'BadMessageId',
+]);
+
 /** In order; the first objection answers. */
 const CHECKS: readonly Check[] = [
   checkMethod,
   checkPath,
   checkDuplicateHeaders,
   checkMessageId,
-  checkCertificate,
+  checkCredential,
   checkTopic,
   checkPushType,
   checkPriority,
@@ -291,6 +369,13 @@ export function answerPush(input: PushAnswerInput): PushAnswer {
     },
     body,
     logEntry: logEntryOf(facts, status, rejection?.reason ?? null, apnsId, uniqueId),
+    acceptedToken:
+      facts.providerToken?.verdict.ok === true &&
+      // The checks before the credential's say nothing about the token.
+      !PRE_CREDENTIAL_REASONS.has(rejection?.reason ?? '') &&
+      rejection?.reason !== 'TooManyProviderTokenUpdates'
+        ? facts.providerToken.token
+        : null,
   };
 }
 
@@ -308,10 +393,12 @@ function readFacts(input: PushAnswerInput): RequestFacts {
   const header = (name: string): string | undefined => values.get(name);
   const token = input.path.startsWith(DEVICE_PATH) ? input.path.slice(DEVICE_PATH.length) : null;
 
+  const providerToken = readProviderToken(input, header('authorization'));
   const sentTopic = header('apns-topic');
-  const allowed = allowedTopics(input.clientCertificate);
   // Apple: without apns-topic, a certificate for one topic pushes to that topic (its subject's
-  // bundle id); a certificate for several topics needs the header (MissingTopic).
+  // bundle id); a certificate for several topics needs the header (MissingTopic), and so does
+  // a provider token, which is for a whole team.
+  const allowed = providerToken === null ? allowedTopics(input.clientCertificate) : [];
   const topic = sentTopic ?? (allowed.length === 1 ? allowed[0]! : null);
 
   return {
@@ -320,8 +407,26 @@ function readFacts(input: PushAnswerInput): RequestFacts {
     repeated,
     token,
     topic,
+    providerToken,
     pushType: header('apns-push-type'),
     bodyLength: input.bodyLength ?? input.body.length,
+  };
+}
+
+/** `authorization: bearer <JWT>`, verified, when token authentication is on. */
+function readProviderToken(
+  input: PushAnswerInput,
+  authorization: string | undefined,
+): RequestFacts['providerToken'] {
+  const tokenAuth = input.tokenAuth ?? null;
+  if (tokenAuth === null || authorization === undefined) return null;
+  const token = /^bearer +(\S+)$/i.exec(authorization.trim())?.[1] ?? null;
+  return {
+    token,
+    verdict:
+      token === null
+        ? { ok: false, reason: 'InvalidProviderToken', why: 'not "bearer <token>"' }
+        : verifyProviderToken(token, tokenAuth.keys, input.now),
   };
 }
 
@@ -395,7 +500,26 @@ function logEntryOf(
             environments: cert.environments,
             sha256: cert.sha256,
           },
+    providerToken: providerTokenOf(facts),
     warnings: reason === null ? warningsFor(facts) : [],
+  };
+}
+
+/** What the bearer token says of itself, for the log; its fields are the client's, untrusted. */
+function providerTokenOf(facts: RequestFacts): NotificationLogEntry['providerToken'] {
+  const authorization = facts.header('authorization');
+  if (authorization === undefined) return null;
+  const jwt = /^bearer +(\S+)$/i.exec(authorization.trim())?.[1];
+  const parts = jwt === undefined ? null : decodeProviderToken(jwt);
+  const iat = parts?.iat;
+  const issuedAt =
+    typeof iat === 'number' && Number.isSafeInteger(iat) && Math.abs(iat) < 8.64e12
+      ? new Date(iat * 1000).toISOString()
+      : null;
+  return {
+    keyId: typeof parts?.kid === 'string' ? parts.kid : null,
+    teamId: typeof parts?.iss === 'string' ? parts.iss : null,
+    issuedAt,
   };
 }
 
@@ -430,11 +554,11 @@ function warningsFor(facts: RequestFacts): string[] {
     const expected = SUFFIXED_PUSH_TYPES.has(type) ? type : null;
     if (implied !== expected) {
       warnings.push(
-        `The push type is ${type} but the topic ${facts.topic} is ${implied === null ? 'a plain bundle id' : `for ${implied} pushes`}: Apple expects voip, complication, fileprovider, liveactivity and pushtotalk pushes to go to the bundle id plus that type's suffix (e.g. .voip), and other pushes to the bundle id.`,
+        `The push type is ${type} but the topic ${facts.topic} is ${implied === null ? 'a plain bundle id' : `for ${implied} pushes`}: Apple expects voip, complication, fileprovider, liveactivity, pushtotalk and location pushes to go to the bundle id plus that type's suffix (e.g. .voip), and other pushes to the bundle id.`,
       );
     }
   }
-  if (type === 'liveactivity' || type === 'location') {
+  if ((type === 'liveactivity' || type === 'location') && facts.providerToken === null) {
     warnings.push(
       `Apple accepts ${type} pushes only with token (.p8) authentication, not with a certificate.`,
     );
