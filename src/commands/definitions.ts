@@ -65,7 +65,7 @@ export const commandDefinitions: CommandDefinition[] = [
         .description(
           'the guided way (what `apns-setup` runs in a terminal): a new certificate, a .p12, a renewal or a check',
         )
-        .argument('[files...]', 'p12: the .p12; check: the certificate files')
+        .argument('[files...]', 'p12: the .p12; check: the certificate files or auth key (.p8)')
         .addOption(
           new Option('--journey <journey>', 'run this journey (needed without a terminal)').choices(
             ['new', 'p12', 'renew', 'check'],
@@ -78,6 +78,9 @@ export const commandDefinitions: CommandDefinition[] = [
         .option('--cer <file>', "new, renew: Apple's certificate, once downloaded")
         .option('--from <file>', 'renew: the live certificate')
         .option('--token <hex>', 'the test push: a device token (default: a credential probe)')
+        .option('--team-id <id>', 'check with an auth key (.p8): the team it belongs to')
+        .option('--key-id <id>', 'check with an auth key: its key id, when its file name lacks it')
+        .option('--topic <bundle-id>', 'check with an auth key: the app to push to')
         .option('--no-push', 'no test push at the end')
         .option('--ci-workflow', 'write .github/workflows/apns-certificates.yml at the end')
         .option('--endpoint <url>', 'the test push goes to this APNs-compatible server')

@@ -12,6 +12,9 @@ export interface WizardFlags {
   from?: string;
   keychain?: boolean;
   token?: string;
+  teamId?: string;
+  keyId?: string;
+  topic?: string;
   push: boolean;
   ciWorkflow?: boolean;
   endpoint?: string;

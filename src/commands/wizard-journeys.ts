@@ -24,6 +24,7 @@ import {
   watchForCertificate,
   writeNewTextFile,
 } from '../adapters/wizard-files.js';
+import { isTokenKeyFileName, readTokenKey } from '../core/apns/token-key.js';
 import { InputError, type ExitCode } from '../core/errors.js';
 import { readMaterial } from '../core/pki/material.js';
 import type { Answers, FoundFile, Journey, Question, WizardPorts } from '../flows/wizard/ports.js';
@@ -58,6 +59,9 @@ export async function runJourneys(
       files: args,
       keychain: flags.keychain,
       token: flags.token,
+      teamId: flags.teamId,
+      keyId: flags.keyId,
+      topic: flags.topic,
       push: flags.push,
       target: {
         endpoint: flags.endpoint,
@@ -197,6 +201,25 @@ function answerFromFlags(
             'the files (apns-setup wizard --journey check FILE...)',
             'the wizard needs the files to check',
           );
+    case 'team-id':
+      return (
+        flags.teamId ??
+        (terminal ? undefined : needFlag('--team-id TEAMID', 'the auth key needs its team id'))
+      );
+    case 'key-id':
+      return (
+        flags.keyId ??
+        (terminal
+          ? undefined
+          : needFlag('--key-id KEYID', 'the auth key’s file name does not say its key id'))
+      );
+    case 'topic':
+      return (
+        flags.topic ??
+        (terminal
+          ? undefined
+          : needFlag('--topic BUNDLE_ID', 'the auth key needs the app it pushes to'))
+      );
     case 'token':
       return flags.token ?? (unattended ? '' : undefined);
     case 'ci-workflow':
@@ -253,16 +276,27 @@ async function askPerson(
   }
 }
 
-/** Certificates (with their bundle id and end) or .p12 files here, one level down, and in Downloads. */
+/**
+ * Certificates (with their bundle id and end) and auth keys, or .p12 files, here, one level
+ * down, and in Downloads.
+ */
 async function findNearby(kind: 'p12' | 'certificates', cwd: string): Promise<FoundFile[]> {
   const downloads = await downloadsDir();
   const dirs = [cwd, ...(await subfolders(cwd)), ...(downloads ? [downloads] : [])];
   const paths = await listFiles(
     dirs,
-    kind === 'p12' ? /\.(p12|pfx)$/i : /\.(cer|crt|der|pem|p12|pfx)$/i,
+    kind === 'p12' ? /\.(p12|pfx)$/i : /\.(cer|crt|der|pem|p12|pfx|p8)$/i,
   );
   const found: FoundFile[] = [];
   for (const path of paths.slice(0, 30)) {
+    if (isTokenKeyFileName(path)) {
+      // An auth key is offered only when it can sign: an RSA key named .p8 is not one.
+      const { info } = readTokenKey(await readInputFile(path).catch(() => new Uint8Array()), path);
+      if (info.problem === null) {
+        found.push({ path, bundleId: null, notAfter: null, tokenKey: { keyId: info.keyId } });
+      }
+      continue;
+    }
     let bundleId: string | null = null;
     let notAfter: Date | null = null;
     try {
@@ -277,7 +311,9 @@ async function findNearby(kind: 'p12' | 'certificates', cwd: string): Promise<Fo
     }
     found.push({ path, bundleId, notAfter });
   }
-  // What a provider uses first (ck.pem), then what could be read, then locked .p12 files.
-  const rank = (f: FoundFile) => (f.path.endsWith('/ck.pem') ? 0 : f.notAfter !== null ? 1 : 2);
+  // What a provider uses first (ck.pem), then what could be read (auth keys too), then locked
+  // .p12 files.
+  const rank = (f: FoundFile) =>
+    f.path.endsWith('/ck.pem') ? 0 : f.notAfter !== null || f.tokenKey ? 1 : 2;
   return found.sort((a, b) => rank(a) - rank(b));
 }

@@ -75,9 +75,11 @@ export function describeWizardEvent(event: WizardEvent, now: Date, view: View): 
     case 'not-proven': {
       // Paths are shown relative to here; a URL or a flag stays as it is.
       const command = `apns-setup ${event.command.map((part) => shellQuote(isAbsolute(part) ? shown(part, cwd) : part)).join(' ')}`;
+      const what = event.made ? 'The files are made but not yet proven' : 'Not proven yet';
+      const them = event.made ? 'them' : 'it';
       return event.error === null
-        ? `The files are made but not yet proven. Prove them with: ${command}`
-        : `${style.yellow('The files are made but not yet proven:')} ${event.error.message}\n  Prove them later with: ${command}`;
+        ? `${what}. Prove ${them} with: ${command}`
+        : `${style.yellow(`${what}:`)} ${event.error.message}\n  Prove ${them} later with: ${command}`;
     }
     case 'ci-written':
       return event.written

@@ -28,8 +28,8 @@ const JOURNEYS: Record<Journey, { name: string; description: string }> = {
       'the successor of a certificate that expires soon; the live files stay as they are',
   },
   check: {
-    name: 'Check a certificate',
-    description: 'what a .cer, .pem or .p12 is, whether it still works, and a CI gate',
+    name: 'Check a certificate or an auth key (.p8)',
+    description: 'what a .cer, .pem, .p12 or .p8 is, whether it still works, and a CI gate',
   },
 };
 
@@ -40,8 +40,9 @@ export function shown(path: string, cwd: string): string {
 }
 
 function foundChoice(file: FoundFile, cwd: string, now: Date): { name: string; value: string } {
-  const what =
-    file.notAfter === null
+  const what = file.tokenKey
+    ? `  auth key${file.tokenKey.keyId === null ? '' : ` ${file.tokenKey.keyId}`}, never expires`
+    : file.notAfter === null
       ? ''
       : `  ${file.bundleId ?? 'certificate'}, ${file.notAfter <= now ? 'expired' : 'ends'} ${formatDate(file.notAfter)}`;
   return { name: `${shown(file.path, cwd)}${what}`, value: file.path };
@@ -181,7 +182,7 @@ export function questionPrompt(question: Question, cwd: string, now: Date): Prom
           }
         : {
             type: 'input',
-            message: 'Path to the certificate (.cer, .pem or .p12):',
+            message: 'Path to the certificate (.cer, .pem or .p12) or the auth key (.p8):',
             required: true,
           };
     case 'token':
@@ -190,6 +191,25 @@ export function questionPrompt(question: Question, cwd: string, now: Date): Prom
         message:
           'Device token for a test notification (leave empty for a credential probe, no device needed):',
         required: false,
+      };
+    case 'team-id':
+      return {
+        type: 'input',
+        message:
+          'Team ID the key belongs to (10 characters; developer.apple.com → Membership details):',
+        required: true,
+      };
+    case 'key-id':
+      return {
+        type: 'input',
+        message: `Key ID of ${shown(question.file, cwd)} (10 characters; developer.apple.com → Keys):`,
+        required: true,
+      };
+    case 'topic':
+      return {
+        type: 'input',
+        message: 'Bundle id of the app to push to (the topic):',
+        required: true,
       };
     case 'ci-workflow':
       return {

@@ -4,6 +4,7 @@
  * for Apple's portal and continues from its state file — here with the local portal stand-in
  * signing the CSR in between, and the test push going to a local sandbox.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,5 +248,99 @@ describe('the wizard when APNs cannot be reached', () => {
       'Prove them later with: apns-setup push --cert certs/ck.pem --endpoint https://127.0.0.1:1',
     );
     expect(readdirSync(join(project, 'certs'))).toContain('ck.pem');
+  });
+});
+
+describe('wizard --journey check with an auth key (.p8), without a terminal', () => {
+  const project = join(scratch.path, 'token-key');
+  const keyFile = join(project, 'AuthKey_WIZ1234567.p8');
+  let tokenSandbox: SandboxProcess;
+  let target: { url: string; caFile: string };
+
+  beforeAll(async () => {
+    mkdirSync(project);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    tokenSandbox = spawnSandbox([
+      '--json',
+      '--auth-key-pub',
+      keyFile,
+      '--key-id',
+      'WIZ1234567',
+      '--team-id',
+      'TEAM123456',
+      '--topics',
+      'com.example.token',
+    ]);
+    target = JSON.parse(await tokenSandbox.nextLine()) as { url: string; caFile: string };
+  });
+  afterAll(() => tokenSandbox.stop());
+
+  const check = (...extra: string[]) =>
+    runCli(
+      [
+        'wizard',
+        '--journey',
+        'check',
+        keyFile,
+        '--endpoint',
+        target.url,
+        '--ca',
+        target.caFile,
+        ...extra,
+      ],
+      { env, cwd: project },
+    );
+
+  it('says what the key is, proves it with a token push (key, team and app), exit 0', async () => {
+    const result = await check('--team-id', 'TEAM123456', '--topic', 'com.example.token');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('token signing key (APNs auth key)');
+    expect(result.stderr).toContain('WIZ1234567');
+    // The credential probe (the sandbox, given no --tokens, accepts any well-formed token).
+    expect(result.stderr).toMatch(/^✓ \(probe\) {2}200 /m);
+    expect(result.stderr).toContain('accepted the token of key WIZ1234567 for team TEAM123456');
+  });
+
+  it('a team the key is not of: the push says InvalidProviderToken, exit 1', async () => {
+    const result = await check('--team-id', 'OTHER12345', '--topic', 'com.example.token');
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^✗ \(probe\) {2}403 InvalidProviderToken/m);
+  });
+
+  it('without --team-id there is no one to ask: names the flag, exit 2', async () => {
+    const result = await check('--topic', 'com.example.token');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(
+      /^Error: the auth key needs its team id, and there is no terminal to ask$/m,
+    );
+    expect(result.stderr).toMatch(/^Pass --team-id TEAMID\.$/m);
+  });
+
+  it('--no-push names the push --auth-key command that proves it later', async () => {
+    const result = await check(
+      '--team-id',
+      'TEAM123456',
+      '--topic',
+      'com.example.token',
+      '--no-push',
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `Not proven yet. Prove it with: apns-setup push --auth-key AuthKey_WIZ1234567.p8 --team-id TEAM123456 --topic com.example.token --endpoint ${target.url}`,
+    );
+    expect(result.stderr).not.toContain('files are made');
+  });
+
+  it('offers no CI gate on expiry for a key that never expires', async () => {
+    const result = await check(
+      '--team-id',
+      'TEAM123456',
+      '--topic',
+      'com.example.token',
+      '--ci-workflow',
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(existsSync(join(project, '.github'))).toBe(false);
   });
 });

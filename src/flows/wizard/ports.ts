@@ -23,6 +23,8 @@ export interface FoundFile {
   /** The certificate's bundle id and end, when the file could be read without a passphrase. */
   bundleId: string | null;
   notAfter: Date | null;
+  /** An APNs auth key (.p8): its key id, from its file name (null when the name has none). */
+  tokenKey?: { keyId: string | null };
 }
 
 /** What the new-certificate journey will do, shown before it does it. */
@@ -50,6 +52,10 @@ export type Question =
   | { id: 'live'; found: FoundFile[] }
   | { id: 'files'; found: FoundFile[] }
   | { id: 'token' }
+  /** Token authentication: what a .p8 does not say itself. */
+  | { id: 'team-id' }
+  | { id: 'key-id'; file: string }
+  | { id: 'topic' }
   | { id: 'ci-workflow'; path: string };
 
 export interface Answers {
@@ -68,6 +74,9 @@ export interface Answers {
   files: string[];
   /** A device token, or '' for the credential probe. */
   token: string;
+  'team-id': string;
+  'key-id': string;
+  topic: string;
   'ci-workflow': boolean;
 }
 
@@ -109,9 +118,15 @@ export type WizardEvent =
   | { kind: 'imported'; result: ImportResult }
   | { kind: 'converted'; result: ConvertResult }
   | { kind: 'inspected'; entries: InspectEntry[] }
-  | { kind: 'pushed'; results: PushResult[]; certificateFile: string }
+  | { kind: 'pushed'; results: PushResult[] }
   /** The files are made but no push proved them (APNs out of reach, or --no-push). */
-  | { kind: 'not-proven'; error: ApnsSetupError | null; command: string[] }
+  | {
+      kind: 'not-proven';
+      error: ApnsSetupError | null;
+      command: string[];
+      /** The journey made the files (new, p12, renew), or only looked at them (check). */
+      made: boolean;
+    }
   | { kind: 'ci-written'; path: string; written: boolean }
   | { kind: 'renewal-checklist'; newFiles: string; liveFile: string }
   | { kind: 'done'; journey: Journey };

@@ -12,7 +12,7 @@ import type { CertificateInfo } from '../../core/pki/types.js';
 import { convertP12 } from '../convert-p12.js';
 import { createKeyAndCsr } from '../create-csr.js';
 import { importCertificate } from '../import-certificate.js';
-import { inspectFiles } from '../inspect-files.js';
+import { inspectFiles, type InspectEntry } from '../inspect-files.js';
 import { openMaterial } from '../read-file-material.js';
 import { DEFAULT_CSR_SUBJECT, renewCertificate } from '../renew.js';
 import { sendPush } from '../send-push.js';
@@ -40,6 +40,10 @@ export interface WizardOptions {
   files: string[];
   keychain: boolean | undefined;
   token: string | undefined;
+  /** check with an auth key (.p8): what the key does not say itself. */
+  teamId?: string | undefined;
+  keyId?: string | undefined;
+  topic?: string | undefined;
   /** False with --no-push: no test push. */
   push: boolean;
   target: PushTarget;
@@ -284,7 +288,7 @@ async function collectAndProve(
   ports.show({ kind: 'imported', result });
 
   const ck = join(state.dir, FILE_NAMES.combined);
-  const exitCode = await testPush(options, ports, ck, result.certificate);
+  const exitCode = await testPush(options, ports, { cert: ck }, result.certificate, true);
   if (state.live !== null) {
     ports.show({ kind: 'renewal-checklist', newFiles: state.dir, liveFile: state.live.file });
   }
@@ -380,8 +384,9 @@ async function fromP12(options: WizardOptions, ports: WizardPorts): Promise<Wiza
   const exitCode = await testPush(
     options,
     ports,
-    join(outDir, FILE_NAMES.combined),
+    { cert: join(outDir, FILE_NAMES.combined) },
     result.certificate,
+    true,
   );
   await offerCiWorkflow(ports, [outDir]);
   ports.show({ kind: 'done', journey: 'p12' });
@@ -433,12 +438,20 @@ async function checkCertificates(
       e.material.certificates[0]?.isApns === true &&
       e.material.keys.length > 0,
   );
+  // Else an auth key: it proves itself the same way, with the team and app it is for.
+  const tokenKey = entries.find((e) => e.tokenKey !== null && e.tokenKey.problem === null);
   let exitCode: 0 | 1 | 2 = 0;
   if (pushable?.material) {
-    exitCode = await testPush(options, ports, pushable.file, pushable.material.certificates[0]!);
+    const certificate = pushable.material.certificates[0]!;
+    exitCode = await testPush(options, ports, { cert: pushable.file }, certificate, false);
+  } else if (tokenKey?.tokenKey) {
+    const credential = await tokenCredential(options, ports, tokenKey);
+    exitCode = await testPush(options, ports, credential, null, false);
   }
   if (failed.length === entries.length) return { journey: 'check', exitCode: 2 };
-  await offerCiWorkflow(ports, files);
+  // A CI gate on expiry is for what expires: an auth key never does.
+  const expiring = entries.filter((e) => e.tokenKey === null).map((e) => e.file);
+  if (expiring.length > 0) await offerCiWorkflow(ports, expiring);
   ports.show({ kind: 'done', journey: 'check' });
   return { journey: 'check', exitCode: failed.length > 0 ? 2 : exitCode };
 }
@@ -450,23 +463,58 @@ async function checkCertificates(
  * of reach is not the files' fault: they are made, not yet proven, and the command to prove them
  * later is named. A refusal is a real problem with the certificate: exit 1.
  */
+/** What the test push proves: a certificate with its key, or an auth key with its team and app. */
+type Credential =
+  { cert: string } | { authKey: string; teamId: string; keyId: string | undefined; topic: string };
+
+function credentialFlags(credential: Credential): string[] {
+  if ('cert' in credential) return ['--cert', credential.cert];
+  return [
+    '--auth-key',
+    credential.authKey,
+    ...(credential.keyId === undefined ? [] : ['--key-id', credential.keyId]),
+    '--team-id',
+    credential.teamId,
+    '--topic',
+    credential.topic,
+  ];
+}
+
+/** The team and the app an auth key pushes for (and its key id, when its file name lacks it). */
+async function tokenCredential(
+  options: WizardOptions,
+  ports: WizardPorts,
+  entry: InspectEntry,
+): Promise<Credential> {
+  const keyId =
+    entry.tokenKey?.keyId === null
+      ? (options.keyId ?? (await ports.ask({ id: 'key-id', file: entry.file }))).trim()
+      : options.keyId;
+  const teamId = (options.teamId ?? (await ports.ask({ id: 'team-id' }))).trim();
+  const topic = (options.topic ?? (await ports.ask({ id: 'topic' }))).trim();
+  return { authKey: entry.file, teamId, keyId, topic };
+}
+
 async function testPush(
   options: WizardOptions,
   ports: WizardPorts,
-  certificateFile: string,
-  certificate: CertificateInfo,
+  credential: Credential,
+  /** The certificate, when it is one: an expired one is not pushed with (it is said so). */
+  certificate: CertificateInfo | null,
+  /** The journey made the files (else it only looked at them). */
+  made: boolean,
 ): Promise<0 | 1> {
-  const later = ['push', '--cert', certificateFile, ...targetFlags(options.target)];
+  const later = ['push', ...credentialFlags(credential), ...targetFlags(options.target)];
   if (!options.push) {
-    ports.show({ kind: 'not-proven', error: null, command: later });
+    ports.show({ kind: 'not-proven', error: null, command: later, made });
     return 0;
   }
-  if (certificate.notAfter <= ports.now()) return 0;
+  if (certificate !== null && certificate.notAfter <= ports.now()) return 0;
   const token = options.token ?? (await ports.ask({ id: 'token' }));
   try {
     const results = await sendPush(
       {
-        cert: certificateFile,
+        ...credential,
         tokens: token.trim() === '' ? [] : [token],
         env: options.target.env ?? 'auto',
         endpoint: options.target.endpoint,
@@ -482,14 +530,14 @@ async function testPush(
       const error = new OperationError('OPERATION_FAILED', unanswered.explanation, {
         hint: unanswered.hint ?? undefined,
       });
-      ports.show({ kind: 'not-proven', error, command: later });
+      ports.show({ kind: 'not-proven', error, command: later, made });
       return 0;
     }
-    ports.show({ kind: 'pushed', results, certificateFile });
+    ports.show({ kind: 'pushed', results });
     return results.every((r) => r.ok) ? 0 : 1;
   } catch (error) {
     if (!isApnsSetupError(error) || error.exitCode !== 1) throw error;
-    ports.show({ kind: 'not-proven', error, command: later });
+    ports.show({ kind: 'not-proven', error, command: later, made });
     return 0;
   }
 }
