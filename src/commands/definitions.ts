@@ -301,12 +301,15 @@ export const commandDefinitions: CommandDefinition[] = [
           '--topic <topic>',
           "apns-topic (default: the certificate's bundle id; required with --auth-key)",
         )
+        .option(
+          '--profile <file>',
+          "the app's .mobileprovision: its aps-environment says where the build's tokens live",
+        )
         .addOption(
-          new Option('--env <env>', 'APNs environment (default: from the certificate)').choices([
-            'sandbox',
-            'production',
-            'auto',
-          ]),
+          new Option(
+            '--env <env>',
+            'APNs environment (default: from the certificate, then --profile)',
+          ).choices(['sandbox', 'production', 'auto']),
         )
         .option('--payload <file>', 'JSON payload file, or - for stdin')
         .option('--alert <text>', 'alert text')
@@ -343,6 +346,7 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup push --cert certs/apns.p12 --token $TOKEN --template background --env production',
         'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app',
         'apns-setup push --auth-key AuthKey_ABC123DEFG.p8 --team-id DEF123GHIJ --topic com.example.app --token $TOKEN --env auto',
+        'apns-setup push --cert certs/ck.pem --token $TOKEN --profile MyApp_Development.mobileprovision',
       ]);
     },
     load: () => import('./push.js'),

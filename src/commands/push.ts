@@ -36,6 +36,7 @@ interface PushOptions {
   port?: string;
   endpoint?: string;
   ca?: string;
+  profile?: string;
   /** Seconds. */
   timeout: number;
   json?: boolean;
@@ -85,6 +86,7 @@ export async function run(
         port: options.port === undefined ? undefined : Number(options.port),
         endpoint: options.endpoint,
         ca: options.ca,
+        profile: options.profile,
         timeoutMs: options.timeout * 1000,
       },
       ports,

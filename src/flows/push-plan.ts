@@ -22,6 +22,7 @@ import {
   parsePayload,
   PAYLOAD_TEMPLATE_NAMES,
 } from '../core/apns/payload.js';
+import { apnsEnvironmentOfProfile, profileCoversTopic } from '../core/apns/provisioning-profile.js';
 import { buildPushRequest, withDeviceToken, type PushRequest } from '../core/apns/request.js';
 import { TokenLineSplitter, tokenOfLine } from '../core/apns/token-lines.js';
 import { keyIdFromFileName, openTokenKey } from '../core/apns/token-key.js';
@@ -31,8 +32,9 @@ import { inFile, InputError, isApnsSetupError, withFileName } from '../core/erro
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import { encodePem } from '../core/pki/pem.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
-import type { PushPorts } from './push-ports.js';
+import type { PushPorts, PushProfileFacts } from './push-ports.js';
 import { openMaterial, readCertificates } from './read-file-material.js';
+import { openProvisioningProfile } from './read-profile.js';
 import { pushRefusals } from './refusals.js';
 
 export interface PushInput {
@@ -67,6 +69,8 @@ export interface PushInput {
   endpoint?: string | undefined;
   /** A CA certificate file to trust instead of Node's roots. */
   ca?: string | undefined;
+  /** `--profile`: the provisioning profile of the build the tokens come from. */
+  profile?: string | undefined;
   /** Bounds the whole exchange with the server: connecting, every answer, retries and waits. */
   timeoutMs: number;
 }
@@ -99,6 +103,8 @@ export interface PushPlan {
   retryOther: boolean;
   /** --endpoint names a server that is not Apple's: its environment is what it says, if anything. */
   customEndpoint: boolean;
+  /** `--profile`: the build the tokens come from, and where it registers them. */
+  profile: PushProfileFacts | null;
 }
 
 /** Reads and checks every input, says what looks wrong, and builds the requests. */
@@ -117,6 +123,7 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
     input.authKey === undefined
       ? await readCertificateCredential(input.cert!, input, ports)
       : await readTokenCredential(input.authKey, input, ports);
+  const profile = input.profile === undefined ? null : await readPushProfile(input.profile, ports);
 
   if (credential.kind === 'certificate') {
     warnAboutCertificate(credential.file, credential.certificate, ports);
@@ -144,7 +151,24 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
       endpointEnvironment: custom.environment,
     });
   }
-  const environment = custom?.environment ?? choice.environment;
+  // Free to choose (no --env, or auto, and a credential for both): the profile's build says
+  // where its tokens live, so that host is tried first.
+  const tokenEnvironment = profile?.tokenEnvironment ?? null;
+  const chosen =
+    choice.retryOtherOnBadDeviceToken && tokenEnvironment !== null
+      ? tokenEnvironment
+      : choice.environment;
+  const environment = custom?.environment ?? chosen;
+  if (profile !== null && profile.apsEnvironment !== null && tokenEnvironment !== environment) {
+    ports.warn({
+      kind: 'profile-environment',
+      file: profile.file,
+      apsEnvironment: profile.apsEnvironment,
+      tokenEnvironment: tokenEnvironment!,
+      pushEnvironment: environment,
+      because: custom?.environment ? 'endpoint' : requested !== undefined ? 'env' : 'certificate',
+    });
+  }
   const port = input.port ?? 443;
 
   const facts =
@@ -160,6 +184,18 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
   for (const warning of new Set(template.warnings)) {
     ports.warn({ kind: 'advice', text: warning });
   }
+  if (
+    profile !== null &&
+    profile.bundleId !== null &&
+    !profileCoversTopic(profile.bundleId, template.topic)
+  ) {
+    ports.warn({
+      kind: 'profile-bundle-id',
+      file: profile.file,
+      bundleId: profile.bundleId,
+      topic: template.topic,
+    });
+  }
   return {
     template,
     tokens: tokens.source,
@@ -172,6 +208,39 @@ export async function planPush(input: PushInput, ports: PushPorts): Promise<Push
     // The other environment is another Apple host; a custom endpoint is one server.
     retryOther: custom === null && choice.retryOtherOnBadDeviceToken,
     customEndpoint: custom !== null && custom.environment === null,
+    profile,
+  };
+}
+
+/**
+ * `--profile`: the provisioning profile read before connecting (a file that is not one is a
+ * one-line error, exit 2), and what about it is worth a warning: no push at all, or expired.
+ */
+async function readPushProfile(file: string, ports: PushPorts): Promise<PushProfileFacts> {
+  let info;
+  try {
+    info = await openProvisioningProfile(ports, file);
+  } catch (error) {
+    // A .p12 or an encrypted key asks for a passphrase: the point is that it is not a profile.
+    if (isApnsSetupError(error) && error.code === 'PASSPHRASE_REQUIRED') {
+      throw new InputError('WRONG_KIND', pushRefusals.profileNotAProfile(file), {
+        hint: pushRefusals.profileNotAProfileHint,
+      });
+    }
+    throw error;
+  }
+  if (info.apsEnvironment === null) {
+    ports.warn({ kind: 'profile-without-push', file, unknownValue: info.unknownApsEnvironment });
+  }
+  if (info.expirationDate.getTime() <= ports.now().getTime()) {
+    ports.warn({ kind: 'profile-expired', file, expirationDate: info.expirationDate });
+  }
+  return {
+    file,
+    name: info.name,
+    apsEnvironment: info.apsEnvironment,
+    tokenEnvironment: apnsEnvironmentOfProfile(info),
+    bundleId: info.bundleId,
   };
 }
 

@@ -116,6 +116,20 @@ export interface PushProgress {
   credential: PushCredentialFacts;
   /** True when --endpoint names a server that is not Apple's. */
   customEndpoint: boolean;
+  /** `--profile`: the build the tokens come from. */
+  profile: PushProfileFacts | null;
+}
+
+/** What `push --profile` says about the profile's build. */
+export interface PushProfileFacts {
+  file: string;
+  /** The profile's Name: outside text. */
+  name: string | null;
+  /** Entitlements → aps-environment; null when the App ID has no push. */
+  apsEnvironment: 'development' | 'production' | null;
+  /** Where the build registers its device tokens; null when it cannot receive pushes. */
+  tokenEnvironment: Environment | null;
+  bundleId: string | null;
 }
 
 /** What the person is told about the credential a push uses. */
@@ -123,7 +137,10 @@ export type PushCredentialFacts =
   | { kind: 'certificate'; certificate: CertificateInfo }
   | { kind: 'token'; keyId: string; teamId: string };
 
-export interface PushPorts extends Pick<FlowPorts, 'readFile' | 'passphrase' | 'warn' | 'now'> {
+export interface PushPorts extends Pick<
+  FlowPorts,
+  'readFile' | 'passphrase' | 'warn' | 'now' | 'parsePlist'
+> {
   readStdin(): Promise<Buffer>;
   /**
    * A file's bytes as they are read, chunk by chunk (a tokens file may hold a million lines);

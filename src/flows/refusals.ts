@@ -96,6 +96,9 @@ export const pushRefusals = {
   noCaCertificate: (file: string) => `${file} holds no certificate to trust.`,
   noCaCertificateHint:
     "Pass the CA certificate (PEM or DER) that issued the server's certificate, e.g. the caFile that `apns-setup sandbox --json` prints.",
+  profileNotAProfile: (file: string) => `${file}: it is not a provisioning profile`,
+  profileNotAProfileHint:
+    'Pass --profile the .mobileprovision (or .provisionprofile) the app was built with: from developer.apple.com (Profiles), or embedded.mobileprovision inside the .ipa.',
   noCertificate: (file: string) => `${file} holds no certificate.`,
   noCertificateHint:
     'Pass ck.pem (certificate and key), the .p12, or the certificate PEM together with --key key.pem.',

@@ -20,6 +20,7 @@ import type {
   ApnsFailure,
   PushCredentialFacts,
   PushPorts,
+  PushProfileFacts,
 } from './push-ports.js';
 import { pushRefusals } from './refusals.js';
 
@@ -60,6 +61,8 @@ export interface PushResult {
   otherEnvironment: { first: Environment; stillUnknown: boolean } | null;
   /** Why no answer came (status and reason are null then), e.g. 'timeout'. */
   failure: ApnsFailure | null;
+  /** `--profile`: its aps-environment and where the build registers tokens (null: no push). */
+  profile: Pick<PushProfileFacts, 'apsEnvironment' | 'tokenEnvironment'> | null;
 }
 
 /** What a whole run came to. */
@@ -97,6 +100,7 @@ export async function pushEach(
     environment,
     credential: credentialFacts(plan),
     customEndpoint: plan.customEndpoint,
+    profile: plan.profile,
   });
 
   // --timeout bounds everything from here: connecting, answers, retries and their waits.
@@ -252,6 +256,13 @@ function resultOf(
     probe: plan.probe,
     endpoint: endpoint.url,
     otherEnvironment: null,
+    profile:
+      plan.profile === null
+        ? null
+        : {
+            apsEnvironment: plan.profile.apsEnvironment,
+            tokenEnvironment: plan.profile.tokenEnvironment,
+          },
   };
   if (delivery.kind === 'failure') {
     const { failure, attempts } = delivery;
@@ -295,6 +306,7 @@ function resultOf(
     topic: request.topic,
     probe: plan.probe,
     timestamp: answer.timestamp,
+    profile: plan.profile === null ? null : { apsEnvironment: plan.profile.apsEnvironment },
     ...(plan.customEndpoint
       ? { server: `The server at ${endpoint.url.replace(/^https:\/\//, '')}` }
       : {}),

@@ -18,5 +18,23 @@ export type FlowWarning =
   | { kind: 'more-duplicate-tokens'; count: number }
   /** --env asks for one environment, --endpoint is Apple's server of the other. */
   | { kind: 'endpoint-environment'; requested: Environment; endpointEnvironment: Environment }
+  /**
+   * `push --profile`: the profile's build registers its tokens in `tokenEnvironment`, but the
+   * push goes to `pushEnvironment` because of --env, the certificate, or --endpoint.
+   */
+  | {
+      kind: 'profile-environment';
+      file: string;
+      apsEnvironment: 'development' | 'production';
+      tokenEnvironment: Environment;
+      pushEnvironment: Environment;
+      because: 'env' | 'certificate' | 'endpoint';
+    }
+  /** `push --profile`: the profile grants no push (no aps-environment, or an unknown value). */
+  | { kind: 'profile-without-push'; file: string; unknownValue: string | null }
+  /** `push --profile`: the profile is for another app than the topic. */
+  | { kind: 'profile-bundle-id'; file: string; bundleId: string; topic: string }
+  /** `push --profile`: the profile has expired, so the build signed with it no longer launches. */
+  | { kind: 'profile-expired'; file: string; expirationDate: Date }
   /** The core's advice about a request (push type, topic, environment), already in words. */
   | { kind: 'advice'; text: string };

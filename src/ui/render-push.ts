@@ -4,7 +4,8 @@
  */
 import type { Environment } from '../core/pki/types.js';
 import { escapeControlCharacters } from '../core/safe-text.js';
-import type { PushProgress } from '../flows/push-ports.js';
+import { APNS_HOSTS } from '../core/apns/endpoints.js';
+import type { PushProfileFacts, PushProgress } from '../flows/push-ports.js';
 import type { PushResult } from '../flows/send-push.js';
 import { describeCertificate } from './messages.js';
 import type { Style } from './style.js';
@@ -29,7 +30,20 @@ export function describePushProgress(progress: PushProgress): string {
     credential.kind === 'certificate'
       ? describeCertificate(credential.certificate)
       : `a token signed with key ${credential.keyId} of team ${credential.teamId}`;
-  return `${what} for ${progress.topic} to ${where} with ${using}…`;
+  const line = `${what} for ${progress.topic} to ${where} with ${using}…`;
+  return progress.profile === null ? line : `${line}\n${describeProfileBuild(progress.profile)}`;
+}
+
+/** What `--profile` says about the build the tokens come from. */
+export function describeProfileBuild(profile: PushProfileFacts): string {
+  const name =
+    profile.name === null ? profile.file : `"${oneLine(profile.name)}" (${profile.file})`;
+  if (profile.apsEnvironment === null || profile.tokenEnvironment === null) {
+    return `The profile ${name} has no aps-environment: the app signed with it cannot receive pushes.`;
+  }
+  const tokens =
+    profile.apsEnvironment === 'development' ? 'development (sandbox) tokens' : 'production tokens';
+  return `The profile ${name} has aps-environment ${profile.apsEnvironment}: this build's tokens are ${tokens}, for ${APNS_HOSTS[profile.tokenEnvironment]}.`;
 }
 
 /**
@@ -93,6 +107,15 @@ export function pushJsonObject(r: PushResult) {
     reason: r.reason ?? r.failure,
     ok: r.ok,
     ...explainPushResult(r),
+    // Only with --profile: the contract's fields stay as they were without it.
+    ...(r.profile === null
+      ? {}
+      : {
+          profile: {
+            apsEnvironment: r.profile.apsEnvironment,
+            environment: r.profile.tokenEnvironment,
+          },
+        }),
   };
 }
 

@@ -466,3 +466,89 @@ describe('explainResponse with token (.p8) authentication', () => {
     expect(clockOffsetWords(0)).toBe('0 s behind');
   });
 });
+
+describe('explainResponse with --profile (the build’s aps-environment)', () => {
+  const token = { keyId: 'ABC123DEFG', teamId: 'DEF123GHIJ' };
+
+  it('BadDeviceToken in the sandbox, production profile: the token belongs to api.push.apple.com', () => {
+    const answer = explain({
+      reason: 'BadDeviceToken',
+      environment: 'sandbox',
+      certificate: UNIVERSAL,
+      profile: { apsEnvironment: 'production' },
+    });
+    expect(answer.ok).toBe(false);
+    expect(answer.explanation).toBe(
+      "APNs in the sandbox did not recognise the device token: the profile's aps-environment is production: an ad hoc, TestFlight or App Store build signed with it registers its device tokens with production (api.push.apple.com), not with the sandbox.",
+    );
+    expect(answer.hint).toBe('Push with --env production.');
+  });
+
+  it('BadDeviceToken in production, development profile, sandbox-less certificate: make one', () => {
+    const answer = explain({
+      reason: 'BadDeviceToken',
+      environment: 'production',
+      certificate: { ...UNIVERSAL, environments: ['production'] },
+      profile: { apsEnvironment: 'development' },
+    });
+    expect(answer.explanation).toContain('api.sandbox.push.apple.com');
+    expect(answer.hint).toBe(
+      'This certificate is for production only: make a development (sandbox) or universal certificate and push with --env sandbox.',
+    );
+  });
+
+  it('BadDeviceToken where the profile says the token should be: not from this build', () => {
+    const answer = explain({
+      reason: 'BadDeviceToken',
+      environment: 'sandbox',
+      profile: { apsEnvironment: 'development' },
+    });
+    expect(answer.explanation).toContain(
+      'the token does not come from a build signed with this profile',
+    );
+  });
+
+  it('a profile without aps-environment: the app cannot receive pushes', () => {
+    const answer = explain({ reason: 'BadDeviceToken', profile: { apsEnvironment: null } });
+    expect(answer.explanation).toContain('cannot receive pushes');
+    expect(answer.hint).toContain('Turn on Push Notifications for the App ID');
+  });
+
+  it('BadEnvironmentKeyInToken names the profile’s environment and what to do', () => {
+    const elsewhere = explainResponse({
+      status: 403,
+      reason: 'BadEnvironmentKeyInToken',
+      environment: 'production',
+      certificate: null,
+      topic: 'com.example.app',
+      probe: false,
+      token,
+      profile: { apsEnvironment: 'development' },
+    });
+    expect(elsewhere.explanation).toBe(
+      "APNs says the provider token's key is not enabled for production: the profile's aps-environment is development: a development build (run from Xcode) signed with it registers its device tokens with the sandbox (api.sandbox.push.apple.com), not with production.",
+    );
+    expect(elsewhere.hint).toBe('Push with --env sandbox.');
+    const here = explainResponse({
+      status: 403,
+      reason: 'BadEnvironmentKeyInToken',
+      environment: 'sandbox',
+      certificate: null,
+      topic: 'com.example.app',
+      probe: false,
+      token,
+      profile: { apsEnvironment: 'development' },
+    });
+    expect(here.explanation).toContain("which is where this build's tokens belong");
+    expect(here.hint).toContain('make the key work in the sandbox');
+  });
+
+  it('a probe stays a probe, whatever the profile', () => {
+    const probe = explain({
+      reason: 'BadDeviceToken',
+      probe: true,
+      profile: { apsEnvironment: 'production' },
+    });
+    expect(probe.ok).toBe(true);
+  });
+});

@@ -64,6 +64,7 @@ function harness() {
   const progress: string[] = [];
   const files = new Map([[KEY_FILE, Buffer.from(exportPkcs8Pem(privateKey))]]);
   const ports: PushPorts = {
+    parsePlist: () => Promise.reject(new Error('no profile in this test')),
     readFile: (path) => {
       const bytes = files.get(path);
       return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`no test file ${path}`));

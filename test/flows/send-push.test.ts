@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectApns } from '../../src/adapters/apns-connection.js';
 import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
+import { parsePlist } from '../../src/adapters/plist.js';
 import { isApnsSetupError } from '../../src/core/errors.js';
 import { createCertificateAuthority } from '../../src/core/pki/issue-certificate.js';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
@@ -85,6 +86,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
   };
   let slept = 0;
   h.ports = {
+    parsePlist,
     readFile: (path) => {
       const bytes = h.files.get(path);
       if (!bytes) return Promise.reject(new Error(`no such test file ${path}`));

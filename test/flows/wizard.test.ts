@@ -111,6 +111,7 @@ function person(
       for (const step of steps) await step.run();
     },
     pushPorts: {
+      parsePlist: () => Promise.reject(new Error('no profile in this test')),
       readFile: (path) => readInputFile(path),
       passphrase: () => Promise.reject(new Error('the push needs no passphrase: ck.pem')),
       warn: () => undefined,

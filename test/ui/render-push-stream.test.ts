@@ -34,6 +34,7 @@ function result(overrides: Partial<PushResult> = {}): PushResult {
     attempts: 1,
     otherEnvironment: null,
     failure: null,
+    profile: null,
     ...overrides,
   };
 }

@@ -24,6 +24,7 @@ function accepted(endpoint: string): PushResult {
     attempts: 1,
     otherEnvironment: null,
     failure: null,
+    profile: null,
   };
 }
 

@@ -181,3 +181,14 @@ export function apnsEnvironmentOfProfile(
       return null;
   }
 }
+
+/**
+ * Whether a push to `topic` reaches the app of a profile for `bundleId`: the bundle id itself,
+ * or it with a push-type suffix (`.voip`, `.complication`, …); a wildcard `com.example.*` covers
+ * what starts with `com.example.`.
+ */
+export function profileCoversTopic(bundleId: string, topic: string): boolean {
+  if (bundleId === '*') return true;
+  if (bundleId.endsWith('.*')) return topic.startsWith(bundleId.slice(0, -1));
+  return topic === bundleId || topic.startsWith(`${bundleId}.`);
+}

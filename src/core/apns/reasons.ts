@@ -6,6 +6,8 @@
  * server (jchambers/pushy RejectionReason.java) and reasons seen in other clients (APNSwift#229).
  */
 import type { CertificateType, Environment } from '../pki/types.js';
+import { APNS_HOSTS } from './endpoints.js';
+import type { ApsEnvironment } from './provisioning-profile.js';
 
 /** How to retry: not at all, after a backoff delay, or at once on a fresh connection. */
 export type RetryClass = 'no' | 'backoff' | 'new-connection';
@@ -270,6 +272,12 @@ export interface ResponseContext {
    * (to the second); null when the server sent none.
    */
   clockOffsetMs?: number | null;
+  /**
+   * `push --profile`: the provisioning profile of the build the tokens come from. Its
+   * aps-environment says where that build registers device tokens; null when the App ID has
+   * no push (the app then has no device token at all).
+   */
+  profile?: { apsEnvironment: ApsEnvironment | null } | null;
 }
 
 export interface Explanation {
@@ -308,6 +316,11 @@ export function explainResponse(context: ResponseContext): Explanation {
 
   const info = reason === null ? undefined : describeReason(reason);
   if (reason === null || info === undefined) return explainUnknown(status, reason, server);
+
+  const profile = context.profile ?? null;
+  if (profile !== null && (reason === 'BadDeviceToken' || reason === 'BadEnvironmentKeyInToken')) {
+    return explainWithProfile(reason, profile.apsEnvironment, context, cert, server);
+  }
 
   if (token !== null) {
     const explained = explainTokenAnswer(reason, info, token, context, server);
@@ -426,6 +439,72 @@ function explainTokenAnswer(
     default:
       return null;
   }
+}
+
+/** `development` → the sandbox, `production` → production (as apnsEnvironmentOfProfile). */
+function tokenEnvironmentOf(aps: ApsEnvironment): Environment {
+  return aps === 'development' ? 'sandbox' : 'production';
+}
+
+/** "aps-environment development: a build signed with it registers sandbox tokens (api.sandbox…)". */
+export function profileEnvironmentWords(aps: ApsEnvironment): string {
+  const environment = tokenEnvironmentOf(aps);
+  const builds =
+    aps === 'development'
+      ? 'a development build (run from Xcode)'
+      : 'an ad hoc, TestFlight or App Store build';
+  return `the profile's aps-environment is ${aps}: ${builds} signed with it registers its device tokens with ${envName(environment)} (${APNS_HOSTS[environment]})`;
+}
+
+/**
+ * BadDeviceToken and BadEnvironmentKeyInToken when `--profile` says which environment the
+ * build's tokens belong to: the profile's aps-environment decides what to do.
+ */
+function explainWithProfile(
+  reason: 'BadDeviceToken' | 'BadEnvironmentKeyInToken',
+  aps: ApsEnvironment | null,
+  context: ResponseContext,
+  cert: ResponseCertificate | null,
+  server: string,
+): Explanation {
+  const { environment } = context;
+  const where = envName(environment);
+  const refused =
+    reason === 'BadDeviceToken'
+      ? `${server} in ${where} did not recognise the device token`
+      : `${server} says the provider token's key is not enabled for ${where}`;
+  if (aps === null) {
+    return {
+      ok: false,
+      explanation: `${refused}, and the profile has no aps-environment: its App ID has no Push Notifications capability, so the app signed with it cannot receive pushes and has no device token.`,
+      hint: 'Turn on Push Notifications for the App ID at developer.apple.com (Identifiers), download the profile again (or let Xcode regenerate it), rebuild, and push to the token that build registers.',
+    };
+  }
+  const tokens = tokenEnvironmentOf(aps);
+  const other: Environment = environment === 'sandbox' ? 'production' : 'sandbox';
+  if (tokens !== environment) {
+    const certificateOnly =
+      cert !== null && cert.environments.length > 0 && !cert.environments.includes(tokens);
+    return {
+      ok: false,
+      explanation: `${refused}: ${profileEnvironmentWords(aps)}, not with ${where}.`,
+      hint: certificateOnly
+        ? `This certificate is for ${where} only: make ${certificateKind(tokens)} certificate and push with --env ${tokens}.`
+        : `Push with --env ${tokens}.`,
+    };
+  }
+  if (reason === 'BadEnvironmentKeyInToken') {
+    return {
+      ok: false,
+      explanation: `${refused}, which is where this build's tokens belong: ${profileEnvironmentWords(aps)}.`,
+      hint: `At developer.apple.com → Keys, make the key work in ${where} (or in both: Sandbox & Production), or sign with a key that does.`,
+    };
+  }
+  return {
+    ok: false,
+    explanation: `${refused}, though ${profileEnvironmentWords(aps)}: the token does not come from a build signed with this profile, or it was not copied whole.`,
+    hint: `Take the token from the build signed with this profile (it changes when the app is reinstalled); a token from ${other === 'sandbox' ? 'a build run from Xcode' : 'a TestFlight or App Store build'} belongs to ${envName(other)}.`,
+  };
 }
 
 /** A clock this far from the server's is worth a word (the date header has whole seconds). */
