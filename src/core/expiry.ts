@@ -19,6 +19,14 @@ export function daysLeft(notAfter: Date, now: Date): number {
   return Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
 }
 
+/**
+ * Whole days since `past`, rounded down: a certificate that ended 3 days and an hour ago ended
+ * 3 days ago (its `daysLeft` is -4, rounded down the other way).
+ */
+export function daysSince(past: Date, now: Date): number {
+  return Math.floor((now.getTime() - past.getTime()) / DAY_MS);
+}
+
 export interface ExpiryAssessment {
   status: ExpiryStatus;
   daysLeft: number;

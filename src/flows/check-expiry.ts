@@ -11,7 +11,7 @@ import {
   type ApnsSetupError,
   type ExitCode,
 } from '../core/errors.js';
-import { assessExpiry } from '../core/expiry.js';
+import { assessExpiry, daysSince } from '../core/expiry.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { FlowPorts } from './ports.js';
 import { openMaterial } from './read-file-material.js';
@@ -44,6 +44,8 @@ export interface CheckResult {
   /** A token key: its key id (from the file name; null when the name has none). */
   tokenKey: { keyId: string | null } | null;
   profile: ProvisioningProfileInfo | null;
+  /** Whole days since it expired (rounded down); null unless expired. */
+  daysAgo: number | null;
   daysLeft: number | null;
   /** Why the status is 'invalid'; null otherwise. */
   problem: CheckProblem | null;
@@ -138,6 +140,7 @@ export async function* checkCertificates(
         tokenKey: null,
         profile: null,
         daysLeft,
+        daysAgo: status === 'expired' ? daysSince(certificate.notAfter, now) : null,
         problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
       },
     };
@@ -145,7 +148,14 @@ export async function* checkCertificates(
 }
 
 /** A file that could not be read: nothing is known of what it holds. */
-const UNREAD = { kind: null, certificate: null, tokenKey: null, profile: null, daysLeft: null };
+const UNREAD = {
+  kind: null,
+  certificate: null,
+  tokenKey: null,
+  profile: null,
+  daysLeft: null,
+  daysAgo: null,
+};
 
 /**
  * A token key never expires, so it is ok when it can sign; what is wrong with one that cannot
@@ -165,6 +175,7 @@ async function checkTokenKey(
     tokenKey: { keyId: info.keyId },
     profile: null,
     daysLeft: null,
+    daysAgo: null,
     problem: null,
   };
 }
@@ -189,6 +200,7 @@ function profileResult(
     tokenKey: null,
     profile,
     daysLeft,
+    daysAgo: status === 'expired' ? daysSince(profile.expirationDate, now) : null,
     problem: status === 'not-yet-valid' ? { kind: 'not-yet-valid' } : null,
   };
 }

@@ -5,7 +5,7 @@
  * bundle id (do their environments agree?), a token key and the team ids found beside it.
  */
 import type { ApnsSetupError } from '../core/errors.js';
-import { assessExpiry, RENEWAL_WINDOW_DAYS, type ExpiryStatus } from '../core/expiry.js';
+import { assessExpiry, daysSince, RENEWAL_WINDOW_DAYS, type ExpiryStatus } from '../core/expiry.js';
 import { apnsEnvironmentOfProfile } from '../core/apns/provisioning-profile.js';
 import { keyMatchesSpki } from '../core/pki/key-match.js';
 import type { CertificateInfo, Environment } from '../core/pki/types.js';
@@ -24,7 +24,14 @@ export type Severity = 'ok' | 'info' | 'warn' | 'fail';
 
 export type Finding =
   /** A certificate's (or profile's) validity. */
-  | { kind: 'expiry'; notAfter: Date; daysLeft: number; status: ExpiryStatus }
+  | {
+      kind: 'expiry';
+      notAfter: Date;
+      daysLeft: number;
+      /** Whole days since it expired; null unless expired. */
+      daysAgo: number | null;
+      status: ExpiryStatus;
+    }
   /** The certificate's key is in the same file (ck.pem, a .p12). */
   | { kind: 'own-key' }
   /** The certificate's key is in these other files. */
@@ -161,7 +168,8 @@ const LOCKED_CODES = new Set(['PASSPHRASE_REQUIRED', 'NO_TTY']);
 
 function expiry(validity: { notBefore: Date; notAfter: Date }, now: Date): Finding {
   const { status, daysLeft } = assessExpiry(validity, now, RENEWAL_WINDOW_DAYS);
-  return { kind: 'expiry', notAfter: validity.notAfter, daysLeft, status };
+  const daysAgo = status === 'expired' ? daysSince(validity.notAfter, now) : null;
+  return { kind: 'expiry', notAfter: validity.notAfter, daysLeft, daysAgo, status };
 }
 
 /** The certificate pushes to `bundleId`: its own, or one of its topics; a wildcard profile matches by prefix. */

@@ -59,3 +59,8 @@ export function describeCertificate(certificate: CertificateInfo): string {
     : '';
   return `${who} (${describeType(certificate)})${team}${local}`;
 }
+
+/** How long ago something ended, from whole days since (`daysSince`): never "1 days", never "0 days". */
+export function daysAgoText(days: number): string {
+  return days < 1 ? 'less than a day ago' : days === 1 ? '1 day ago' : `${days} days ago`;
+}

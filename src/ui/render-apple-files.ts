@@ -7,10 +7,10 @@ import {
   type ProvisioningProfileInfo,
 } from '../core/apns/provisioning-profile.js';
 import type { TokenKeyInfo } from '../core/apns/token-key.js';
-import { daysLeft, formatDate } from '../core/expiry.js';
+import { daysLeft, daysSince, formatDate } from '../core/expiry.js';
 import { escapeControlCharacters } from '../core/safe-text.js';
 import type { ProfileInspection } from '../flows/inspect-files.js';
-import { shellQuote } from './messages.js';
+import { daysAgoText, shellQuote } from './messages.js';
 
 // ─── Token keys ─────────────────────────────────────────────────────────────────────────────
 
@@ -132,7 +132,7 @@ export function profileValidityText(profile: ProvisioningProfileInfo, now: Date)
   const left = daysLeft(profile.expirationDate, now);
   const date = formatDate(profile.expirationDate);
   if (profile.expirationDate <= now) {
-    return `expired on ${date} (${-left} days ago): ${PROFILE_RENEWAL}`;
+    return `expired on ${date} (${daysAgoText(daysSince(profile.expirationDate, now))}): ${PROFILE_RENEWAL}`;
   }
   return `until ${date} (${left} days left)`;
 }

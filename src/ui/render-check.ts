@@ -1,7 +1,7 @@
 /** `check` output: a table for people, the contract's JSON for machines, in words. */
 import { formatDate } from '../core/expiry.js';
 import type { CheckResult } from '../flows/check-expiry.js';
-import { NEW_CERTIFICATE_STEPS } from './messages.js';
+import { daysAgoText, NEW_CERTIFICATE_STEPS } from './messages.js';
 import { TOKEN_KEY_LIFETIME } from './render-apple-files.js';
 import type { Style } from './style.js';
 
@@ -61,7 +61,7 @@ export function describeCheckResult(r: CheckResult): { message: string; hint: st
   const hint = r.profile ? checkMessages.profileHint : null;
   switch (r.status) {
     case 'expired':
-      return { message: `expired on ${date} (${-days} days ago)${other}`, hint };
+      return { message: `expired on ${date} (${daysAgoText(r.daysAgo!)})${other}`, hint };
     case 'expiring':
       return { message: `expires on ${date}, in ${days} days${other}`, hint };
     default:

@@ -6,7 +6,7 @@ import { formatDate } from '../core/expiry.js';
 import type { DoctorFile, Finding, Severity } from '../flows/doctor-files.js';
 import type { DoctorReport, ReachResult } from '../flows/doctor.js';
 import { isOffline, unreachableHosts } from '../core/apns/reach.js';
-import { describeCertificate } from './messages.js';
+import { daysAgoText, describeCertificate } from './messages.js';
 import {
   apsEnvironmentText,
   escapeControl,
@@ -184,7 +184,7 @@ function expiryText(f: Extract<Finding, { kind: 'expiry' }>): string {
   const date = formatDate(f.notAfter);
   switch (f.status) {
     case 'expired':
-      return `expired on ${date} (${-f.daysLeft} days ago)`;
+      return `expired on ${date} (${daysAgoText(f.daysAgo!)})`;
     case 'not-yet-valid':
       return `not valid yet (until ${date})`;
     default:

@@ -1,10 +1,10 @@
 /** `inspect` output: the JSON document of the contract, and the same facts as aligned text. */
-import { daysLeft, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
+import { daysLeft, daysSince, formatDate, RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import type { Material } from '../core/pki/material.js';
 import type { Pkcs12Structure } from '../core/pki/pkcs12-consumers.js';
 import type { CertificateInfo } from '../core/pki/types.js';
 import type { InspectEntry } from '../flows/inspect-files.js';
-import { describeType, newCertificateSteps, renewalStep } from './messages.js';
+import { daysAgoText, describeType, newCertificateSteps, renewalStep } from './messages.js';
 import {
   profileJson,
   profileRows,
@@ -162,7 +162,7 @@ function validityText(certificate: CertificateInfo, now: Date): string {
   const left = daysLeft(certificate.notAfter, now);
   const state =
     certificate.notAfter <= now
-      ? `expired ${-left} days ago`
+      ? `expired ${daysAgoText(daysSince(certificate.notAfter, now))}`
       : certificate.notBefore > now
         ? 'not valid yet'
         : `${left} days left`;

@@ -3,7 +3,8 @@
  * not yet valid. A fixed clock; every date is relative to it.
  */
 import { describe, expect, it } from 'vitest';
-import { assessExpiry, daysLeft, formatDate } from '../../src/core/expiry.js';
+import { assessExpiry, daysLeft, daysSince, formatDate } from '../../src/core/expiry.js';
+import { daysAgoText } from '../../src/ui/messages.js';
 
 const NOW = new Date('2031-06-15T12:00:00.000Z');
 const SECOND = 1000;
@@ -24,6 +25,21 @@ describe('daysLeft', () => {
     expect(daysLeft(at(-SECOND), NOW)).toBe(-1);
     expect(daysLeft(at(-DAY), NOW)).toBe(-1);
     expect(daysLeft(at(-DAY - SECOND), NOW)).toBe(-2);
+  });
+});
+
+describe('daysSince: how long ago it ended, as people count', () => {
+  it('counts whole days since, rounded down: 3 days and an hour ago is 3 days ago', () => {
+    expect(daysSince(at(-3 * DAY - 60 * 60 * SECOND), NOW)).toBe(3);
+    expect(daysSince(at(-3 * DAY), NOW)).toBe(3);
+    expect(daysSince(at(-3 * DAY + SECOND), NOW)).toBe(2);
+    expect(daysSince(at(-SECOND), NOW)).toBe(0);
+  });
+
+  it('is said without "1 days" or "0 days ago"', () => {
+    expect(daysAgoText(daysSince(at(-SECOND), NOW))).toBe('less than a day ago');
+    expect(daysAgoText(daysSince(at(-DAY - SECOND), NOW))).toBe('1 day ago');
+    expect(daysAgoText(daysSince(at(-3 * DAY - SECOND), NOW))).toBe('3 days ago');
   });
 });
 

@@ -243,10 +243,11 @@ describe.skipIf(!hasRealWorld)('inspect as text', () => {
     expect(result.stdout).toMatch(/^ {2}Team id +S95JHWHY2R$/m);
     expect(result.stdout).toMatch(/^ {2}Type +development \(sandbox\)$/m);
     expect(result.stdout).toMatch(/^ {2}Environments +sandbox$/m);
-    const daysAgo = Math.ceil((now.getTime() - Date.parse(leaf.notAfter)) / DAY);
+    // Whole days since it ended, rounded down (the CLI's clock may have crossed a day since).
+    const daysAgo = Math.floor((now.getTime() - Date.parse(leaf.notAfter)) / DAY);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^ {2}Valid +${leaf.notBefore.slice(0, 10)} to ${leaf.notAfter.slice(0, 10)} \\(expired (${daysAgo - 1}|${daysAgo}) days ago\\)$`,
+        `^ {2}Valid +${leaf.notBefore.slice(0, 10)} to ${leaf.notAfter.slice(0, 10)} \\(expired (${daysAgo}|${daysAgo + 1}) days ago\\)$`,
         'm',
       ),
     );

@@ -21,6 +21,7 @@ function result(file: string, status: CheckResult['status'] = 'ok'): CheckResult
         tokenKey: null,
         profile: null,
         daysLeft: null,
+        daysAgo: null,
         problem: { kind: 'error', message: 'it is damaged', hint: 'Export it again.' },
       }
     : {
@@ -31,6 +32,7 @@ function result(file: string, status: CheckResult['status'] = 'ok'): CheckResult
         tokenKey: null,
         profile: null,
         daysLeft: status === 'expired' ? -3 : 364,
+        daysAgo: status === 'expired' ? 2 : null,
         problem: null,
       };
 }
