@@ -13,3 +13,12 @@ export function escapeControlCharacters(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
   });
 }
+
+/**
+ * Outside text that must stay inside one line (a server's reason in a result row, a profile's
+ * name in a table): control characters escaped, and newlines and tabs too, so that it cannot
+ * start a line of its own that reads like another.
+ */
+export function escapeToOneLine(text: string): string {
+  return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}

@@ -8,7 +8,7 @@ import {
 } from '../core/apns/provisioning-profile.js';
 import type { TokenKeyInfo } from '../core/apns/token-key.js';
 import { daysLeft, daysSince, formatDate } from '../core/expiry.js';
-import { escapeControlCharacters } from '../core/safe-text.js';
+import { escapeToOneLine } from '../core/safe-text.js';
 import type { ProfileInspection } from '../flows/inspect-files.js';
 import { daysAgoText, shellQuote } from './messages.js';
 
@@ -105,7 +105,7 @@ const DISTRIBUTION_TEXT: Record<ProvisioningProfileInfo['distribution'], string>
 /** What the profile's aps-environment means for device tokens. */
 export function apsEnvironmentText(profile: ProvisioningProfileInfo): string {
   if (profile.unknownApsEnvironment !== null) {
-    return `aps-environment "${escapeControl(profile.unknownApsEnvironment)}", which APNs does not know`;
+    return `aps-environment "${escapeToOneLine(profile.unknownApsEnvironment)}", which APNs does not know`;
   }
   switch (apnsEnvironmentOfProfile(profile)) {
     case 'sandbox':
@@ -115,17 +115,6 @@ export function apsEnvironmentText(profile: ProvisioningProfileInfo): string {
     case null:
       return 'none: no aps-environment, so its builds cannot receive push notifications (enable Push Notifications for the App ID at developer.apple.com, then regenerate the profile)';
   }
-}
-
-/**
- * Text from a file on one line: control characters escaped (core/safe-text.ts), and newlines
- * and tabs too, so that a profile's name cannot start a line of its own.
- */
-export function escapeControl(text: string): string {
-  return escapeControlCharacters(text)
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t');
 }
 
 export function profileValidityText(profile: ProvisioningProfileInfo, now: Date): string {
@@ -159,11 +148,11 @@ function certificatesText(inspection: ProfileInspection): string {
   if (count === 0) return unreadable ? `none readable${unreadable}` : 'none';
   const found = nearby.matches.map(
     (m) =>
-      `${escapeControl(m.certificate.subject.commonName ?? m.certificate.sha256)} is in ${escapeControl(m.file)}${m.withKey ? ' (with its key)' : ''}`,
+      `${escapeToOneLine(m.certificate.subject.commonName ?? m.certificate.sha256)} is in ${escapeToOneLine(m.file)}${m.withKey ? ' (with its key)' : ''}`,
   );
   const locked =
     nearby.locked.length > 0
-      ? `; not looked into without a passphrase: ${nearby.locked.map(escapeControl).join(', ')}`
+      ? `; not looked into without a passphrase: ${nearby.locked.map(escapeToOneLine).join(', ')}`
       : '';
   if (found.length === 0) return `${named}; none of them is in a file beside it${locked}`;
   return `${named}; ${found.join('; ')}${locked}`;
@@ -171,31 +160,34 @@ function certificatesText(inspection: ProfileInspection): string {
 
 export function profileRows(inspection: ProfileInspection, now: Date): [string, string | null][] {
   const { info, signers } = inspection;
-  const text = (value: string | null) => (value === null ? null : escapeControl(value));
+  const text = (value: string | null) => (value === null ? null : escapeToOneLine(value));
   const signer = signers[0]?.subject.commonName ?? null;
   return [
     ['Name', text(info.name)],
     [
       'App id',
       info.applicationIdentifier
-        ? `${escapeControl(info.applicationIdentifier)}${info.appIdName ? ` (${escapeControl(info.appIdName)})` : ''}`
+        ? `${escapeToOneLine(info.applicationIdentifier)}${info.appIdName ? ` (${escapeToOneLine(info.appIdName)})` : ''}`
         : null,
     ],
     ['Bundle id', text(info.bundleId)],
     [
       'Team',
       info.teamId
-        ? `${info.teamName ? `${escapeControl(info.teamName)} ` : ''}(${escapeControl(info.teamId)})`
+        ? `${info.teamName ? `${escapeToOneLine(info.teamName)} ` : ''}(${escapeToOneLine(info.teamId)})`
         : text(info.teamName),
     ],
     ['Push', apsEnvironmentText(info)],
     ['Type', devicesText(info)],
-    ['Platforms', info.platforms.length > 0 ? info.platforms.map(escapeControl).join(', ') : null],
+    [
+      'Platforms',
+      info.platforms.length > 0 ? info.platforms.map(escapeToOneLine).join(', ') : null,
+    ],
     ['Valid', profileValidityText(info, now)],
     ['Certificates', certificatesText(inspection)],
     [
       'Signature',
-      `not verified${signer ? ` (the file says it was signed by ${escapeControl(signer)})` : ''}`,
+      `not verified${signer ? ` (the file says it was signed by ${escapeToOneLine(signer)})` : ''}`,
     ],
     ['UUID', text(info.uuid)],
   ];

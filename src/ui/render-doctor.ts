@@ -7,12 +7,8 @@ import type { DoctorFile, Finding, Severity } from '../flows/doctor-files.js';
 import type { DoctorReport, ReachResult } from '../flows/doctor.js';
 import { isOffline, unreachableHosts } from '../core/apns/reach.js';
 import { daysAgoText, describeCertificate } from './messages.js';
-import {
-  apsEnvironmentText,
-  escapeControl,
-  TOKEN_KEY_LIFETIME,
-  tokenKeyUse,
-} from './render-apple-files.js';
+import { apsEnvironmentText, TOKEN_KEY_LIFETIME, tokenKeyUse } from './render-apple-files.js';
+import { escapeToOneLine } from '../core/safe-text.js';
 import type { Style } from './style.js';
 
 interface Verdict {
@@ -178,7 +174,7 @@ function networkVerdicts(report: DoctorReport, timeoutSeconds: number): Verdict[
 
 // ─── Files ──────────────────────────────────────────────────────────────────────────────────
 
-const list = (files: string[]) => files.map(escapeControl).join(', ');
+const list = (files: string[]) => files.map(escapeToOneLine).join(', ');
 
 function expiryText(f: Extract<Finding, { kind: 'expiry' }>): string {
   const date = formatDate(f.notAfter);
@@ -194,7 +190,7 @@ function expiryText(f: Extract<Finding, { kind: 'expiry' }>): string {
 
 function fileVerdict(file: DoctorFile): Verdict {
   const { entry, findings } = file;
-  const name = escapeControl(file.file);
+  const name = escapeToOneLine(file.file);
   const details: string[] = [];
   const fixes: string[] = [];
   let what = '';
@@ -224,7 +220,7 @@ function fileVerdict(file: DoctorFile): Verdict {
         );
         fixes.push(
           f.lockedKeys.length > 0
-            ? `pair them: apns-setup import ${name} --key ${escapeControl(f.lockedKeys[0]!)}`
+            ? `pair them: apns-setup import ${name} --key ${escapeToOneLine(f.lockedKeys[0]!)}`
             : 'the provider needs the key that made the CSR: apns-setup import THIS.cer --key key.pem',
         );
         break;
@@ -249,7 +245,7 @@ function fileVerdict(file: DoctorFile): Verdict {
         );
         if (f.teamIds.length > 0) {
           details.push(
-            `team ids found beside it: ${f.teamIds.map((t) => `${escapeControl(t.teamId)} (${escapeControl(t.file)})`).join(', ')}`,
+            `team ids found beside it: ${f.teamIds.map((t) => `${escapeToOneLine(t.teamId)} (${escapeToOneLine(t.file)})`).join(', ')}`,
           );
         }
         break;
@@ -258,8 +254,8 @@ function fileVerdict(file: DoctorFile): Verdict {
         for (const c of f.certificates) {
           details.push(
             c.fits
-              ? `${escapeControl(c.file)} pushes to its bundle id in ${c.environments.join(' and ')}: they fit`
-              : `${escapeControl(c.file)} pushes only to ${c.environments.join(' and ')}: tokens from this profile's builds will be refused (BadDeviceToken)`,
+              ? `${escapeToOneLine(c.file)} pushes to its bundle id in ${c.environments.join(' and ')}: they fit`
+              : `${escapeToOneLine(c.file)} pushes only to ${c.environments.join(' and ')}: tokens from this profile's builds will be refused (BadDeviceToken)`,
           );
           if (!c.fits)
             fixes.push(
@@ -311,11 +307,11 @@ function kindText(file: DoctorFile): string {
       : 'a .p8 that is no token key';
   if (entry.profile) {
     const info = entry.profile.info;
-    return `provisioning profile for ${escapeControl(info.bundleId ?? 'an unknown app')}${info.teamId ? `, team ${escapeControl(info.teamId)}` : ''}`;
+    return `provisioning profile for ${escapeToOneLine(info.bundleId ?? 'an unknown app')}${info.teamId ? `, team ${escapeToOneLine(info.teamId)}` : ''}`;
   }
   const leaf = entry.material?.certificates[0];
   if (leaf)
-    return `${entry.material!.kind === 'pkcs12' ? '.p12 with ' : ''}${escapeControl(describeCertificate(leaf))}`;
+    return `${entry.material!.kind === 'pkcs12' ? '.p12 with ' : ''}${escapeToOneLine(describeCertificate(leaf))}`;
   if (entry.material) return KIND_TEXT[entry.material.kind] ?? entry.material.kind;
   if (entry.lockedPkcs12) return '.p12';
   return 'unreadable';
@@ -349,7 +345,7 @@ export function doctorText(
   if (report.folder) {
     const files = report.folder.files.map(fileVerdict);
     sections.push([
-      `Files in ${escapeControl(report.folder.dir)}`,
+      `Files in ${escapeToOneLine(report.folder.dir)}`,
       files.length > 0
         ? files
         : [

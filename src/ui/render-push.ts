@@ -3,7 +3,7 @@
  * one line per token for people, and the contract's JSON for machines.
  */
 import type { Environment } from '../core/pki/types.js';
-import { escapeControlCharacters } from '../core/safe-text.js';
+import { escapeToOneLine } from '../core/safe-text.js';
 import { APNS_HOSTS } from '../core/apns/endpoints.js';
 import type { PushProfileFacts, PushProgress } from '../flows/push-ports.js';
 import type { PushResult } from '../flows/send-push.js';
@@ -37,7 +37,7 @@ export function describePushProgress(progress: PushProgress): string {
 /** What `--profile` says about the build the tokens come from. */
 export function describeProfileBuild(profile: PushProfileFacts): string {
   const name =
-    profile.name === null ? profile.file : `"${oneLine(profile.name)}" (${profile.file})`;
+    profile.name === null ? profile.file : `"${escapeToOneLine(profile.name)}" (${profile.file})`;
   if (profile.apsEnvironment === null || profile.tokenEnvironment === null) {
     return `The profile ${name} has no aps-environment: the app signed with it cannot receive pushes.`;
   }
@@ -208,17 +208,19 @@ export class PushTextReport {
         : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
           `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
     ].filter((part) => part !== null);
-    const idLine = ids.length > 0 ? style.dim(oneLine(ids.join(', '))) : null;
+    const idLine = ids.length > 0 ? style.dim(escapeToOneLine(ids.join(', '))) : null;
     const kind = `${answeredBy(r)}\n${explanation}\n${hint}`;
     if (this.#explained.has(kind)) {
-      return [`${mark} ${who}  ${oneLine(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`];
+      return [
+        `${mark} ${who}  ${escapeToOneLine(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`,
+      ];
     }
     if (this.#explained.size < EXPLAINED_KINDS) this.#explained.add(kind);
     const lines = [
-      `${mark} ${who}  ${oneLine(answerOf(r))}  ${style.dim(oneLine(answeredBy(r)))}`,
-      `  ${oneLine(explanation)}`,
+      `${mark} ${who}  ${escapeToOneLine(answerOf(r))}  ${style.dim(escapeToOneLine(answeredBy(r)))}`,
+      `  ${escapeToOneLine(explanation)}`,
     ];
-    if (hint !== null) lines.push(`  ${oneLine(hint)}`);
+    if (hint !== null) lines.push(`  ${escapeToOneLine(hint)}`);
     if (idLine !== null) lines.push(`  ${idLine}`);
     return lines;
   }
@@ -227,7 +229,7 @@ export class PushTextReport {
   summary(): string[] {
     if (this.#count <= 1) return [];
     if (this.#accepted === this.#count) return [`All ${this.#count} pushes were accepted.`];
-    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${oneLine(answer)}`);
+    const refused = [...this.#refused].map(([answer, n]) => `${n} × ${escapeToOneLine(answer)}`);
     return [
       `${this.#accepted} of ${this.#count} pushes were accepted; not accepted: ${refused.join(', ')}.`,
     ];
@@ -238,15 +240,6 @@ export class PushTextReport {
       this.#refused.has(answer) || this.#refused.size < SUMMARY_KINDS ? answer : 'other answers';
     this.#refused.set(key, (this.#refused.get(key) ?? 0) + 1);
   }
-}
-
-/**
- * What a server sent, safe inside one line: control characters escaped (the console does that
- * for every line too), and newlines and tabs as well, so that a reason cannot start a line of
- * its own that reads like another result.
- */
-function oneLine(text: string): string {
-  return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
 /** The status and reason, or what came instead of an answer. */

@@ -1,18 +1,13 @@
 /** A journey's warnings in words; the console puts "Warning:" in front. */
 import { APNS_HOSTS } from '../core/apns/endpoints.js';
 import { formatDate } from '../core/expiry.js';
-import { escapeControlCharacters } from '../core/safe-text.js';
+import { escapeToOneLine } from '../core/safe-text.js';
 import type { Environment } from '../core/pki/types.js';
 import type { FlowWarning } from '../flows/warnings.js';
 import { describeCertificate, newCertificateSteps, renewalStep } from './messages.js';
 
 function envName(environment: Environment): string {
   return environment === 'sandbox' ? 'the sandbox' : 'production';
-}
-
-/** Outside text on one line: control characters, newlines and tabs escaped. */
-function oneLine(text: string): string {
-  return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
 /** `740f4707…61bb78ad`: enough to tell tokens apart on one line. */
@@ -52,9 +47,9 @@ export function describeWarning(warning: FlowWarning): string {
       return `the profile ${warning.file} has aps-environment ${warning.apsEnvironment}: the build signed with it registers ${warning.tokenEnvironment === 'sandbox' ? 'sandbox' : 'production'} tokens (${APNS_HOSTS[warning.tokenEnvironment]}), but ${why}; APNs will most likely answer BadDeviceToken. Push with --env ${warning.tokenEnvironment}${warning.because === 'certificate' ? ` and ${warning.tokenEnvironment === 'sandbox' ? 'a development (sandbox)' : 'a production'} or universal certificate` : ''}.`;
     }
     case 'profile-without-push':
-      return `the profile ${warning.file} has ${warning.unknownValue === null ? 'no aps-environment' : `an aps-environment APNs does not know ("${oneLine(warning.unknownValue)}")`}: its App ID has no Push Notifications capability, so the app signed with it cannot receive pushes. Turn on Push Notifications for the App ID at developer.apple.com (Identifiers), then download the profile again and rebuild.`;
+      return `the profile ${warning.file} has ${warning.unknownValue === null ? 'no aps-environment' : `an aps-environment APNs does not know ("${escapeToOneLine(warning.unknownValue)}")`}: its App ID has no Push Notifications capability, so the app signed with it cannot receive pushes. Turn on Push Notifications for the App ID at developer.apple.com (Identifiers), then download the profile again and rebuild.`;
     case 'profile-bundle-id':
-      return `the profile ${warning.file} is for ${oneLine(warning.bundleId)}, but the push goes to the topic ${oneLine(warning.topic)}: a token from that build belongs to another app (APNs answers DeviceTokenNotForTopic). Pass the profile of the app you push to, or --topic ${oneLine(warning.bundleId)}.`;
+      return `the profile ${warning.file} is for ${escapeToOneLine(warning.bundleId)}, but the push goes to the topic ${escapeToOneLine(warning.topic)}: a token from that build belongs to another app (APNs answers DeviceTokenNotForTopic). Pass the profile of the app you push to, or --topic ${escapeToOneLine(warning.bundleId)}.`;
     case 'profile-expired':
       return `the profile ${warning.file} expired on ${formatDate(warning.expirationDate)}: a build signed with it no longer launches, so its device tokens may be stale.`;
     case 'advice':

@@ -1,6 +1,6 @@
 /** Text from outside cannot drive the terminal; apns-setup's own colours still show. */
 import { describe, expect, it } from 'vitest';
-import { escapeControlCharacters } from '../../src/core/safe-text.js';
+import { escapeControlCharacters, escapeToOneLine } from '../../src/core/safe-text.js';
 import { createUi } from '../../src/ui/console.js';
 import { styleFor } from '../../src/ui/style.js';
 
@@ -49,5 +49,13 @@ describe('the console', () => {
     const document = JSON.stringify({ reason: HOSTILE });
     ui.data(document);
     expect(JSON.parse(out[0]!)).toEqual({ reason: HOSTILE });
+  });
+});
+
+describe('escapeToOneLine', () => {
+  it('keeps outside text on its line: newlines, tabs and carriage returns escaped with the rest', () => {
+    expect(escapeToOneLine('Bad\nDevice\tToken\r\u001b[2J')).toBe(
+      'Bad\\nDevice\\tToken\\x0d\\x1b[2J',
+    );
   });
 });
