@@ -26,6 +26,7 @@ export type Finding =
   /** A certificate's (or profile's) validity. */
   | {
       kind: 'expiry';
+      notBefore: Date;
       notAfter: Date;
       daysLeft: number;
       /** Whole days since it expired; null unless expired. */
@@ -169,7 +170,14 @@ const LOCKED_CODES = new Set(['PASSPHRASE_REQUIRED', 'NO_TTY']);
 function expiry(validity: { notBefore: Date; notAfter: Date }, now: Date): Finding {
   const { status, daysLeft } = assessExpiry(validity, now, RENEWAL_WINDOW_DAYS);
   const daysAgo = status === 'expired' ? daysSince(validity.notAfter, now) : null;
-  return { kind: 'expiry', notAfter: validity.notAfter, daysLeft, daysAgo, status };
+  return {
+    kind: 'expiry',
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    daysLeft,
+    daysAgo,
+    status,
+  };
 }
 
 /** The certificate pushes to `bundleId`: its own, or one of its topics; a wildcard profile matches by prefix. */

@@ -182,7 +182,7 @@ function expiryText(f: Extract<Finding, { kind: 'expiry' }>): string {
     case 'expired':
       return `expired on ${date} (${daysAgoText(f.daysAgo!)})`;
     case 'not-yet-valid':
-      return `not valid yet (until ${date})`;
+      return `not valid until ${formatDate(f.notBefore)}`;
     default:
       return `until ${date} (${f.daysLeft} days left)`;
   }

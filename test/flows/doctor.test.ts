@@ -222,4 +222,16 @@ describe.skipIf(!hasOpenssl3)('doctor DIR: what pairs with what', () => {
     expect(out).toContain('no private key for it here');
     expect(out).toContain('renew it: apns-setup renew --from old/aps.cer');
   });
+
+  it('a certificate not valid yet says from when, not the day it ends', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const notBefore = new Date(now.getTime() + 2 * day);
+    const early = issueSandboxCertificate({
+      now,
+      notBefore,
+      notAfter: new Date(now.getTime() + 367 * day),
+    });
+    const report = await runDoctor({ dir: 'new' }, ports({ files: { 'new/aps.cer': early.der } }));
+    expect(text(report)).toContain(`not valid until ${notBefore.toISOString().slice(0, 10)}`);
+  });
 });
