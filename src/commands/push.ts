@@ -2,6 +2,7 @@ import { preferSmallHeap } from '../adapters/memory-budget.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushEach, pushExitCode } from '../flows/send-push.js';
+import { BatchedLines } from '../ui/batched-lines.js';
 import {
   pushFailureObject,
   pushJsonObject,
@@ -55,7 +56,9 @@ export async function run(
   // Each result is printed as its answer arrives: a million tokens never pile up in memory.
   const json = new PushJsonStream();
   const text = new PushTextReport(context.ui.style);
+  const results = new BatchedLines((text) => context.ui.data(text));
   const print = (lines: string[]) => {
+    results.flush();
     if (lines.length > 0) context.ui.data(lines.join('\n'));
   };
   let summary;
@@ -90,7 +93,7 @@ export async function run(
         timeoutMs: options.timeout * 1000,
       },
       ports,
-      (result) => print(options.json ? json.add(pushJsonObject(result)) : text.add(result)),
+      (result) => results.add(options.json ? json.add(pushJsonObject(result)) : text.add(result)),
     );
   } catch (error) {
     if (options.json) {

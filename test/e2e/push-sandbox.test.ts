@@ -3,15 +3,17 @@
  * push` in another, a client certificate trusted through --client-ca. (The provider samples in
  * templates/providers meet the sandbox in provider-samples.test.ts.)
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCertificateAuthority,
   issueApnsCertificate,
 } from '../../src/core/pki/issue-certificate.js';
 import { exportPkcs1Pem } from '../../src/core/pki/keys.js';
-import { runCli, scratchDir } from '../helpers/cli.js';
+import { cliPath, runCli, scratchDir } from '../helpers/cli.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import {
   issueSandboxCertificate,
@@ -245,6 +247,42 @@ describe('push against the sandbox', () => {
     } finally {
       await limited.process.stop();
     }
+  });
+
+  it('prints each answer as it arrives: a token piped on stdin is answered on stdout before the next is written', async () => {
+    const child = spawn(
+      'node',
+      [
+        cliPath,
+        'push',
+        '--cert',
+        universalCk,
+        '--endpoint',
+        productionUrl,
+        '--ca',
+        productionCaFile,
+        '--tokens-file',
+        '-',
+      ],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const answerFor = async (token: string) => {
+      for (;;) {
+        const next = await lines.next();
+        if (next.done) throw new Error(`stdout ended before the answer for ${token}`);
+        if (next.value.includes(`…${token.slice(-8)}`)) return next.value;
+      }
+    };
+    const first = `${'1'.repeat(56)}aaaa0001`;
+    const second = `${'1'.repeat(56)}aaaa0002`;
+    child.stdin.write(`${first}\n`);
+    expect(await answerFor(first)).toMatch(/^✓ .*200/);
+    child.stdin.write(`${second}\n`);
+    expect(await answerFor(second)).toMatch(/^✓ .*200/);
+    child.stdin.end();
+    expect(await exited).toBe(0);
   });
 
   it('with --json, stdout stays a JSON document when no answer comes (unreachable): exit 1', async () => {

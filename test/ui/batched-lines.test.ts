@@ -1,0 +1,44 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { BatchedLines } from '../../src/ui/batched-lines.js';
+
+function recorder() {
+  const writes: string[] = [];
+  return { writes, batch: new BatchedLines((text) => writes.push(text)) };
+}
+
+describe('BatchedLines', () => {
+  it('writes the lines of one turn of the event loop together, in order, at its end', async () => {
+    const { writes, batch } = recorder();
+    batch.add(['✓ one']);
+    batch.add(['✗ two', '  why']);
+    batch.add([]);
+    expect(writes).toEqual([]);
+    await nextTurn();
+    expect(writes).toEqual(['✓ one\n✗ two\n  why']);
+    batch.add(['✓ three']);
+    await nextTurn();
+    expect(writes).toEqual(['✓ one\n✗ two\n  why', '✓ three']);
+  });
+
+  it('writes at once when what it holds reaches 64 KB, so memory stays small', () => {
+    const { writes, batch } = recorder();
+    const line = 'x'.repeat(1023);
+    for (let i = 0; i < 63; i++) batch.add([line]);
+    expect(writes).toEqual([]);
+    batch.add([line]);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.split('\n')).toHaveLength(64);
+  });
+
+  it('flush writes what it holds now, and nothing when it holds nothing', async () => {
+    const { writes, batch } = recorder();
+    batch.flush();
+    expect(writes).toEqual([]);
+    batch.add(['a', 'b']);
+    batch.flush();
+    expect(writes).toEqual(['a\nb']);
+    await nextTurn();
+    expect(writes).toEqual(['a\nb']);
+  });
+});
