@@ -64,6 +64,12 @@ class Http2ApnsConnection implements ApnsConnection {
   #tcp: net.Socket | null = null;
   /** The server's SETTINGS_MAX_CONCURRENT_STREAMS, as it last said (it may change it). */
   #maxConcurrentStreams = 100;
+  /**
+   * How each answer still awaited fails when the --timeout runs out. One timer for them all, at
+   * the deadline they share: a timer per request cost more than the request's own bookkeeping.
+   */
+  readonly #awaiting = new Set<() => void>();
+  #deadlineTimer: NodeJS.Timeout | null = null;
   /** Marks the connection dead, destroys the session, and fails a pending connect. */
   #end: (error: ApnsConnectionError) => void = () => {};
 
@@ -118,7 +124,10 @@ class Http2ApnsConnection implements ApnsConnection {
       clearTimeout(timer);
       settle.resolve(this);
     });
-    session.on('close', () => this.#end(this.#describeFailure(this.#error)));
+    session.on('close', () => {
+      if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
+      this.#end(this.#describeFailure(this.#error));
+    });
   }
 
   get usable(): boolean {
@@ -162,14 +171,18 @@ class Http2ApnsConnection implements ApnsConnection {
       const finish = (action: () => void) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        this.#awaiting.delete(timedOut);
         action();
       };
-      const timer = setTimeout(() => {
+      const timedOut = () => {
         // A GOAWAY that arrived meanwhile is part of the story: the server was closing.
         finish(() => reject(this.#failures.timeout('answer', this.#goaway)));
         stream.close(NGHTTP2_CANCEL);
-      }, remaining);
+      };
+      this.#awaiting.add(timedOut);
+      this.#deadlineTimer ??= setTimeout(() => {
+        for (const answer of [...this.#awaiting]) answer();
+      }, remaining).unref();
 
       stream.on('response', (headers) => {
         status = Number(headers[':status']);

@@ -289,6 +289,12 @@ export async function deliverAll<T>(
     new Promise<void>((resolve) => {
       wake = resolve;
     });
+  const done = () => {
+    inFlight -= 1;
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
   let exhausted = false;
   let readError: { error: unknown } | null = null;
   for (;;) {
@@ -309,16 +315,10 @@ export async function deliverAll<T>(
     }
     if (stopping) break;
     inFlight += 1;
-    deliver(next.value)
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => {
-        inFlight -= 1;
-        const resume = wake;
-        wake = null;
-        resume?.();
-      });
+    deliver(next.value).then(done, (error: unknown) => {
+      failure ??= { error };
+      done();
+    });
   }
   while (inFlight > 0) await settled();
   if (!exhausted && readError === null) await iterator.return?.();

@@ -8,7 +8,7 @@
 import { endpointFor, type Endpoint } from '../core/apns/endpoints.js';
 import { ProviderTokenRenewal, signProviderToken } from '../core/apns/provider-token.js';
 import { explainResponse } from '../core/apns/reasons.js';
-import type { PushRequest } from '../core/apns/request.js';
+import { withAuthorization, type PushRequest } from '../core/apns/request.js';
 import { isApnsSetupError, OperationError, withFileName, type ExitCode } from '../core/errors.js';
 import { exportPkcs8Pem } from '../core/pki/keys.js';
 import { encodePem } from '../core/pki/pem.js';
@@ -123,13 +123,7 @@ export async function pushEach(
   const authorize = (request: PushRequest): PushRequest =>
     tokens === null
       ? request
-      : {
-          ...request,
-          headers: {
-            ...request.headers,
-            authorization: `bearer ${tokens.token(ports.now(), ports.clock())}`,
-          },
-        };
+      : withAuthorization(request, `bearer ${tokens.token(ports.now(), ports.clock())}`);
   const connections = new Connections((endpoint) =>
     ports
       .connect({
@@ -165,17 +159,16 @@ export async function pushEach(
     const other: Environment = environment === 'sandbox' ? 'production' : 'sandbox';
     const otherEndpoint = endpointFor(other, plan.port);
     const second = await deliver(request, otherEndpoint);
-    return {
-      ...resultOf(plan, request, index, second, other, otherEndpoint, ports.now()),
-      attempts: attemptsOf(first) + attemptsOf(second),
-      otherEnvironment: {
-        first: environment,
-        stillUnknown:
-          second.kind === 'answer' &&
-          second.answer.status === 400 &&
-          second.answer.reason === 'BadDeviceToken',
-      },
+    const result = resultOf(plan, request, index, second, other, otherEndpoint, ports.now());
+    result.attempts = attemptsOf(first) + attemptsOf(second);
+    result.otherEnvironment = {
+      first: environment,
+      stillUnknown:
+        second.kind === 'answer' &&
+        second.answer.status === 400 &&
+        second.answer.reason === 'BadDeviceToken',
     };
+    return result;
   };
 
   const summary: PushSummary = { count: 0, accepted: 0 };
@@ -240,6 +233,10 @@ function clockOffsetMs(serverDate: string | null, localNow: Date): number | null
   return Math.floor(localNow.getTime() / 1000) * 1000 - server;
 }
 
+/**
+ * The record of one push. Built field by field, never by spreading a fresh object: that costs
+ * Node 20 some microseconds, and this runs once per token.
+ */
 function resultOf(
   plan: PushPlan,
   request: PushRequest,
@@ -249,27 +246,23 @@ function resultOf(
   endpoint: Endpoint,
   localNow: Date,
 ): PushResult {
-  const common = {
-    index,
-    token: request.token,
-    topic: request.topic,
-    probe: plan.probe,
-    endpoint: endpoint.url,
-    otherEnvironment: null,
-    profile:
-      plan.profile === null
-        ? null
-        : {
-            apsEnvironment: plan.profile.apsEnvironment,
-            tokenEnvironment: plan.profile.tokenEnvironment,
-          },
-  };
+  const profile =
+    plan.profile === null
+      ? null
+      : {
+          apsEnvironment: plan.profile.apsEnvironment,
+          tokenEnvironment: plan.profile.tokenEnvironment,
+        };
   if (delivery.kind === 'failure') {
     const { failure, attempts } = delivery;
     return {
-      ...common,
+      index,
+      token: request.token,
+      topic: request.topic,
+      probe: plan.probe,
       environment: asked,
       environmentSource: plan.customEndpoint ? 'assumed' : 'apple',
+      endpoint: endpoint.url,
       status: null,
       apnsId: null,
       apnsUniqueId: null,
@@ -278,7 +271,9 @@ function resultOf(
       explanation: failure.message,
       hint: failure.hint ?? null,
       attempts,
+      otherEnvironment: null,
       failure: failure.failure,
+      profile,
     };
   }
   const { answer } = delivery;
@@ -302,23 +297,28 @@ function resultOf(
           },
     token:
       credential.kind === 'token' ? { keyId: credential.keyId, teamId: credential.teamId } : null,
-    clockOffsetMs: clockOffsetMs(answer.serverDate, localNow),
+    // Only a refusal is explained by the clock: an accepted push needs no date parsed.
+    clockOffsetMs: answer.status === 200 ? null : clockOffsetMs(answer.serverDate, localNow),
     topic: request.topic,
     probe: plan.probe,
     timestamp: answer.timestamp,
     profile: plan.profile === null ? null : { apsEnvironment: plan.profile.apsEnvironment },
-    ...(plan.customEndpoint
-      ? { server: `The server at ${endpoint.url.replace(/^https:\/\//, '')}` }
-      : {}),
+    server: plan.customEndpoint
+      ? `The server at ${endpoint.url.replace(/^https:\/\//, '')}`
+      : undefined,
   });
   return {
-    ...common,
+    index,
+    token: request.token,
+    topic: request.topic,
+    probe: plan.probe,
     environment,
     environmentSource: !plan.customEndpoint
       ? 'apple'
       : answer.reportedEnvironment !== null
         ? 'reported'
         : 'assumed',
+    endpoint: endpoint.url,
     status: answer.status,
     apnsId: answer.apnsId,
     apnsUniqueId: answer.apnsUniqueId,
@@ -327,7 +327,9 @@ function resultOf(
     explanation,
     hint,
     attempts: answer.attempts,
+    otherEnvironment: null,
     failure: null,
+    profile,
   };
 }
 
