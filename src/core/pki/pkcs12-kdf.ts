@@ -2,8 +2,9 @@
  * The key derivations behind password-based encryption: the PKCS#12 KDF (RFC 7292 appendix
  * B.2), PBKDF1 and PBKDF2 (RFC 8018). They are the whole cost of opening a .p12 — a
  * 1,000,000-iteration file is millions of hash rounds per key — so:
- * - the iterated hashing is fast: SHA-1 and SHA-256 rounds run in sha-rounds.ts, about ten
- *   times faster than one node:crypto createHash() per round (PBKDF2 is node:crypto's own);
+ * - the iterated hashing is fast: SHA-1 and SHA-256 rounds run in sha-rounds.ts, compiled
+ *   WebAssembly from the first round, about ten times faster than one node:crypto createHash()
+ *   per round (PBKDF2 is node:crypto's own);
  * - within one read of a file, each distinct derivation runs once (KeyDerivations), however
  *   often the empty-password conventions, the bags and the MAC check ask for it;
  * - the total work of one read is bounded, so a crafted file of many bags cannot hang a
