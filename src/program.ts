@@ -84,8 +84,10 @@ export async function runCommandLine(argv: string[], version: string): Promise<E
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // No command at all, without a terminal: the help went to stderr.
-      if (error.code === 'commander.help') return 2;
+      // commander ends `help` and `help <command>` with this code too, exit code 0: help asked
+      // for, as with --help. Exit code 1 is no command at all without a terminal (the help went
+      // to stderr), a usage error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
       // commander has already printed "error: …" and the hint; usage errors are exit 2.
       return 2;
     }
