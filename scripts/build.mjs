@@ -10,12 +10,14 @@
 // - @napi-rs/keyring, a native module with a prebuilt package per platform: it is resolved at
 //   run time, never bundled.
 //
-// Two builds:
+// Two builds, and the help in between:
 // - the program (src/program.ts → dist/program.js), ES modules with every other file in
 //   dist/chunks/;
+// - the help of the program and of each command, rendered by that program (renderHelp) into
+//   dist/help.json;
 // - the bin (src/cli.ts → dist/cli.cjs), CommonJS on its own: it answers `--version` (the
-//   version inlined here) without Node's ES module loader, and imports dist/program.js for
-//   anything else.
+//   version inlined here) and help (from dist/help.json) without Node's ES module loader, and
+//   imports dist/program.js for anything else.
 // dist/meta.json (not shipped) maps each output file of both to the sources and packages it
 // holds: test/e2e/startup.test.ts reads it to tell which packages a command loaded. Type
 // checking is `npm run typecheck` (tsc), as before.
@@ -62,6 +64,39 @@ const programStaysOutside = {
   },
 };
 
+/**
+ * dist/help.json, which the bin reads (src/prerendered-help.ts): each help as dist/program.js
+ * writes it to a stdout that is no terminal (commander wraps it to 80 columns then), and whether
+ * a terminal of any width from 80 gets the same bytes. Commander wraps to a terminal's width,
+ * except where too little room is left for a description, which it then does not wrap at all: a
+ * text the same at 80 and on a very wide terminal may still differ at 100. So it must be the
+ * same at every width up to its longest unwrapped line; past that nothing can wrap.
+ */
+async function prerenderHelp() {
+  const { renderHelp } = await import(new URL('program.js', dist).href);
+  const texts = (rendered) => [['program', rendered.program], ...Object.entries(rendered.commands)];
+  const at80 = renderHelp(version, 80);
+  const unwrapped = renderHelp(version, 100_000);
+  const longest = Math.max(
+    ...texts(unwrapped).flatMap(([, text]) => text.split('\n').map((line) => line.length)),
+  );
+  const others = [unwrapped];
+  for (let width = 81; width <= longest; width += 1) others.push(renderHelp(version, width));
+  const entry = (text, pick) => ({
+    text,
+    sameAtAnyWidthFrom80: others.every((rendered) => pick(rendered) === text),
+  });
+  return {
+    program: entry(at80.program, (rendered) => rendered.program),
+    commands: Object.fromEntries(
+      Object.entries(at80.commands).map(([name, text]) => [
+        name,
+        entry(text, (rendered) => rendered.commands[name]),
+      ]),
+    ),
+  };
+}
+
 rmSync(dist, { recursive: true, force: true });
 const program = await build({
   absWorkingDir: new URL('.', root).pathname,
@@ -82,6 +117,8 @@ const program = await build({
   metafile: true,
   logLevel: 'warning',
 });
+
+writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
 
 const bin = await build({
   absWorkingDir: new URL('.', root).pathname,

@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandDefinitions } from '../../src/commands/definitions.js';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
@@ -133,8 +134,17 @@ describe('start-up', () => {
     expect(traced(['--version']).commonjs).toEqual(['dist/cli.cjs']);
   });
 
-  it('--version loads the bin alone: no package, no ES module', () => {
-    for (const args of [['--version'], ['-V']]) {
+  it('--version and a request for help, in each form and for each command, load the bin alone: no package, no ES module', () => {
+    for (const args of [
+      ['--version'],
+      ['-V'],
+      ['--help'],
+      ['-h'],
+      ['help'],
+      ['check', '-h'],
+      ['help', 'check'],
+      ...commandDefinitions.map(({ name }) => [name, '--help']),
+    ]) {
       const loaded = traced(args);
       expect(loaded.chunks, args.join(' ')).toEqual(['dist/cli.cjs']);
       expect(loaded.commonjs, args.join(' ')).toEqual(['dist/cli.cjs']);
