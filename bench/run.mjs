@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist/cli.js');
+const cli = join(root, 'dist/cli.cjs');
 const node = process.execPath;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const heavyRuns = Number(process.env.BENCH_HEAVY_RUNS ?? 3);

@@ -10,18 +10,27 @@
 // - @napi-rs/keyring, a native module with a prebuilt package per platform: it is resolved at
 //   run time, never bundled.
 //
-// dist/cli.js is the bin; every other file is in dist/chunks/. dist/meta.json (not shipped)
-// maps each output file to the sources and packages it holds: test/e2e/startup.test.ts reads it
-// to tell which packages a command loaded. Type checking is `npm run typecheck` (tsc), as before.
+// Two builds, and the help in between:
+// - the program (src/program.ts → dist/program.js), ES modules with every other file in
+//   dist/chunks/;
+// - the help of the program and of each command, rendered by that program (renderHelp) into
+//   dist/help.json;
+// - the bin (src/cli.ts → dist/cli.cjs), CommonJS on its own: it answers `--version` (the
+//   version inlined here) and help (from dist/help.json) without Node's ES module loader, and
+//   imports dist/program.js for anything else.
+// dist/meta.json (not shipped) maps each output file of both to the sources and packages it
+// holds: test/e2e/startup.test.ts reads it to tell which packages a command loaded. Type
+// checking is `npm run typecheck` (tsc), as before.
 //
 // One more entry point, built apart so that it changes nothing in the bin's chunks and is not
 // shipped: dist/adapters/keychain.js, the OS keychain adapter alone, which the Secret Service
 // test drives from separate node processes (test/helpers/keychain-client.mjs).
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
 const dist = new URL('dist/', root);
+const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 
 // Every @inquirer package says "sideEffects": false in its package.json, but esbuild reads that
 // from the package.json nearest the file, and theirs have another one in dist/esm/ (the module
@@ -44,10 +53,54 @@ const inquirerHasNoSideEffects = {
   },
 };
 
+// The bin imports dist/program.js, the first build's entry, at run time: never bundled into it.
+const programStaysOutside = {
+  name: 'program-stays-outside',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\/program\.js$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+  },
+};
+
+/**
+ * dist/help.json, which the bin reads (src/prerendered-help.ts): each help as dist/program.js
+ * writes it to a stdout that is no terminal (commander wraps it to 80 columns then), and whether
+ * a terminal of any width from 80 gets the same bytes. Commander wraps to a terminal's width,
+ * except where too little room is left for a description, which it then does not wrap at all: a
+ * text the same at 80 and on a very wide terminal may still differ at 100. So it must be the
+ * same at every width up to its longest unwrapped line; past that nothing can wrap.
+ */
+async function prerenderHelp() {
+  const { renderHelp } = await import(new URL('program.js', dist).href);
+  const texts = (rendered) => [['program', rendered.program], ...Object.entries(rendered.commands)];
+  const at80 = renderHelp(version, 80);
+  const unwrapped = renderHelp(version, 100_000);
+  const longest = Math.max(
+    ...texts(unwrapped).flatMap(([, text]) => text.split('\n').map((line) => line.length)),
+  );
+  const others = [unwrapped];
+  for (let width = 81; width <= longest; width += 1) others.push(renderHelp(version, width));
+  const entry = (text, pick) => ({
+    text,
+    sameAtAnyWidthFrom80: others.every((rendered) => pick(rendered) === text),
+  });
+  return {
+    program: entry(at80.program, (rendered) => rendered.program),
+    commands: Object.fromEntries(
+      Object.entries(at80.commands).map(([name, text]) => [
+        name,
+        entry(text, (rendered) => rendered.commands[name]),
+      ]),
+    ),
+  };
+}
+
 rmSync(dist, { recursive: true, force: true });
-const result = await build({
+const program = await build({
   absWorkingDir: new URL('.', root).pathname,
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { program: 'src/program.ts' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -64,8 +117,30 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-mkdirSync(dist, { recursive: true });
-writeFileSync(new URL('meta.json', dist), JSON.stringify(result.metafile));
+
+writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
+
+const bin = await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.17',
+  define: { APNS_SETUP_VERSION: JSON.stringify(version) },
+  plugins: [programStaysOutside],
+  metafile: true,
+  logLevel: 'warning',
+});
+writeFileSync(
+  new URL('meta.json', dist),
+  JSON.stringify({
+    inputs: { ...program.metafile.inputs, ...bin.metafile.inputs },
+    outputs: { ...program.metafile.outputs, ...bin.metafile.outputs },
+  }),
+);
 await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints: { 'adapters/keychain': 'src/adapters/keychain.ts' },
@@ -77,6 +152,6 @@ await build({
   external: ['@napi-rs/keyring'],
   logLevel: 'warning',
 });
-// esbuild does not set the executable bit; npm sets it on install, but `node dist/cli.js`
+// esbuild does not set the executable bit; npm sets it on install, but `./dist/cli.cjs`
 // and a local `npm link` need it too.
-chmodSync(new URL('cli.js', dist), 0o755);
+chmodSync(new URL('cli.cjs', dist), 0o755);

@@ -32,6 +32,71 @@ function redactOptionValues(text: string): string {
     .replace(/(unknown option ')(-[^-'\s])[^'\s]+'/g, "$1$2…'");
 }
 
+/** Where commander's help and errors go, and how wide its help is wrapped. */
+interface ProgramOutput {
+  ui: Ui;
+  /** The width commander wraps help to. */
+  helpWidth(): number;
+}
+
+/**
+ * The command tree: every command with its flags and help, and the output they go to; no
+ * actions. The bin runs it (runCommandLine) and the build renders its help (renderHelp).
+ */
+function buildProgram(version: string, output: ProgramOutput): Command {
+  const program = new Command('apns-setup')
+    .description('Get a working Apple Push Notification service certificate, and prove it works.')
+    .version(version, '-V, --version')
+    .option('--debug', 'show a stack trace when something fails')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => output.ui.data(text.replace(/\n$/, '')),
+      // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
+      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
+      getOutHelpWidth: () => output.helpWidth(),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+  for (const definition of commandDefinitions)
+    definition.configure(program.command(definition.name));
+  return program;
+}
+
+/** Help as the bin writes it: the program's (`--help`) and each command's (`<command> --help`). */
+export interface RenderedHelp {
+  program: string;
+  commands: Record<string, string>;
+}
+
+/**
+ * Every help text, byte for byte as written to a stdout `width` columns wide. The build keeps
+ * them (scripts/build.mjs) so that the bin can answer a request for help without loading
+ * commander; they come from this tree, as commander's own answer does.
+ */
+export function renderHelp(version: string, width: number): RenderedHelp {
+  let written = '';
+  // The console uses only write() and isTTY of it; no terminal, no colour.
+  const stdout = {
+    isTTY: false,
+    write: (text: string) => {
+      written += text;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
+  const ui = createUi({ stdout, stderr: stdout, env: {} });
+  const program = buildProgram(version, { ui, helpWidth: () => width });
+  const helpOf = (command: Command) => {
+    written = '';
+    command.outputHelp();
+    return written;
+  };
+  return {
+    program: helpOf(program),
+    commands: Object.fromEntries(program.commands.map((c) => [c.name(), helpOf(c)])),
+  };
+}
+
 export async function runCommandLine(argv: string[], version: string): Promise<ExitCode> {
   const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
   const debug = argv.includes('--debug');
@@ -46,23 +111,13 @@ export async function runCommandLine(argv: string[], version: string): Promise<E
   };
 
   let exitCode: ExitCode = 0;
-  const program = new Command('apns-setup')
-    .description('Get a working Apple Push Notification service certificate, and prove it works.')
-    .version(version, '-V, --version')
-    .option('--debug', 'show a stack trace when something fails')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .showSuggestionAfterError()
-    .configureOutput({
-      writeOut: (text) => ui.data(text.replace(/\n$/, '')),
-      // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
-      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
-    })
-    .addHelpText('after', EXIT_CODES_HELP);
-
+  const program = buildProgram(version, {
+    ui,
+    // commander's own default: the terminal's width, else 80.
+    helpWidth: () => (process.stdout.isTTY ? process.stdout.columns : 80),
+  });
   for (const definition of commandDefinitions) {
-    const command = program.command(definition.name);
-    definition.configure(command);
+    const command = program.commands.find((c) => c.name() === definition.name)!;
     command.action(async (...actionArgs: unknown[]) => {
       // commander passes the positional arguments, then the options object, then the command.
       const self = actionArgs.at(-1) as Command;
@@ -84,8 +139,10 @@ export async function runCommandLine(argv: string[], version: string): Promise<E
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // No command at all, without a terminal: the help went to stderr.
-      if (error.code === 'commander.help') return 2;
+      // commander ends `help` and `help <command>` with this code too, exit code 0: help asked
+      // for, as with --help. Exit code 1 is no command at all without a terminal (the help went
+      // to stderr), a usage error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
       // commander has already printed "error: …" and the hint; usage errors are exit 2.
       return 2;
     }

@@ -33,6 +33,23 @@ describe('the apns-setup binary', () => {
     );
   });
 
+  it('`help` and `help <command>` print the same help as --help, and exit 0 as it does', async () => {
+    const pairs: [string[], string[]][] = [
+      [['help'], ['--help']],
+      [
+        ['help', 'check'],
+        ['check', '--help'],
+      ],
+    ];
+    for (const [asked, same] of pairs) {
+      const result = await runCli(asked);
+      const expected = await runCli(same);
+      expect(result.exitCode, asked.join(' ')).toBe(0);
+      expect(result.stdout).toBe(expected.stdout);
+      expect(result.stderr).toBe('');
+    }
+  });
+
   it('without a terminal and without a command prints help to stderr and exits 2', async () => {
     const result = await runCli([]);
     expect(result.exitCode).toBe(2);

@@ -3,17 +3,19 @@
  * @inquirer/prompts costs ~135 ms, execa ~176 ms, listr2 ~45 ms, node-forge 50–80 ms. This test
  * asserts what is loaded, not how long it takes (timings belong in `npm run bench`).
  *
- * dist/ is bundled (scripts/build.mjs): a command loads a few chunks, each holding code from
- * several sources and packages, and node-forge is required from node_modules. So what a
- * command loaded is read from two records: the trace of every module it loaded (ES modules as
- * they are resolved, CommonJS ones from require's cache at exit; test/helpers/trace-imports.mjs)
- * and dist/meta.json, esbuild's map of what went into each chunk.
+ * dist/ is bundled (scripts/build.mjs): the bin (dist/cli.cjs, CommonJS) imports the program
+ * (dist/program.js, ESM), which loads a few chunks, each holding code from several sources and
+ * packages, and node-forge is required from node_modules. So what a command loaded is read from
+ * two records: the trace of every module it loaded (ES modules as they are resolved, CommonJS
+ * ones from require's cache at exit; test/helpers/trace-imports.mjs) and dist/meta.json,
+ * esbuild's map of what went into each output file.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandDefinitions } from '../../src/commands/definitions.js';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
@@ -35,6 +37,8 @@ const meta = JSON.parse(readFileSync(join(repoRoot, 'dist/meta.json'), 'utf8')) 
 interface Loaded {
   /** The files of dist/ the command loaded, relative to the checkout. */
   chunks: string[];
+  /** Those of them it loaded as CommonJS (they were in require's cache). */
+  commonjs: string[];
   /** Every package whose code it loaded, bundled into a chunk or from node_modules. */
   packages: Set<string>;
   /** Our own sources (src/…) whose code it loaded. */
@@ -43,15 +47,26 @@ interface Loaded {
   external: string[];
 }
 
-/** What the trace of `urls` says was loaded. */
-function whatLoaded(urls: string[]): Loaded {
-  const loaded: Loaded = { chunks: [], packages: new Set(), sources: new Set(), external: [] };
-  for (const url of new Set(urls)) {
+/** What the trace (its lines: `import <url>` or `require <url>`) says was loaded. */
+function whatLoaded(lines: string[]): Loaded {
+  const loaded: Loaded = {
+    chunks: [],
+    commonjs: [],
+    packages: new Set(),
+    sources: new Set(),
+    external: [],
+  };
+  const required = new Set(
+    lines.filter((line) => line.startsWith('require ')).map((line) => line.slice(8)),
+  );
+  const urls = new Set(lines.map((line) => line.slice(line.indexOf(' ') + 1)));
+  for (const url of urls) {
     if (!url.startsWith('file:')) continue;
     const path = relative(repoRoot, fileURLToPath(url));
     const output = meta.outputs[path];
     if (output) loaded.chunks.push(path);
     else if (path.startsWith('node_modules/')) loaded.external.push(path);
+    if (output && required.has(url)) loaded.commonjs.push(path);
     const inputs = output
       ? Object.keys(output.inputs).filter((input) => output.inputs[input]!.bytesInOutput > 0)
       : [path];
@@ -109,10 +124,32 @@ describe('start-up', () => {
     expect(csr.sources.has('src/core/pki/csr.ts')).toBe(true);
   });
 
-  it('--version loads the bin alone: no package, no other chunk', () => {
-    const loaded = traced(['--version']);
-    expect(loaded.chunks).toEqual(['dist/cli.js']);
-    expect([...loaded.packages]).toEqual([]);
+  it('the bin is CommonJS, and it is what package.json names', () => {
+    const bin = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+        bin: Record<string, string>;
+      }
+    ).bin['apns-setup'];
+    expect(join(repoRoot, bin ?? '')).toBe(cliPath);
+    expect(traced(['--version']).commonjs).toEqual(['dist/cli.cjs']);
+  });
+
+  it('--version and a request for help, in each form and for each command, load the bin alone: no package, no ES module', () => {
+    for (const args of [
+      ['--version'],
+      ['-V'],
+      ['--help'],
+      ['-h'],
+      ['help'],
+      ['check', '-h'],
+      ['help', 'check'],
+      ...commandDefinitions.map(({ name }) => [name, '--help']),
+    ]) {
+      const loaded = traced(args);
+      expect(loaded.chunks, args.join(' ')).toEqual(['dist/cli.cjs']);
+      expect(loaded.commonjs, args.join(' ')).toEqual(['dist/cli.cjs']);
+      expect([...loaded.packages], args.join(' ')).toEqual([]);
+    }
   });
 
   it('check, inspect and import load neither prompts, task lists, execa nor node-forge', () => {

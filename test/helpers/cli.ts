@@ -1,11 +1,11 @@
-/** Runs the built CLI (dist/cli.js) as a user would: a child process with no TTY. */
+/** Runs the built CLI (dist/cli.cjs, the bin) as a user would: a child process with no TTY. */
 import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './fixtures.js';
 
-export const cliPath = join(repoRoot, 'dist', 'cli.js');
+export const cliPath = join(repoRoot, 'dist', 'cli.cjs');
 
 export interface CliResult {
   exitCode: number;

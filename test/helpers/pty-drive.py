@@ -1,21 +1,29 @@
 """Runs a command in a real pseudo-terminal and answers its prompts, as a person would.
 
 Usage: python3 pty-drive.py '{"argv": [...], "env": {...}, "steps": [{"expect": "regex", "send": "text"}], "timeout": 30}'
+Optional: "columns" (and "rows", default 24), the terminal's size; without them it has none (0×0).
 Prints one JSON line: {"exitCode": N, "output": "everything the terminal showed"}.
 Python's pty module is part of the standard library on every machine that runs the tests.
 """
+import fcntl
 import json
 import os
 import pty
 import re
 import select
+import struct
 import sys
+import termios
 import time
 
 spec = json.loads(sys.argv[1])
 deadline = time.time() + spec.get("timeout", 30)
 pid, fd = pty.fork()
 if pid == 0:
+    if "columns" in spec:
+        # The child's stdin is the terminal: its size, as a window would set it.
+        size = struct.pack("HHHH", spec.get("rows", 24), spec["columns"], 0, 0)
+        fcntl.ioctl(0, termios.TIOCSWINSZ, size)
     env = dict(os.environ)
     for key, value in spec.get("env", {}).items():
         if value is None:
