@@ -364,6 +364,33 @@ provider.send(note, tokens).then(({ sent, failed }) => { provider.shutdown(); if
     s['push --token'].wall / f <= 1.3,
   );
 }
+// The floor of any Node client: Node's http2 alone, the same connection and concurrency (up to
+// 1,000 streams at once), and nothing per token beyond sending it and reading its answer — no
+// retries, no results, no output. What a full client can approach, not beat.
+const bareScript = join(scratch, 'bare-http2-push.mjs');
+writeFileSync(
+  bareScript,
+  `import http2 from 'node:http2';
+import { readFileSync } from 'node:fs';
+const ck = readFileSync(${JSON.stringify(ck)});
+const tokens = readFileSync(process.argv[2], 'utf8').split('\\n').filter(Boolean);
+const session = http2.connect(${JSON.stringify(url)}, { cert: ck, key: ck, ca: readFileSync(${JSON.stringify(caFile)}) });
+const body = JSON.stringify({ aps: { alert: 'bench' } });
+let next = 0, inFlight = 0, done = 0, failed = 0;
+function fill() {
+  while (inFlight < 1000 && next < tokens.length) {
+    inFlight += 1;
+    const stream = session.request({ ':method': 'POST', ':path': '/3/device/' + tokens[next++], 'apns-topic': ${JSON.stringify(topic)}, 'apns-push-type': 'alert' });
+    stream.on('response', (headers) => { if (headers[':status'] !== 200) failed += 1; });
+    stream.resume();
+    stream.on('close', () => { inFlight -= 1; done += 1; if (done === tokens.length) session.close(); else fill(); });
+    stream.end(body);
+  }
+}
+session.on('connect', fill);
+session.on('close', () => { if (failed > 0 || done < tokens.length) process.exitCode = 1; });
+`,
+);
 /** A file of `count` distinct tokens, one per line. */
 function tokensFile(count) {
   const path = join(scratch, `tokens-${count}.txt`);
@@ -391,6 +418,7 @@ function tokensFile(count) {
     },
   ];
   if (hasNodeApn) commands.push({ name: '@parse/node-apn', argv: [node, nodeApnScript, '10000'] });
+  commands.push({ name: 'bare http2 client', argv: [node, bareScript, tokens] });
   const s = race('push 10,000 tokens', commands, heavyRuns);
   // Flat memory: the peak for ten times the tokens (and, with BENCH_MILLION, a hundred times).
   const more = [100_000, ...(process.env.BENCH_MILLION ? [1_000_000] : [])].map((count) => {
@@ -417,10 +445,11 @@ function tokensFile(count) {
   const flat = more.every((m) => m.rss <= 120);
   if (hasNodeApn) {
     const theirs = s['@parse/node-apn'];
+    const bare = s['bare http2 client'];
     row(
       '`push --tokens-file` 10,000 tokens',
       `${ms(ours.wall)}, ${rate(ours.wall)}/s (\`--json\` ${ms(s['push --tokens-file --json'].wall)}); peak RSS ${peaks}`,
-      `@parse/node-apn ${ms(theirs.wall)}, ${rate(theirs.wall)}/s, peak RSS ${theirs.rss.toFixed(0)} MB`,
+      `@parse/node-apn ${ms(theirs.wall)}, ${rate(theirs.wall)}/s, peak RSS ${theirs.rss.toFixed(0)} MB; a bare Node http2 client ${ms(bare.wall)} (${ratio(theirs.wall, bare.wall)} node-apn's throughput: the floor)`,
       `${ratio(theirs.wall, ours.wall)} the throughput`,
       '≥ 1.5×, memory flat',
       theirs.wall / ours.wall >= 1.5 && flat,
@@ -516,8 +545,9 @@ What each row runs:
   2592000 -noout -in "$f"; done\` over the same files (copies of one certificate, 500 to a folder).
 - \`push\`: to \`apns-setup sandbox\` on this machine (TLS, HTTP/2, client certificates), with the
   certificate \`apns-setup demo\` made; curl with \`--http2 --cert\`; @parse/node-apn's
-  \`Provider.send\` in a Node script. The 100,000-token run shows whether memory grows with the
-  number of tokens.
+  \`Provider.send\` in a Node script; a bare client on Node's http2 (the same connection and
+  concurrency, nothing per token but the request and its answer) is the floor any Node client
+  meets. The 100,000-token run shows whether memory grows with the number of tokens.
 - The wizard: bare \`apns-setup\` in a pseudo-terminal (bench/measure.py), timed from spawn until
   the first question and its key hints are on the screen.
 `;
