@@ -269,19 +269,22 @@ export class Connections {
 }
 
 /**
- * Runs `deliver` on every item as the items come, at most `limit()` at a time (read again
- * before each item: a server may change its limit). No item is read before there is room for
- * it, so memory stays flat however many there are. Stops reading when `stop()` says so (after
- * one more read, to know whether any item was left out) or after a delivery throws; then waits for the deliveries in flight and throws the first error (a
- * delivery's, then the items' own). Resolves with whether every item was read.
+ * Runs `deliver` on every item as the items come, in batches, at most `limit()` at a time (read
+ * again before each item: a server may change its limit). No batch is read before its previous
+ * one is all under way, so memory stays flat however many items there are. Stops when `stop()`
+ * says so (reading on only to know whether any item was left out) or after a delivery throws;
+ * then waits for the deliveries in flight and throws the first error (a delivery's, then the
+ * items' own). Resolves with whether every item was delivered.
  */
 export async function deliverAll<T>(
-  items: AsyncIterable<T>,
+  batches: AsyncIterable<readonly T[]>,
   limit: () => number,
   deliver: (item: T) => Promise<void>,
   stop: () => boolean,
 ): Promise<{ exhausted: boolean }> {
-  const iterator = items[Symbol.asyncIterator]();
+  const iterator = batches[Symbol.asyncIterator]();
+  let batch: readonly T[] = [];
+  let next = 0;
   let inFlight = 0;
   let failure: { error: unknown } | null = null;
   let wake: (() => void) | null = null;
@@ -301,21 +304,26 @@ export async function deliverAll<T>(
     while (inFlight >= limit() && failure === null) await settled();
     if (failure !== null) break;
     const stopping = stop();
-    let next: IteratorResult<T>;
-    try {
-      // When stopping, one more read says whether anything was left out.
-      next = await iterator.next();
-    } catch (error) {
-      readError = { error };
-      break;
-    }
-    if (next.done) {
-      exhausted = true;
-      break;
+    if (next === batch.length) {
+      let read: IteratorResult<readonly T[]>;
+      try {
+        // When stopping, one more read says whether anything was left out.
+        read = await iterator.next();
+      } catch (error) {
+        readError = { error };
+        break;
+      }
+      if (read.done) {
+        exhausted = true;
+        break;
+      }
+      batch = read.value;
+      next = 0;
+      if (batch.length === 0) continue;
     }
     if (stopping) break;
     inFlight += 1;
-    deliver(next.value).then(done, (error: unknown) => {
+    deliver(batch[next++]!).then(done, (error: unknown) => {
       failure ??= { error };
       done();
     });

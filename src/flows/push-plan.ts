@@ -75,8 +75,12 @@ export interface PushInput {
   timeoutMs: number;
 }
 
-/** The tokens to push to, each once, in the order given. */
-export interface TokenSource extends AsyncIterable<string> {
+/**
+ * The tokens to push to, each once, in the order given: in batches, as a file's chunks come
+ * (a few thousand at a time), since one step of an async iterator per token cost more than
+ * the push's own bookkeeping.
+ */
+export interface TokenSource extends AsyncIterable<readonly string[]> {
   /** How many distinct tokens; null when they are read from stdin as they come. */
   count: number | null;
 }
@@ -356,12 +360,14 @@ async function readTokens(
   // million) is gone before the connection and its pushes need memory.
   const repeats: number[] = [];
   let found = 0;
-  for await (const token of tokensIn(ports.streamFile(file), file)) {
-    if (!seen.add(token)) {
-      repeats.push(found);
-      duplicates.repeat(token);
+  for await (const batch of tokensIn(ports.streamFile(file), file)) {
+    for (const token of batch) {
+      if (!seen.add(token)) {
+        repeats.push(found);
+        duplicates.repeat(token);
+      }
+      found += 1;
     }
-    found += 1;
   }
   duplicates.finish();
   if (found === 0) throw noTokens(file);
@@ -377,13 +383,17 @@ function fileTokens(
   ports: PushPorts,
 ): TokenSource {
   return tokenSource(count, async function* () {
-    yield* fromList(flagTokens);
+    if (flagTokens.length > 0) yield flagTokens;
     let place = 0;
     let repeat = 0;
-    for await (const token of tokensIn(ports.streamFile(file), file)) {
-      if (repeats[repeat] === place) repeat += 1;
-      else yield token;
-      place += 1;
+    for await (const batch of tokensIn(ports.streamFile(file), file)) {
+      const fresh: string[] = [];
+      for (const token of batch) {
+        if (repeats[repeat] === place) repeat += 1;
+        else fresh.push(token);
+        place += 1;
+      }
+      yield fresh;
     }
   });
 }
@@ -399,50 +409,69 @@ function stdinTokens(
   ports: PushPorts,
 ): TokenSource {
   return tokenSource(null, async function* () {
-    yield* fromList(flagTokens);
+    if (flagTokens.length > 0) yield flagTokens;
     let found = 0;
-    for await (const token of tokensIn(ports.streamFile('-'), 'stdin')) {
-      found += 1;
-      if (seen.claim(token)) yield token;
-      else duplicates.repeat(token);
+    for await (const batch of tokensIn(ports.streamFile('-'), 'stdin')) {
+      const fresh: string[] = [];
+      for (const token of batch) {
+        found += 1;
+        if (seen.claim(token)) fresh.push(token);
+        else duplicates.repeat(token);
+      }
+      yield fresh;
     }
     duplicates.finish();
     if (found === 0) throw noTokens('stdin');
   });
 }
 
-/** The tokens of a list, as an async iterator. */
-function fromList(tokens: readonly string[]): AsyncIterableIterator<string> {
-  let next = 0;
-  const iterator: AsyncIterableIterator<string> = {
-    next: () =>
-      Promise.resolve(
-        next < tokens.length
-          ? { done: false, value: tokens[next++]! }
-          : { done: true, value: undefined },
-      ),
-    [Symbol.asyncIterator]: () => iterator,
+/** The tokens of a list, as one batch. */
+function fromList(tokens: readonly string[]): AsyncIterator<readonly string[]> {
+  let given = false;
+  return {
+    next: () => {
+      if (given) return Promise.resolve({ done: true, value: undefined });
+      given = true;
+      return Promise.resolve({ done: false, value: tokens });
+    },
   };
-  return iterator;
 }
 
-function tokenSource(count: number | null, tokens: () => AsyncIterator<string>): TokenSource {
+function tokenSource(
+  count: number | null,
+  tokens: () => AsyncIterator<readonly string[]>,
+): TokenSource {
   return { count, [Symbol.asyncIterator]: tokens };
 }
 
-/** The tokens of a tokens file as its chunks arrive, each line checked (blank and # lines skipped). */
+/**
+ * The tokens of a tokens file as its chunks arrive, a batch per chunk, each line checked (blank
+ * and # lines skipped). A bad line ends it, after the tokens before it: those are still pushed.
+ */
 async function* tokensIn(chunks: AsyncIterable<Uint8Array>, label: string) {
   const lines = new TokenLineSplitter(label);
   let number = 0;
-  const tokensOf = function* (batch: string[]) {
+  let bad: { error: unknown } | null = null;
+  const tokensOf = (batch: string[]) => {
+    const tokens: string[] = [];
     for (const line of batch) {
       number += 1;
-      const token = tokenOfLine(line, label, number);
-      if (token !== null) yield token;
+      try {
+        const token = tokenOfLine(line, label, number);
+        if (token !== null) tokens.push(token);
+      } catch (error) {
+        bad = { error };
+        break;
+      }
     }
+    return tokens;
   };
-  for await (const chunk of chunks) yield* tokensOf(lines.push(chunk));
-  yield* tokensOf(lines.end());
+  for await (const chunk of chunks) {
+    yield tokensOf(lines.push(chunk));
+    if (bad !== null) throw (bad as { error: unknown }).error;
+  }
+  yield tokensOf(lines.end());
+  if (bad !== null) throw (bad as { error: unknown }).error;
 }
 
 function noTokens(label: string): InputError {
