@@ -163,6 +163,23 @@ describe('writeOutputFiles', () => {
     );
   });
 
+  it.each([1, 2, 3])(
+    'when writing file %i of 3 fails (a full disk), writes none and leaves no temporary file',
+    async (nth) => {
+      await mkdir(out);
+      await writeFile(join(out, 'notes.txt'), 'mine');
+      const error = await failure(
+        writeOutputFiles(out, files, {
+          force: false,
+          now,
+          fileSystem: failingOn('open', nth, 'ENOSPC'),
+        }),
+      );
+      expect(error.message).toBe(`${out}: no space left on the device`);
+      expect(await listing(out)).toEqual({ 'notes.txt': 'mine' });
+    },
+  );
+
   it('with --force keeps each replaced file as NAME.bak-<timestamp>, with its bytes and mode', async () => {
     await writeOld();
     const written = await writeOutputFiles(out, files, { force: true, now });
