@@ -1,4 +1,5 @@
 import { preferSmallHeap } from '../adapters/memory-budget.js';
+import { cleanUpBeforeStop } from '../adapters/stop-signal.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushEach, pushExitCode } from '../flows/send-push.js';
@@ -57,6 +58,8 @@ export async function run(
   const json = new PushJsonStream();
   const text = new PushTextReport(context.ui.style);
   const results = new BatchedLines((text) => context.ui.data(text));
+  // Ctrl-C ends a push on the spot; the answers already in are printed first.
+  const releaseFlush = cleanUpBeforeStop(() => results.flush());
   const print = (lines: string[]) => {
     results.flush();
     if (lines.length > 0) context.ui.data(lines.join('\n'));
@@ -108,6 +111,8 @@ export async function run(
       print(text.summary());
     }
     throw error;
+  } finally {
+    releaseFlush();
   }
   print(options.json ? json.end() : text.summary());
   return pushExitCode(summary);

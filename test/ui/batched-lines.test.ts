@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { cleanUpBeforeStop, listenForStopSignal } from '../../src/adapters/stop-signal.js';
 import { BatchedLines } from '../../src/ui/batched-lines.js';
 
 function recorder() {
@@ -40,5 +41,21 @@ describe('BatchedLines', () => {
     expect(writes).toEqual(['a\nb']);
     await nextTurn();
     expect(writes).toEqual(['a\nb']);
+  });
+
+  it('flushed as a clean-up before a stop signal (push does this): answers in are printed before Ctrl-C ends the run', () => {
+    const { writes, batch } = recorder();
+    // A listener keeps this test process alive; without one the signal would end it, as it
+    // ends a push, after the clean-ups.
+    const listener = listenForStopSignal();
+    const release = cleanUpBeforeStop(() => batch.flush());
+    try {
+      batch.add(['✓ one', '✓ two']);
+      process.emit('SIGINT', 'SIGINT');
+      expect(writes).toEqual(['✓ one\n✓ two']);
+    } finally {
+      release();
+      listener.dispose();
+    }
   });
 });
