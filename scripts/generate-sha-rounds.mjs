@@ -82,18 +82,32 @@ function roundsFunction(words, locals, compress) {
 }
 
 // --- The compressions, FIPS 180-4 ------------------------------------------------------------
+/**
+ * The block a digest of IV.length words pads to (the digest, 0x80, zeros, its length in bits)
+ * into message words w(0…15), and the IV into the working variables v(…).
+ */
+function startBlock(h, w, v, IV) {
+  const words = IV.length;
+  const code = [];
+  for (let i = 0; i < words; i++) code.push(...set(w(i), get(h(i))));
+  code.push(...set(w(words), constant(0x80000000)));
+  for (let i = words + 1; i < 15; i++) code.push(...set(w(i), constant(0)));
+  code.push(...set(w(15), constant(words * 32)));
+  for (let i = 0; i < words; i++) code.push(...set(v(i), constant(IV[i])));
+  return code;
+}
+
+/** The block's result added to the IV: the new digest, in h(…). */
+function finishBlock(h, v, IV) {
+  return IV.flatMap((iv, i) => set(h(i), add(get(v(i)), constant(iv))));
+}
+
 function sha1(h) {
   const K = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
   const IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
   const w = (i) => 6 + i;
   const v = (i) => 22 + i;
-  const code = [];
-  for (let i = 0; i < 5; i++) code.push(...set(w(i), get(h(i))));
-  // The fixed padding of a 20-byte message: 0x80, zeros, the length in bits (160).
-  code.push(...set(w(5), constant(0x80000000)));
-  for (let i = 6; i < 15; i++) code.push(...set(w(i), constant(0)));
-  code.push(...set(w(15), constant(160)));
-  for (let i = 0; i < 5; i++) code.push(...set(v(i), constant(IV[i])));
+  const code = startBlock(h, w, v, IV);
   for (let t = 0; t < 80; t++) {
     // The five working variables rotate roles each round; renaming them avoids the shuffle.
     const [A, B, C, D, E] = [0, 1, 2, 3, 4].map((i) => get(v((((i - t) % 5) + 5) % 5)));
@@ -113,7 +127,7 @@ function sha1(h) {
     code.push(...set(e, add(rotl(A, 5), f, E, constant(K[Math.floor(t / 20)]), get(wt))));
     code.push(...set(b, rotl(B, 30)));
   }
-  for (let i = 0; i < 5; i++) code.push(...set(h(i), add(get(v(i)), constant(IV[i]))));
+  code.push(...finishBlock(h, v, IV));
   return code;
 }
 const SHA1_LOCALS = 1 + 5 + 16 + 5;
@@ -135,13 +149,7 @@ function sha256(h) {
   const w = (i) => 9 + i;
   const v = (i) => 25 + i;
   const x = 33;
-  const code = [];
-  for (let i = 0; i < 8; i++) code.push(...set(w(i), get(h(i))));
-  // The fixed padding of a 32-byte message: 0x80, zeros, the length in bits (256).
-  code.push(...set(w(8), constant(0x80000000)));
-  for (let i = 9; i < 15; i++) code.push(...set(w(i), constant(0)));
-  code.push(...set(w(15), constant(256)));
-  for (let i = 0; i < 8; i++) code.push(...set(v(i), constant(IV[i])));
+  const code = startBlock(h, w, v, IV);
   for (let t = 0; t < 64; t++) {
     const role = (i) => v((((i - t) % 8) + 8) % 8);
     const [A, B, C, D, E, F, G, H] = [0, 1, 2, 3, 4, 5, 6, 7].map(role);
@@ -163,7 +171,7 @@ function sha256(h) {
     const majority = xor(and(a, get(B)), and(a, get(C)), and(get(B), get(C)));
     code.push(...set(H, add(get(x), sigma0, majority)));
   }
-  for (let i = 0; i < 8; i++) code.push(...set(h(i), add(get(v(i)), constant(IV[i]))));
+  code.push(...finishBlock(h, v, IV));
   return code;
 }
 const SHA256_LOCALS = 1 + 8 + 16 + 8 + 1;
