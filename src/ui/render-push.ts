@@ -100,18 +100,24 @@ function capitalise(text: string): string {
  */
 export function pushJsonObject(r: PushResult) {
   const { explanation, hint } = explainPushResult(r);
-  const object: {
-    token: string;
-    environment: string;
-    endpoint: string;
-    status: number | null;
-    apnsId: string | null;
-    apnsUniqueId: string | null;
+  const object: Pick<
+    PushResult,
+    | 'token'
+    | 'environment'
+    | 'endpoint'
+    | 'status'
+    | 'apnsId'
+    | 'apnsUniqueId'
+    | 'ok'
+    | 'explanation'
+    | 'hint'
+  > & {
+    // The server's reason, or the failure's name when no answer came.
     reason: string | null;
-    ok: boolean;
-    explanation: string;
-    hint: string | null;
-    profile?: { apsEnvironment: string | null; environment: string | null };
+    profile?: {
+      apsEnvironment: PushProfileFacts['apsEnvironment'];
+      environment: PushProfileFacts['tokenEnvironment'];
+    };
   } = {
     token: r.token,
     environment: r.environment,
