@@ -277,12 +277,17 @@ describe('push against the sandbox', () => {
     };
     const first = `${'1'.repeat(56)}aaaa0001`;
     const second = `${'1'.repeat(56)}aaaa0002`;
-    child.stdin.write(`${first}\n`);
-    expect(await answerFor(first)).toMatch(/^✓ .*200/);
-    child.stdin.write(`${second}\n`);
-    expect(await answerFor(second)).toMatch(/^✓ .*200/);
-    child.stdin.end();
-    expect(await exited).toBe(0);
+    try {
+      child.stdin.write(`${first}\n`);
+      expect(await answerFor(first)).toMatch(/^✓ .*200/);
+      child.stdin.write(`${second}\n`);
+      expect(await answerFor(second)).toMatch(/^✓ .*200/);
+      child.stdin.end();
+      expect(await exited).toBe(0);
+    } finally {
+      // A failed expectation leaves it waiting on stdin: it must not outlive the test.
+      child.kill();
+    }
   });
 
   it('with --json, stdout stays a JSON document when no answer comes (unreachable): exit 1', async () => {
