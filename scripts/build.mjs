@@ -10,14 +10,20 @@
 // - @napi-rs/keyring, a native module with a prebuilt package per platform: it is resolved at
 //   run time, never bundled.
 //
-// Two builds, and the help in between:
+// Three builds, and the help in between:
 // - the program (src/program.ts → dist/program.js), ES modules with every other file in
 //   dist/chunks/;
 // - the help of the program and of each command, rendered by that program (renderHelp) into
 //   dist/help.json;
+// - the commands scripts and CI run, each one CommonJS file (dist/commands/NAME.cjs,
+//   src/one-command.ts): the command line, commander and all that command's code in one file,
+//   so that its run neither starts Node's ES module loader nor resolves a chain of chunks. What
+//   they import lazily (the passphrase prompt, the plist parser) is a CommonJS file apart, in
+//   dist/vendor/, loaded when reached;
 // - the bin (src/cli.ts → dist/cli.cjs), CommonJS on its own: it answers `--version` (the
-//   version inlined here) and help (from dist/help.json) without Node's ES module loader, and
-//   imports dist/program.js for anything else.
+//   version inlined here) and help (from dist/help.json) without Node's ES module loader,
+//   requires dist/commands/NAME.cjs for those commands, and imports dist/program.js for the
+//   rest.
 // dist/meta.json (not shipped) maps each output file of both to the sources and packages it
 // holds: test/e2e/startup.test.ts reads it to tell which packages a command loaded. Type
 // checking is `npm run typecheck` (tsc), as before.
@@ -50,6 +56,99 @@ const inquirerHasNoSideEffects = {
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       return { path: resolved.path, external: resolved.external, sideEffects: false };
     });
+  },
+};
+
+/** The commands built into a file of their own; the bin requires them by name (src/cli.ts). */
+const oneFileCommands = ['inspect', 'check', 'import', 'convert', 'push'];
+
+/**
+ * What those commands import lazily, each a CommonJS file of dist/vendor/ built from the module
+ * named: kept out of the command's file, whose every byte Node reads and parses at start-up, and
+ * loaded only when reached. A lazy import not listed here fails the build, so that none is
+ * bundled into a command's file unnoticed.
+ */
+const vendorModules = {
+  './inquirer.js': { name: 'inquirer', entry: 'src/adapters/inquirer.ts' },
+  plist: { name: 'plist', entry: 'plist' },
+  '@xmldom/xmldom': { name: 'xmldom', entry: '@xmldom/xmldom' },
+};
+
+/** `one-command:NAME`: the file of that command, src/one-command.ts with its module. */
+const oneCommandEntries = {
+  name: 'one-command-entries',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^one-command:/ }, (args) => ({
+      path: args.path.slice('one-command:'.length),
+      namespace: 'one-command',
+    }));
+    plugin.onLoad({ filter: /.*/, namespace: 'one-command' }, (args) => ({
+      contents: [
+        `import * as command from './src/commands/${args.path}.js';`,
+        "import { oneCommand } from './src/one-command.js';",
+        `export const run = oneCommand(${JSON.stringify(args.path)}, command);`,
+      ].join('\n'),
+      resolveDir: new URL('.', root).pathname,
+      loader: 'ts',
+    }));
+  },
+};
+
+const lazyImportsFromVendor = {
+  name: 'lazy-imports-from-vendor',
+  setup(plugin) {
+    plugin.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const vendor = vendorModules[args.path];
+      if (vendor) return { path: `../vendor/${vendor.name}.cjs`, external: true };
+      return {
+        errors: [
+          { text: `a lazy import of ${args.path}: add it to vendorModules (scripts/build.mjs)` },
+        ],
+      };
+    });
+  },
+};
+
+/** A vendor module that imports another (plist, the XML parser) requires that one's file. */
+const vendorRequiresVendor = {
+  name: 'vendor-requires-vendor',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^[^.]/ }, (args) => {
+      const vendor = vendorModules[args.path];
+      if (!vendor || args.kind === 'entry-point') return undefined;
+      return { path: `./${vendor.name}.cjs`, external: true };
+    });
+  },
+};
+
+/**
+ * Commander requires child_process at load, for the executable subcommands we do not use; with
+ * the net module it loads, that is some 8 ms of every command's start-up. Commander gets it on
+ * first use instead.
+ */
+const commanderChildProcessOnUse = {
+  name: 'commander-child-process-on-use',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /node_modules\/commander\//.test(args.importer)
+        ? { path: 'child_process', namespace: 'on-use' }
+        : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'on-use' }, () => ({
+      contents:
+        "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+// Our sources are ES modules and find files beside them with import.meta.url (templates/,
+// node-forge, the keychain package); in a CommonJS file it is the file's own URL.
+const importMetaUrlInCommonJs = {
+  define: { 'import.meta.url': '__apnsSetupImportMetaUrl' },
+  banner: {
+    js: "const __apnsSetupImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
 };
 
@@ -120,6 +219,43 @@ const program = await build({
 
 writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
 
+const commands = await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: Object.fromEntries(
+    oneFileCommands.map((name) => [`commands/${name}`, `one-command:${name}`]),
+  ),
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.17',
+  external: ['node-forge', '@napi-rs/keyring'],
+  // A lazy import() becomes a require() in a promise: dist/vendor/ is CommonJS, and import()
+  // would start Node's ES module loader for it.
+  supported: { 'dynamic-import': false },
+  ...importMetaUrlInCommonJs,
+  plugins: [oneCommandEntries, lazyImportsFromVendor, commanderChildProcessOnUse],
+  metafile: true,
+  logLevel: 'warning',
+});
+const vendor = await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: Object.fromEntries(
+    Object.values(vendorModules).map(({ name, entry }) => [`vendor/${name}`, entry]),
+  ),
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.17',
+  ...importMetaUrlInCommonJs,
+  plugins: [inquirerHasNoSideEffects, vendorRequiresVendor],
+  metafile: true,
+  logLevel: 'warning',
+});
+
 const bin = await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints: { cli: 'src/cli.ts' },
@@ -129,16 +265,20 @@ const bin = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20.17',
-  define: { APNS_SETUP_VERSION: JSON.stringify(version) },
+  define: {
+    APNS_SETUP_VERSION: JSON.stringify(version),
+    APNS_SETUP_ONE_FILE_COMMANDS: JSON.stringify(oneFileCommands),
+  },
   plugins: [programStaysOutside],
   metafile: true,
   logLevel: 'warning',
 });
+const builds = [program, commands, vendor, bin];
 writeFileSync(
   new URL('meta.json', dist),
   JSON.stringify({
-    inputs: { ...program.metafile.inputs, ...bin.metafile.inputs },
-    outputs: { ...program.metafile.outputs, ...bin.metafile.outputs },
+    inputs: Object.assign({}, ...builds.map((built) => built.metafile.inputs)),
+    outputs: Object.assign({}, ...builds.map((built) => built.metafile.outputs)),
   }),
 );
 await build({

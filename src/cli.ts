@@ -7,14 +7,31 @@
  * tool is there, and `--help` what a person runs first: both are answered here, from what the
  * build wrote (the version, inlined; the help, in dist/help.json), before commander, the command
  * list or anything else is loaded. So this file is built apart, as CommonJS (dist/cli.cjs):
- * Node's ES module loader alone costs some 7 % of `node -e 0`. The program and every chunk of
- * it are ES modules, imported only when a command runs.
+ * Node's ES module loader alone costs some 7 % of `node -e 0`.
+ *
+ * The commands scripts and CI run are each one CommonJS file (one-command.ts), required here
+ * when the command line names one. The rest run in the program, dist/program.js: ES modules,
+ * whose chunks keep the prompt library, the task list and the wizard's journeys apart until
+ * they are reached.
  */
 import { join } from 'node:path';
 import { prerenderedHelp } from './prerendered-help.js';
 
 /** package.json's version, inlined by the build (scripts/build.mjs). */
 declare const APNS_SETUP_VERSION: string;
+/** The commands built into a file of their own, dist/commands/NAME.cjs (scripts/build.mjs). */
+declare const APNS_SETUP_ONE_FILE_COMMANDS: readonly string[];
+
+type RunCommandLine = (argv: string[], version: string) => Promise<number>;
+
+/**
+ * The command commander would run: the first argument, or the second after the program's one
+ * option that takes no value. Anything else (no command, help, an unknown option first) is the
+ * program's to answer.
+ */
+function commandNamed(args: readonly string[]): string | undefined {
+  return args[0] === '--debug' ? args[1] : args[0];
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.slice(2);
@@ -30,8 +47,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  const { runCommandLine } = await import('./program.js');
-  return runCommandLine(argv, APNS_SETUP_VERSION);
+  const name = commandNamed(args);
+  if (name !== undefined && APNS_SETUP_ONE_FILE_COMMANDS.includes(name)) {
+    // require(), not import(): a CommonJS file loaded without Node's ES module loader. Its path
+    // is built at run time, so the build leaves it to Node, never bundling the command here.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { run } = require(join(__dirname, 'commands', `${name}.cjs`)) as { run: RunCommandLine };
+    return run(argv, APNS_SETUP_VERSION);
+  }
+  const { runProgram } = await import('./program.js');
+  return runProgram(argv, APNS_SETUP_VERSION);
 }
 
 void main(process.argv).then((code) => {

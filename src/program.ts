@@ -1,162 +1,20 @@
 /**
- * The command line, behind the bin (cli.ts): registers the commands, runs one, and maps every
- * error to the exit code of the contract, which it returns to the bin. Each command's own module
- * (and the libraries it needs) is imported only when that command runs.
+ * The program, dist/program.js: every command on one command line, each command's module
+ * imported when it runs (commands/modules.ts). The bin runs it for every command that has no
+ * file of its own (one-command.ts), and the build renders the help of all from it.
  */
-import { Command, CommanderError } from 'commander';
-import { isApnsSetupError, type ExitCode } from './core/errors.js';
-import { escapeControlCharacters } from './core/safe-text.js';
-import { commandDefinitions, EXIT_CODES_HELP } from './commands/definitions.js';
-import type { CommandContext } from './commands/context.js';
-import { createUi, type Ui } from './ui/console.js';
-import { describeUnexpectedError } from './ui/messages.js';
+import { renderHelp as renderHelpOf, runCommandLine, type RenderedHelp } from './command-line.js';
+import type { ExitCode } from './core/errors.js';
+import { commandDefinitions } from './commands/definitions.js';
+import { commandModules } from './commands/modules.js';
 
-function warnOnOldNode(ui: Ui): void {
-  const major = Number(process.versions.node.split('.')[0]);
-  // Node 20 reached end of life on 2026-04-30; one line, and only where a person reads it.
-  if (major < 22 && process.stderr.isTTY) {
-    ui.warn(
-      `Node.js ${process.versions.node} gets no security fixes since 2026-04-30 (end of life); upgrade to Node 22 or later.`,
-    );
-  }
+export type { RenderedHelp } from './command-line.js';
+
+export function runProgram(argv: string[], version: string): Promise<ExitCode> {
+  return runCommandLine(argv, version, commandDefinitions, (name) => commandModules[name]());
 }
 
-/**
- * Commander echoes what it did not understand; an option's value may be a secret typed out of
- * habit (`-pSekr3t`, as openssl takes a password, or `--passphrase=…`). Keep the option's name,
- * never its value: `--name=value` → `--name=…`, `-xVALUE` → `-x…`.
- */
-function redactOptionValues(text: string): string {
-  return text
-    .replace(/(--[\w-]+)=[^\s']+/g, '$1=…')
-    .replace(/(unknown option ')(-[^-'\s])[^'\s]+'/g, "$1$2…'");
-}
-
-/** Where commander's help and errors go, and how wide its help is wrapped. */
-interface ProgramOutput {
-  ui: Ui;
-  /** The width commander wraps help to. */
-  helpWidth(): number;
-}
-
-/**
- * The command tree: every command with its flags and help, and the output they go to; no
- * actions. The bin runs it (runCommandLine) and the build renders its help (renderHelp).
- */
-function buildProgram(version: string, output: ProgramOutput): Command {
-  const program = new Command('apns-setup')
-    .description('Get a working Apple Push Notification service certificate, and prove it works.')
-    .version(version, '-V, --version')
-    .option('--debug', 'show a stack trace when something fails')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .showSuggestionAfterError()
-    .configureOutput({
-      writeOut: (text) => output.ui.data(text.replace(/\n$/, '')),
-      // Commander echoes an unknown option verbatim: `--passphrase=hunter2` must not reach a log.
-      writeErr: (text) => process.stderr.write(escapeControlCharacters(redactOptionValues(text))),
-      getOutHelpWidth: () => output.helpWidth(),
-    })
-    .addHelpText('after', EXIT_CODES_HELP);
-  for (const definition of commandDefinitions)
-    definition.configure(program.command(definition.name));
-  return program;
-}
-
-/** Help as the bin writes it: the program's (`--help`) and each command's (`<command> --help`). */
-export interface RenderedHelp {
-  program: string;
-  commands: Record<string, string>;
-}
-
-/**
- * Every help text, byte for byte as written to a stdout `width` columns wide. The build keeps
- * them (scripts/build.mjs) so that the bin can answer a request for help without loading
- * commander; they come from this tree, as commander's own answer does.
- */
+/** Every help text, as the program writes it to a stdout `width` columns wide. */
 export function renderHelp(version: string, width: number): RenderedHelp {
-  let written = '';
-  // The console uses only write() and isTTY of it; no terminal, no colour.
-  const stdout = {
-    isTTY: false,
-    write: (text: string) => {
-      written += text;
-      return true;
-    },
-  } as unknown as NodeJS.WriteStream;
-  const ui = createUi({ stdout, stderr: stdout, env: {} });
-  const program = buildProgram(version, { ui, helpWidth: () => width });
-  const helpOf = (command: Command) => {
-    written = '';
-    command.outputHelp();
-    return written;
-  };
-  return {
-    program: helpOf(program),
-    commands: Object.fromEntries(program.commands.map((c) => [c.name(), helpOf(c)])),
-  };
-}
-
-export async function runCommandLine(argv: string[], version: string): Promise<ExitCode> {
-  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
-  const debug = argv.includes('--debug');
-  const context: CommandContext = {
-    ui,
-    env: process.env,
-    cwd: process.cwd(),
-    stdin: process.stdin,
-    stderr: process.stderr,
-    isInteractive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-    now: () => new Date(),
-  };
-
-  let exitCode: ExitCode = 0;
-  const program = buildProgram(version, {
-    ui,
-    // commander's own default: the terminal's width, else 80.
-    helpWidth: () => (process.stdout.isTTY ? process.stdout.columns : 80),
-  });
-  for (const definition of commandDefinitions) {
-    const command = program.commands.find((c) => c.name() === definition.name)!;
-    command.action(async (...actionArgs: unknown[]) => {
-      // commander passes the positional arguments, then the options object, then the command.
-      const self = actionArgs.at(-1) as Command;
-      const options = self.opts<Record<string, unknown>>();
-      const args = self.args;
-      warnOnOldNode(ui);
-      const module = await definition.load();
-      exitCode = await module.run(args, options, context);
-    });
-  }
-
-  // `apns-setup` alone, in a terminal: the wizard. Scripts and CI get the help and exit 2.
-  const bare = argv.length <= 2;
-  try {
-    await program.parseAsync(bare && context.isInteractive ? [...argv, 'wizard'] : argv, {
-      from: 'node',
-    });
-    return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // commander ends `help` and `help <command>` with this code too, exit code 0: help asked
-      // for, as with --help. Exit code 1 is no command at all without a terminal (the help went
-      // to stderr), a usage error.
-      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
-      // commander has already printed "error: …" and the hint; usage errors are exit 2.
-      return 2;
-    }
-    if (isApnsSetupError(error)) {
-      ui.fail(error.message, error.hint, debug ? (error.stack ?? null) : null);
-      return error.exitCode;
-    }
-    ui.fail(
-      describeUnexpectedError(error),
-      null,
-      debug && error instanceof Error
-        ? (error.stack ?? null)
-        : 'Run again with --debug to see the stack trace, and please report it.',
-    );
-    return 2;
-  }
+  return renderHelpOf(version, commandDefinitions, width);
 }

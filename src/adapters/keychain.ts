@@ -45,7 +45,7 @@
  * CLI alive: it is unreferenced, ends when the IPC channel closes, and is killed when the
  * process exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { OperationError } from '../core/errors.js';
@@ -337,6 +337,9 @@ class KeychainHelper {
     env: NodeJS.ProcessEnv,
     private readonly timeoutMs: number,
   ) {
+    // Loaded here, not imported: child_process (and net, which it loads) is some 8 ms of start-up
+    // that every command reading a passphrase would pay for, and only --keychain uses it.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     this.child = spawn(
       process.execPath,
       ['--input-type=module', '-', moduleUrl, KEYCHAIN_SERVICE],

@@ -1,16 +1,30 @@
 /**
- * Every command, its flags and its help, in one list. Only commander is loaded here; each
- * command's own module (and the libraries it needs) is imported when that command runs, so
- * `--version` and `check` do not pay for prompts or node-forge they never use.
+ * Every command, its flags and its help, in one list. Only commander is loaded here: each
+ * command's own module (and the libraries it needs) is reached through modules.ts, or is bundled
+ * with the command line in a file of its own (scripts/build.mjs), so that no command pays for
+ * another's code, nor for prompts or node-forge it never uses.
  */
 import { RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { CommandModule } from './context.js';
 
+/** Every command, by name; commandModules (modules.ts) has one module for each. */
+export type CommandName =
+  | 'wizard'
+  | 'csr'
+  | 'import'
+  | 'convert'
+  | 'inspect'
+  | 'check'
+  | 'doctor'
+  | 'renew'
+  | 'push'
+  | 'sandbox'
+  | 'demo';
+
+/** What commander shows of a command: its name, flags and help. Its code is elsewhere. */
 export interface CommandDefinition {
-  name: string;
+  name: CommandName;
   configure(command: Command): void;
-  load(): Promise<CommandModule>;
 }
 
 export const EXIT_CODES_HELP = `
@@ -107,7 +121,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup wizard --journey p12 Certificates.p12 --out certs',
       ]);
     },
-    load: () => import('./wizard.js'),
   },
   {
     name: 'csr',
@@ -131,7 +144,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'APNS_SETUP_PASSPHRASE=... apns-setup csr --email me@example.com --common-name MyApp --out certs',
       ]);
     },
-    load: () => import('./csr.js'),
   },
   {
     name: 'import',
@@ -157,7 +169,6 @@ export const commandDefinitions: CommandDefinition[] = [
       passphraseOptions(command);
       examples(command, ['apns-setup import ~/Downloads/aps_development.cer --key certs/key.pem']);
     },
-    load: () => import('./import.js'),
   },
   {
     name: 'convert',
@@ -178,7 +189,6 @@ export const commandDefinitions: CommandDefinition[] = [
       passphraseOptions(command);
       examples(command, ['apns-setup convert Certificates.p12 --out certs']);
     },
-    load: () => import('./convert.js'),
   },
   {
     name: 'inspect',
@@ -195,7 +205,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup inspect --json aps.cer push.p12',
       ]);
     },
-    load: () => import('./inspect.js'),
   },
   {
     name: 'check',
@@ -222,7 +231,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup check --print-ci github > .github/workflows/apns-certificates.yml',
       ]);
     },
-    load: () => import('./check.js'),
   },
   {
     name: 'doctor',
@@ -249,7 +257,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup doctor certs/ --json',
       ]);
     },
-    load: () => import('./doctor.js'),
   },
   {
     name: 'renew',
@@ -273,7 +280,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup renew --from certs/ck.pem --out certs-2027',
       ]);
     },
-    load: () => import('./renew.js'),
   },
   {
     name: 'push',
@@ -349,7 +355,6 @@ export const commandDefinitions: CommandDefinition[] = [
         'apns-setup push --cert certs/ck.pem --token $TOKEN --profile MyApp_Development.mobileprovision',
       ]);
     },
-    load: () => import('./push.js'),
   },
   {
     name: 'sandbox',
@@ -418,7 +423,6 @@ unless --team-id), on first start, and says where it is.`,
         'apns-setup push --auth-key .apns-sandbox/AuthKey_KEYID.p8 --team-id SANDBOX001 --topic com.example.app --endpoint https://127.0.0.1:8443 --ca .apns-sandbox/ca.pem',
       ]);
     },
-    load: () => import('./sandbox.js'),
   },
   {
     name: 'demo',
@@ -452,6 +456,5 @@ unless --team-id), on first start, and says where it is.`,
         'apns-setup demo --csr certs/CertificateSigningRequest.certSigningRequest --bundle-id com.example.app --state .sandbox',
       ]);
     },
-    load: () => import('./demo.js'),
   },
 ];

@@ -26,11 +26,8 @@ export interface PassphraseFlags {
 }
 
 export function createFlowPorts(context: CommandContext, flags: PassphraseFlags): FlowPorts {
-  const prompter = createPrompter({
-    stdin: context.stdin,
-    stderr: context.stderr,
-    isInteractive: context.isInteractive,
-  });
+  // The context itself, not its stdin: the prompter reads it only to ask (see runCommandLine).
+  const prompter = createPrompter(context);
   const at = (path: string) => resolve(context.cwd, path);
   const keychainOn = () => flags.keychain === true || flags.keychainSwitch?.on === true;
   let keychain: KeychainPassphrases | null = null;

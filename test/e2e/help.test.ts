@@ -10,40 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../../src/commands/definitions.js';
 import type { PrerenderedHelp, PrerenderedText } from '../../src/prerendered-help.js';
 import type { RenderedHelp } from '../../src/program.js';
 import { cliPath } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
-
-const commanderCliPath = join(repoRoot, 'test/helpers/commander-cli.mjs');
-
-interface Answer {
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-}
-
-/** What `node script ...args` writes without a terminal, every byte (nothing trimmed). */
-async function answer(script: string, args: string[]): Promise<Answer> {
-  const { exitCode, stdout, stderr } = await execa('node', [script, ...args], {
-    stripFinalNewline: false,
-    reject: false,
-    stdin: 'ignore',
-  });
-  return { exitCode, stdout, stderr };
-}
-
-async function expectSameAnswer(args: string[]): Promise<Answer> {
-  const [bin, commander] = await Promise.all([
-    answer(cliPath, args),
-    answer(commanderCliPath, args),
-  ]);
-  expect(bin, args.join(' ')).toEqual(commander);
-  return bin;
-}
+import { commanderCliPath, expectSameAnswer } from '../helpers/same-answer.js';
 
 const names = commandDefinitions.map(({ name }) => name);
 const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {

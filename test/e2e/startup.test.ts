@@ -3,9 +3,11 @@
  * @inquirer/prompts costs ~135 ms, execa ~176 ms, listr2 ~45 ms, node-forge 50–80 ms. This test
  * asserts what is loaded, not how long it takes (timings belong in `npm run bench`).
  *
- * dist/ is bundled (scripts/build.mjs): the bin (dist/cli.cjs, CommonJS) imports the program
- * (dist/program.js, ESM), which loads a few chunks, each holding code from several sources and
- * packages, and node-forge is required from node_modules. So what a command loaded is read from
+ * dist/ is bundled (scripts/build.mjs): the bin (dist/cli.cjs, CommonJS) requires the file of
+ * a command built on its own (dist/commands/NAME.cjs, CommonJS, with what it loads lazily in
+ * dist/vendor/), or imports the program (dist/program.js, ESM), which loads a few chunks; each
+ * file holds code from several sources and packages, and node-forge is required from
+ * node_modules. So what a command loaded is read from
  * two records: the trace of every module it loaded (ES modules as they are resolved, CommonJS
  * ones from require's cache at exit; test/helpers/trace-imports.mjs) and dist/meta.json,
  * esbuild's map of what went into each output file.
@@ -149,6 +151,25 @@ describe('start-up', () => {
       expect(loaded.chunks, args.join(' ')).toEqual(['dist/cli.cjs']);
       expect(loaded.commonjs, args.join(' ')).toEqual(['dist/cli.cjs']);
       expect([...loaded.packages], args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('inspect, check, import, convert and push load the bin and their own file alone: CommonJS, no ES module', () => {
+    const cer = join(scratch.path, 'own-file-aps.cer');
+    writeFileSync(cer, issueSandboxCertificate({ now }).der);
+    const missing = join(scratch.path, 'missing');
+    for (const [name, args] of [
+      ['inspect', ['inspect', cer]],
+      ['check', ['check', cer]],
+      ['check', ['--debug', 'check', cer]],
+      ['import', ['import', cer, '--key', join(missing, 'key.pem'), '--out', missing]],
+      ['convert', ['convert', join(missing, 'push.p12')]],
+      ['push', ['push', '--cert', join(missing, 'ck.pem'), '--token', 'a'.repeat(64)]],
+    ] as const) {
+      const loaded = traced([...args]);
+      const files = ['dist/cli.cjs', `dist/commands/${name}.cjs`];
+      expect(loaded.chunks.sort(), args.join(' ')).toEqual(files);
+      expect(loaded.commonjs.sort(), args.join(' ')).toEqual(files);
     }
   });
 

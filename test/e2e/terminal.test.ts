@@ -3,13 +3,16 @@
  * asked for, masked, confirmed, and Ctrl-C cancels with exit 130.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { opensslOk } from '../helpers/openssl.js';
+import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
+// The real clock: the certificate meets the built CLI, which reads it.
+const now = new Date();
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
 
@@ -61,5 +64,33 @@ describe('in a terminal', () => {
     );
     expect(result.exitCode, result.output).toBe(130);
     expect(existsSync(join(out, 'key.pem'))).toBe(false);
+  });
+
+  // import is a command in a file of its own (dist/commands/import.cjs); the prompt it asks with
+  // is loaded from dist/vendor/ when the question comes.
+  it('import asks for the passphrase of an encrypted key.pem, masked, and writes every file', () => {
+    const issued = issueSandboxCertificate({ now });
+    const cer = join(scratch.path, 'aps.cer');
+    writeFileSync(cer, issued.der);
+    const key = join(scratch.path, 'key.pem');
+    const secret = 'opens key.pem 4';
+    writeFileSync(
+      key,
+      issued.key.export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: secret,
+      }),
+    );
+    const out = join(scratch.path, 'imported');
+    const result = drive(
+      ['import', cer, '--key', key, '--out', out],
+      [{ expect: '[Pp]assphrase', send: `${secret}\r` }],
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).not.toContain(secret);
+    expect(readFileSync(join(out, 'ck.pem'), 'utf8')).toContain('BEGIN RSA PRIVATE KEY');
   });
 });

@@ -4,10 +4,10 @@
 //   node commander-cli.mjs ARGS...
 import { readFileSync } from 'node:fs';
 
-const { runCommandLine } = await import(new URL('../../dist/program.js', import.meta.url).href);
+const { runProgram } = await import(new URL('../../dist/program.js', import.meta.url).href);
 const { version } = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 );
-const code = await runCommandLine(process.argv, version);
+const code = await runProgram(process.argv, version);
 process.exitCode = code;
 process.stdout.write('', () => process.exit(code));
