@@ -2,13 +2,13 @@
  * The one place that loads node-forge. forge works on "binary strings" (one char per byte)
  * where the rest of the project uses Buffers; the converters here keep that quirk in one file.
  *
- * We use forge for what Node's crypto lacks: CSRs (Node has no PKCS#10), and the legacy ciphers
- * that OpenSSL 3 moved to its "legacy" provider, which Node does not load — RC2 (Keychain
- * Access's `.p12` certificate bags) and single DES (old `openssl rsa -des` keys).
+ * We use forge for what Node's crypto lacks: CSRs (Node has no PKCS#10), and single DES (old
+ * `openssl rsa -des` keys), which OpenSSL 3 moved to its "legacy" provider, which Node does not
+ * load. (RC2, the other legacy cipher a .p12 uses, is ours: rc2.ts.)
  *
  * Loading all of forge costs 50–80 ms, more than everything else `import` does; most runs need
- * none of it. So it is loaded on first use, and only the part that is used: RC2 is four of its
- * files. require() is synchronous, which the readers that meet an RC2 bag deep inside a .p12
+ * none of it. So it is loaded on first use, and only the part that is used: DES is a few of its
+ * files. require() is synchronous, which the readers that meet a DES key deep inside a file
  * need (forge is CommonJS, so this loads the same modules `import` would).
  */
 import { createRequire } from 'node:module';
@@ -50,35 +50,15 @@ export function forgePassphrase(passphrase: string): string {
   return forgeWith('util').util.encodeUtf8(passphrase);
 }
 
-export type LegacyCipher = 'rc2' | 'des';
-
 /**
- * CBC decryption with a cipher Node's OpenSSL 3 refuses. The padding is left in place: the
- * caller checks it, so that a wrong passphrase is detected the same way for every cipher.
- * `effectiveBits` is RC2's effective key length (40 for Keychain's certificate bags).
+ * DES-CBC decryption, which Node's OpenSSL 3 refuses. The padding is left in place: the caller
+ * checks it, so that a wrong passphrase is detected the same way for every cipher.
  */
-export function decryptLegacyCbc(
-  cipher: LegacyCipher,
-  key: Uint8Array,
-  iv: Uint8Array,
-  data: Uint8Array,
-  effectiveBits?: number,
-): Buffer {
-  const forge = forgeWith(cipher);
-  const input = forge.util.createBuffer(toForgeBytes(data));
-  if (cipher === 'rc2') {
-    const decipher = forge.rc2.createDecryptionCipher(
-      toForgeBytes(key),
-      effectiveBits ?? key.length * 8,
-    );
-    decipher.start(toForgeBytes(iv));
-    decipher.update(input);
-    decipher.finish(() => true);
-    return fromForgeBytes(decipher.output.getBytes());
-  }
+export function decryptDesCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer {
+  const forge = forgeWith('des');
   const decipher = forge.cipher.createDecipher('DES-CBC', toForgeBytes(key));
   decipher.start({ iv: toForgeBytes(iv) });
-  decipher.update(input);
+  decipher.update(forge.util.createBuffer(toForgeBytes(data)));
   // forge's typings omit finish's optional unpad argument; `() => true` keeps the padding.
   (decipher as unknown as { finish(unpad: () => boolean): boolean }).finish(() => true);
   return fromForgeBytes(decipher.output.getBytes());

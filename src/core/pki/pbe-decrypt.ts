@@ -1,16 +1,18 @@
 /**
  * Password-based decryption, for the safes and shrouded keys of a .p12 and for encrypted PKCS#8
- * keys: the PKCS#12 PBEs (RFC 7292 appendix C), PBES1 and PBES2 (RFC 8018), with Node's ciphers
- * and forge only for RC2 and single DES, which Node's OpenSSL 3 keeps in its legacy provider.
+ * keys: the PKCS#12 PBEs (RFC 7292 appendix C), PBES1 and PBES2 (RFC 8018), with Node's ciphers,
+ * our own RC2 (rc2.ts) and forge's single DES: Node's OpenSSL 3 keeps those two in its legacy
+ * provider.
  * A wrong passphrase shows as bad padding: decryptPbe returns null, never garbage. Ciphertext
  * that no passphrase could decrypt (empty, or not whole cipher blocks) is damage, not a wrong
  * passphrase.
  */
 import { createDecipheriv } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { decryptLegacyCbc } from './forge.js';
+import { decryptDesCbc } from './forge.js';
 import type { PbeAlgorithm } from './pbe-algorithm.js';
 import { KeyDerivations } from './pkcs12-kdf.js';
+import { decryptRc2Cbc } from './rc2.js';
 
 const NODE_CBC: Record<string, { key: number; block: number }> = {
   'aes-128-cbc': { key: 16, block: 16 },
@@ -60,7 +62,7 @@ export function decryptPbe(
       } else if (cipher === 'rc2-40' || cipher === 'rc2-128') {
         const bits = cipher === 'rc2-40' ? 40 : 128;
         const key = derivations.pkcs12(password, salt, 1, iterations, bits / 8);
-        plain = decryptLegacyCbc('rc2', key, iv, data, bits);
+        plain = decryptRc2Cbc(key, iv, data, bits);
       } else {
         throw unsupportedInternally(algorithm);
       }
@@ -73,8 +75,8 @@ export function decryptPbe(
       const t = derivations.pbkdf1(algorithm.hash, utf8, algorithm.salt, algorithm.iterations);
       plain =
         algorithm.cipher === 'des'
-          ? decryptLegacyCbc('des', t.subarray(0, 8), t.subarray(8, 16), data)
-          : decryptLegacyCbc('rc2', t.subarray(0, 8), t.subarray(8, 16), data, 64);
+          ? decryptDesCbc(t.subarray(0, 8), t.subarray(8, 16), data)
+          : decryptRc2Cbc(t.subarray(0, 8), t.subarray(8, 16), data, 64);
       break;
     }
     case 'pbes2': {
@@ -92,8 +94,7 @@ export function decryptPbe(
         algorithm.prf,
       );
       if (node) plain = nodeDecrypt(algorithm.cipher, key, algorithm.iv, data);
-      else if (algorithm.cipher === 'des-cbc')
-        plain = decryptLegacyCbc('des', key, algorithm.iv, data);
+      else if (algorithm.cipher === 'des-cbc') plain = decryptDesCbc(key, algorithm.iv, data);
       else throw unsupportedInternally(algorithm);
       break;
     }
