@@ -5,14 +5,15 @@
  * fast, and a million tokens stay near 110 MB (`BENCH_MILLION=1 npm run bench`). These two GC
  * settings are read by V8 as it decides, so they still apply when set after start-up.
  */
-import v8 from 'node:v8';
-
 let applied = false;
 
 /** Keeps the young generation at its start size and grows the old one by 25 % at a time. */
 export function preferSmallHeap(): void {
   if (applied) return;
   applied = true;
+  // Loaded here, not imported: node:v8 is some 3 ms of every push's start-up, and only a push
+  // to a tokens file sets these.
+  const v8 = process.getBuiltinModule('node:v8');
   try {
     v8.setFlagsFromString('--semi-space-growth-factor=1');
     v8.setFlagsFromString('--heap-growing-percent=25');
