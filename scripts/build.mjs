@@ -1,16 +1,18 @@
-// `npm run build`: src/ → dist/, bundled by esbuild with code splitting, so that a command
-// loads a handful of files instead of resolving ~75 modules one by one, and still only its own
-// code: every `import()` in src/ (each command, the wizard's journeys, the prompt library, the
-// task list, execa) is a chunk of its own, loaded when it is reached.
+// `npm run build`: src/ → dist/, bundled by esbuild, so that a command loads one file or a
+// handful instead of resolving ~75 modules one by one, and still only its own code. In the
+// program every `import()` in src/ (each command, the wizard's journeys, the prompt library, the
+// task list, execa) is a chunk of its own, loaded when it is reached; the commands scripts and CI
+// run are each one file.
 //
 // Bundled: our code and the pure-JS libraries it imports (commander, @inquirer/prompts, listr2,
 // execa and their dependencies). Left outside, and loaded from node_modules at run time:
-// - node-forge, which core/pki/forge.ts loads lazily with require(), piece by piece (RC2 alone
-//   is 4 of its ~50 files); esbuild cannot see through that require, and need not.
+// - node-forge, which core/pki/forge.ts loads lazily with require(), piece by piece (single DES
+//   is a few of its ~50 files; CSRs need more); esbuild cannot see through that require, and
+//   need not.
 // - @napi-rs/keyring, a native module with a prebuilt package per platform: it is resolved at
 //   run time, never bundled.
 //
-// Three builds, and the help in between:
+// The builds, and the help in between:
 // - the program (src/program.ts → dist/program.js), ES modules with every other file in
 //   dist/chunks/;
 // - the help of the program and of each command, rendered by that program (renderHelp) into
@@ -24,8 +26,8 @@
 //   version inlined here) and help (from dist/help.json) without Node's ES module loader,
 //   requires dist/commands/NAME.cjs for those commands, and imports dist/program.js for the
 //   rest.
-// dist/meta.json (not shipped) maps each output file of both to the sources and packages it
-// holds: test/e2e/startup.test.ts reads it to tell which packages a command loaded. Type
+// dist/meta.json (not shipped) maps each output file of all of them to the sources and packages
+// it holds: test/e2e/startup.test.ts reads it to tell which packages a command loaded. Type
 // checking is `npm run typecheck` (tsc), as before.
 //
 // One more entry point, built apart so that it changes nothing in the bin's chunks and is not
@@ -125,7 +127,7 @@ const vendorRequiresVendor = {
 /**
  * Commander requires child_process at load, for the executable subcommands we do not use; with
  * the net module it loads, that is some 8 ms of every command's start-up. Commander gets it on
- * first use instead.
+ * first use instead, in the program and in each command's file.
  */
 const commanderChildProcessOnUse = {
   name: 'commander-child-process-on-use',
@@ -212,7 +214,7 @@ const program = await build({
   banner: {
     js: "import { createRequire as __apnsSetupCreateRequire } from 'node:module';\nconst require = __apnsSetupCreateRequire(import.meta.url);",
   },
-  plugins: [inquirerHasNoSideEffects],
+  plugins: [inquirerHasNoSideEffects, commanderChildProcessOnUse],
   metafile: true,
   logLevel: 'warning',
 });
