@@ -154,6 +154,19 @@ const importMetaUrlInCommonJs = {
   },
 };
 
+/** What every build shares: our sources bundled for Node 20.17, into dist/. */
+const everyBuild = {
+  absWorkingDir: new URL('.', root).pathname,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20.17',
+  logLevel: 'warning',
+};
+
+/** A CommonJS build: its files end in .cjs, as the package's "type" is "module". */
+const commonJs = { format: 'cjs', outExtension: { '.js': '.cjs' } };
+
 // The bin imports dist/program.js, the first build's entry, at run time: never bundled into it.
 const programStaysOutside = {
   name: 'program-stays-outside',
@@ -200,15 +213,11 @@ async function prerenderHelp() {
 
 rmSync(dist, { recursive: true, force: true });
 const program = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...everyBuild,
   entryPoints: { program: 'src/program.ts' },
-  outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20.17',
   external: ['node-forge', '@napi-rs/keyring'],
   // Bundled CommonJS (commander) calls require() for Node's own modules; ESM has none.
   banner: {
@@ -216,22 +225,16 @@ const program = await build({
   },
   plugins: [inquirerHasNoSideEffects, commanderChildProcessOnUse],
   metafile: true,
-  logLevel: 'warning',
 });
 
 writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
 
 const commands = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...everyBuild,
+  ...commonJs,
   entryPoints: Object.fromEntries(
     oneFileCommands.map((name) => [`commands/${name}`, `one-command:${name}`]),
   ),
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.17',
   external: ['node-forge', '@napi-rs/keyring'],
   // A lazy import() becomes a require() in a promise: dist/vendor/ is CommonJS, and import()
   // would start Node's ES module loader for it.
@@ -239,41 +242,28 @@ const commands = await build({
   ...importMetaUrlInCommonJs,
   plugins: [oneCommandEntries, lazyImportsFromVendor, commanderChildProcessOnUse],
   metafile: true,
-  logLevel: 'warning',
 });
 const vendor = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...everyBuild,
+  ...commonJs,
   entryPoints: Object.fromEntries(
     Object.values(vendorModules).map(({ name, entry }) => [`vendor/${name}`, entry]),
   ),
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.17',
   ...importMetaUrlInCommonJs,
   plugins: [inquirerHasNoSideEffects, vendorRequiresVendor],
   metafile: true,
-  logLevel: 'warning',
 });
 
 const bin = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...everyBuild,
+  ...commonJs,
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.17',
   define: {
     APNS_SETUP_VERSION: JSON.stringify(version),
     APNS_SETUP_ONE_FILE_COMMANDS: JSON.stringify(oneFileCommands),
   },
   plugins: [programStaysOutside],
   metafile: true,
-  logLevel: 'warning',
 });
 const builds = [program, commands, vendor, bin];
 writeFileSync(
@@ -284,15 +274,10 @@ writeFileSync(
   }),
 );
 await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...everyBuild,
   entryPoints: { 'adapters/keychain': 'src/adapters/keychain.ts' },
-  outdir: 'dist',
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20.17',
   external: ['@napi-rs/keyring'],
-  logLevel: 'warning',
 });
 // esbuild does not set the executable bit; npm sets it on install, but `./dist/cli.cjs`
 // and a local `npm link` need it too.
