@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The bin: runs the command line (program.ts) and exits with its code. The only place that
- * calls process.exit.
+ * The bin: runs the command line (a command's own file, or the program) and exits with its code.
+ * The only place that calls process.exit.
  *
  * Start-up is part of the design. `apns-setup --version` is what scripts run to see that the
  * tool is there, and `--help` what a person runs first: both are answered here, from what the

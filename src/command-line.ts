@@ -46,8 +46,8 @@ interface ProgramOutput {
 }
 
 /**
- * The command tree: every command with its flags and help, and the output they go to; no
- * actions. The bin runs it (runCommandLine) and the build renders its help (renderHelp).
+ * The command tree: the commands given, with their flags and help, and the output they go to;
+ * no actions. runCommandLine runs it, and the build renders its help (renderHelp).
  */
 function buildProgram(
   version: string,
