@@ -18,8 +18,9 @@
 // - the help of the program and of each command, rendered by that program (renderHelp) into
 //   dist/help.json;
 // - the commands scripts and CI run, each one CommonJS file (dist/commands/NAME.cjs,
-//   src/one-command.ts): the command line, commander and all that command's code in one file,
-//   so that its run neither starts Node's ES module loader nor resolves a chain of chunks. What
+//   src/one-command.ts): that command's code and its command line as a table, read from the
+//   program's commander tree, in one file, so that its run neither starts Node's ES module
+//   loader nor resolves a chain of chunks, nor loads commander. What
 //   they import lazily (the passphrase prompt, the plist parser) is a CommonJS file apart, in
 //   dist/vendor/, loaded when reached;
 // - the bin (src/cli.ts → dist/cli.cjs), CommonJS on its own: it answers `--version` (the
@@ -76,8 +77,11 @@ const vendorModules = {
   '@xmldom/xmldom': { name: 'xmldom', entry: '@xmldom/xmldom' },
 };
 
-/** `one-command:NAME`: the file of that command, src/one-command.ts with its module. */
-const oneCommandEntries = {
+/**
+ * `one-command:NAME`: the file of that command, src/one-command.ts with its module and its plain
+ * command line, read from the program's commander tree (plainCommandLines) after its build.
+ */
+const oneCommandEntries = (commandLines) => ({
   name: 'one-command-entries',
   setup(plugin) {
     plugin.onResolve({ filter: /^one-command:/ }, (args) => ({
@@ -88,13 +92,13 @@ const oneCommandEntries = {
       contents: [
         `import * as command from './src/commands/${args.path}.js';`,
         "import { oneCommand } from './src/one-command.js';",
-        `export const run = oneCommand(${JSON.stringify(args.path)}, command);`,
+        `export const run = oneCommand(command, ${JSON.stringify(commandLines[args.path])});`,
       ].join('\n'),
       resolveDir: new URL('.', root).pathname,
       loader: 'ts',
     }));
   },
-};
+});
 
 const lazyImportsFromVendor = {
   name: 'lazy-imports-from-vendor',
@@ -127,7 +131,7 @@ const vendorRequiresVendor = {
 /**
  * Commander requires child_process at load, for the executable subcommands we do not use; with
  * the net module it loads, that is some 8 ms of every command's start-up. Commander gets it on
- * first use instead, in the program and in each command's file.
+ * first use instead (in the program; the commands in a file of their own load no commander).
  */
 const commanderChildProcessOnUse = {
   name: 'commander-child-process-on-use',
@@ -228,6 +232,10 @@ const program = await build({
 });
 
 writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
+const { plainCommandLines } = await import(new URL('program.js', dist).href);
+const commandLines = Object.fromEntries(
+  plainCommandLines(version).map((commandLine) => [commandLine.name, commandLine]),
+);
 
 const commands = await build({
   ...everyBuild,
@@ -240,7 +248,7 @@ const commands = await build({
   // would start Node's ES module loader for it.
   supported: { 'dynamic-import': false },
   ...importMetaUrlInCommonJs,
-  plugins: [oneCommandEntries, lazyImportsFromVendor, commanderChildProcessOnUse],
+  plugins: [oneCommandEntries(commandLines), lazyImportsFromVendor],
   metafile: true,
 });
 const vendor = await build({

@@ -10,9 +10,10 @@
  * Node's ES module loader alone costs some 7 % of `node -e 0`.
  *
  * The commands scripts and CI run are each one CommonJS file (one-command.ts), required here
- * when the command line names one. The rest run in the program, dist/program.js: ES modules,
- * whose chunks keep the prompt library, the task list and the wizard's journeys apart until
- * they are reached.
+ * when the command line names one; it runs a plain command line without commander. The rest,
+ * and every command line such a file leaves to commander, run in the program, dist/program.js:
+ * ES modules, whose chunks keep the prompt library, the task list and the wizard's journeys
+ * apart until they are reached.
  */
 import { join } from 'node:path';
 import { prerenderedHelp } from './prerendered-help.js';
@@ -22,7 +23,8 @@ declare const APNS_SETUP_VERSION: string;
 /** The commands built into a file of their own, dist/commands/NAME.cjs (scripts/build.mjs). */
 declare const APNS_SETUP_ONE_FILE_COMMANDS: readonly string[];
 
-type RunCommandLine = (argv: string[], version: string) => Promise<number>;
+/** A command's own file: its run, or null for a command line that is the program's to answer. */
+type RunPlainCommandLine = (argv: string[]) => Promise<number> | null;
 
 /**
  * The command commander would run: the first argument, or the second after the program's one
@@ -52,8 +54,11 @@ async function main(argv: string[]): Promise<number> {
     // require(), not import(): a CommonJS file loaded without Node's ES module loader. Its path
     // is built at run time, so the build leaves it to Node, never bundling the command here.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { run } = require(join(__dirname, 'commands', `${name}.cjs`)) as { run: RunCommandLine };
-    return run(argv, APNS_SETUP_VERSION);
+    const { run } = require(join(__dirname, 'commands', `${name}.cjs`)) as {
+      run: RunPlainCommandLine;
+    };
+    const ran = run(argv);
+    if (ran !== null) return ran;
   }
   const { runProgram } = await import('./program.js');
   return runProgram(argv, APNS_SETUP_VERSION);

@@ -5,27 +5,20 @@
  * module of the one it runs; a command in a file of its own (one-command.ts) registers itself
  * alone, its module bundled beside.
  */
-import { Command, CommanderError } from 'commander';
-import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { Command, CommanderError, type Option } from 'commander';
+import type { ExitCode } from './core/errors.js';
 import { escapeControlCharacters } from './core/safe-text.js';
-import type { CommandContext, CommandModule } from './commands/context.js';
+import type { CommandModule } from './commands/context.js';
 import {
   EXIT_CODES_HELP,
   type CommandDefinition,
   type CommandName,
+  optionValueNameOf,
 } from './commands/definitions.js';
+import type { OptionValueName } from './commands/option-values.js';
+import type { PlainArgument, PlainCommandLine, PlainOption } from './plain-command-line.js';
+import { createCommandContext, failed, runCommand } from './run-command.js';
 import { createUi, type Ui } from './ui/console.js';
-import { describeUnexpectedError } from './ui/messages.js';
-
-function warnOnOldNode(ui: Ui): void {
-  const major = Number(process.versions.node.split('.')[0]);
-  // Node 20 reached end of life on 2026-04-30; one line, and only where a person reads it.
-  if (major < 22 && process.stderr.isTTY) {
-    ui.warn(
-      `Node.js ${process.versions.node} gets no security fixes since 2026-04-30 (end of life); upgrade to Node 22 or later.`,
-    );
-  }
-}
 
 /**
  * Commander echoes what it did not understand; an option's value may be a secret typed out of
@@ -39,7 +32,7 @@ function redactOptionValues(text: string): string {
 }
 
 /** Where commander's help and errors go, and how wide its help is wrapped. */
-interface ProgramOutput {
+export interface ProgramOutput {
   ui: Ui;
   /** The width commander wraps help to. */
   helpWidth(): number;
@@ -49,7 +42,7 @@ interface ProgramOutput {
  * The command tree: the commands given, with their flags and help, and the output they go to;
  * no actions. runCommandLine runs it, and the build renders its help (renderHelp).
  */
-function buildProgram(
+export function buildProgram(
   version: string,
   commands: readonly CommandDefinition[],
   output: ProgramOutput,
@@ -110,6 +103,98 @@ export function renderHelp(
   };
 }
 
+/** Commander's own state that is not in its types: what would make a command line less plain. */
+interface CommanderInternals {
+  _allowUnknownOption: boolean;
+  _allowExcessArguments: boolean;
+  _passThroughOptions: boolean;
+  _enablePositionalOptions: boolean;
+  _storeOptionsAsProperties: boolean;
+  _lifeCycleHooks: Record<string, unknown[]>;
+  _getHelpOption(): Option | null;
+}
+
+/**
+ * Each command's command line as a table (plain-command-line.ts): what its file reads without
+ * commander. The build writes it into that file. Whatever a command uses of commander that the
+ * plain reading does not know fails here, so the build fails rather than a command line being
+ * read otherwise than commander reads it.
+ */
+export function describePlainCommandLines(
+  version: string,
+  commands: readonly CommandDefinition[],
+): PlainCommandLine[] {
+  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: {} });
+  const program = buildProgram(version, commands, { ui, helpWidth: () => 80 });
+  const helpOption = (program as unknown as CommanderInternals)._getHelpOption();
+  // What the program reads wherever it stands on the command line, before the command does.
+  const programFlags = new Set(
+    [...program.options, ...(helpOption ? [helpOption] : [])].flatMap((option) => [
+      option.long,
+      option.short,
+    ]),
+  );
+  return program.commands.map((command) => {
+    const name = command.name() as CommandName;
+    const notPlain = (what: string) =>
+      new Error(`${name}: ${what} is not known to src/plain-command-line.ts`);
+    for (const owner of [program, command]) {
+      const internals = owner as unknown as CommanderInternals;
+      if (
+        internals._allowUnknownOption ||
+        internals._allowExcessArguments ||
+        internals._passThroughOptions ||
+        internals._enablePositionalOptions ||
+        internals._storeOptionsAsProperties ||
+        Object.values(internals._lifeCycleHooks).some((hooks) => hooks.length > 0)
+      ) {
+        throw notPlain('a setting of commander');
+      }
+    }
+    const options = command.options.map((option): PlainOption => {
+      const extra = option as unknown as { conflictsWith: string[]; implied?: unknown };
+      const flags = [option.long, option.short].filter((flag) => flag !== undefined);
+      if (flags.some((flag) => programFlags.has(flag)))
+        throw notPlain(`${option.flags}, the program's`);
+      if (
+        option.optional ||
+        option.variadic ||
+        option.presetArg !== undefined ||
+        option.envVar !== undefined ||
+        extra.conflictsWith.length > 0 ||
+        extra.implied !== undefined
+      ) {
+        throw notPlain(option.flags);
+      }
+      let parser: OptionValueName | undefined;
+      if (option.parseArg && !option.argChoices) {
+        parser = optionValueNameOf(option.parseArg);
+        if (!parser) throw notPlain(`the parser of ${option.flags}`);
+      }
+      return {
+        flags,
+        key: option.attributeName(),
+        kind: option.required ? 'value' : option.negate ? 'negated-switch' : 'switch',
+        ...(option.argChoices ? { choices: [...option.argChoices] } : {}),
+        ...(parser ? { parser } : {}),
+        mandatory: option.mandatory,
+      };
+    });
+    const args = command.registeredArguments.map((argument): PlainArgument => {
+      if (argument.parseArg || argument.defaultValue !== undefined) {
+        throw notPlain(`the argument ${argument.name()}`);
+      }
+      return { required: argument.required, variadic: argument.variadic };
+    });
+    return {
+      name,
+      options,
+      arguments: args,
+      defaults: structuredClone(command.opts<Record<string, unknown>>()),
+    };
+  });
+}
+
 /** The module of the command named, to run it. */
 export type LoadCommand = (name: CommandName) => Promise<CommandModule>;
 
@@ -119,21 +204,9 @@ export async function runCommandLine(
   commands: readonly CommandDefinition[],
   load: LoadCommand,
 ): Promise<ExitCode> {
-  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const context = createCommandContext();
+  const { ui } = context;
   const debug = argv.includes('--debug');
-  const context: CommandContext = {
-    ui,
-    env: process.env,
-    cwd: process.cwd(),
-    // Node makes process.stdin on first use, a stream and a few modules: only if a command reads
-    // it, or asks whether a person is there, and that only where stderr is a terminal.
-    get stdin() {
-      return process.stdin;
-    },
-    stderr: process.stderr,
-    isInteractive: Boolean(process.stderr.isTTY && process.stdin.isTTY),
-    now: () => new Date(),
-  };
 
   let exitCode: ExitCode = 0;
   const program = buildProgram(version, commands, {
@@ -147,10 +220,7 @@ export async function runCommandLine(
       // commander passes the positional arguments, then the options object, then the command.
       const self = actionArgs.at(-1) as Command;
       const options = self.opts<Record<string, unknown>>();
-      const args = self.args;
-      warnOnOldNode(ui);
-      const module = await load(definition.name);
-      exitCode = await module.run(args, options, context);
+      exitCode = await runCommand(() => load(definition.name), self.args, options, context, debug);
     });
   }
 
@@ -171,17 +241,6 @@ export async function runCommandLine(
       // commander has already printed "error: …" and the hint; usage errors are exit 2.
       return 2;
     }
-    if (isApnsSetupError(error)) {
-      ui.fail(error.message, error.hint, debug ? (error.stack ?? null) : null);
-      return error.exitCode;
-    }
-    ui.fail(
-      describeUnexpectedError(error),
-      null,
-      debug && error instanceof Error
-        ? (error.stack ?? null)
-        : 'Run again with --debug to see the stack trace, and please report it.',
-    );
-    return 2;
+    return failed(error, ui, debug);
   }
 }

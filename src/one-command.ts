@@ -1,21 +1,26 @@
 /**
- * A command in a file of its own (dist/commands/NAME.cjs, scripts/build.mjs): the command line
- * with that command alone registered, and its module bundled with it. The bin requires it when
- * the command line names that command, so a run loads one file of CommonJS, not the program and
- * a chain of ES modules: the commands scripts and CI run (inspect, check, import, convert,
- * push) start close to Node's own start-up. Commander answers every command line that names the
- * command as the whole program would: test/e2e/one-command.test.ts compares the two.
+ * A command in a file of its own (dist/commands/NAME.cjs, scripts/build.mjs): its module, and
+ * its command line as a table the build read from commander (plain-command-line.ts). The bin
+ * requires it when the command line names that command, so a run loads one file of CommonJS:
+ * the commands scripts and CI run (inspect, check, import, convert, push) start close to Node's
+ * own start-up, without commander. A command line that is not plain (help, a usage error, a
+ * misspelt option) is the program's to answer: run() returns null, and the bin runs the program,
+ * where commander answers it. test/e2e/one-command.test.ts compares the bin's answers with the
+ * program's.
  */
-import { runCommandLine } from './command-line.js';
 import type { ExitCode } from './core/errors.js';
 import type { CommandModule } from './commands/context.js';
-import { commandDefinitions, type CommandName } from './commands/definitions.js';
+import { parsePlainCommandLine, type PlainCommandLine } from './plain-command-line.js';
+import { createCommandContext, runCommand } from './run-command.js';
 
 export function oneCommand(
-  name: CommandName,
   module: CommandModule,
-): (argv: string[], version: string) => Promise<ExitCode> {
-  const definitions = commandDefinitions.filter((definition) => definition.name === name);
-  return (argv, version) =>
-    runCommandLine(argv, version, definitions, () => Promise.resolve(module));
+  commandLine: PlainCommandLine,
+): (argv: string[]) => Promise<ExitCode> | null {
+  return (argv) => {
+    const parsed = parsePlainCommandLine(argv, commandLine);
+    if (!parsed) return null;
+    const { args, options, debug } = parsed;
+    return runCommand(() => Promise.resolve(module), args, options, createCommandContext(), debug);
+  };
 }

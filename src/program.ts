@@ -1,12 +1,19 @@
 /**
  * The program, dist/program.js: every command on one command line, each command's module
  * imported when it runs (commands/modules.ts). The bin runs it for every command that has no
- * file of its own (one-command.ts), and the build renders the help of all from it.
+ * file of its own (one-command.ts), and for each command line such a file leaves to commander.
+ * The build renders the help of all from it, and those files' plain command lines.
  */
-import { renderHelp as renderHelpOf, runCommandLine, type RenderedHelp } from './command-line.js';
+import {
+  describePlainCommandLines,
+  renderHelp as renderHelpOf,
+  runCommandLine,
+  type RenderedHelp,
+} from './command-line.js';
 import type { ExitCode } from './core/errors.js';
 import { commandDefinitions } from './commands/definitions.js';
 import { commandModules } from './commands/modules.js';
+import type { PlainCommandLine } from './plain-command-line.js';
 
 export type { RenderedHelp } from './command-line.js';
 
@@ -17,4 +24,9 @@ export function runProgram(argv: string[], version: string): Promise<ExitCode> {
 /** Every help text, as the program writes it to a stdout `width` columns wide. */
 export function renderHelp(version: string, width: number): RenderedHelp {
   return renderHelpOf(version, commandDefinitions, width);
+}
+
+/** Each command's plain command line (plain-command-line.ts), for the build. */
+export function plainCommandLines(version: string): PlainCommandLine[] {
+  return describePlainCommandLines(version, commandDefinitions);
 }

@@ -6,6 +6,12 @@
  */
 import { RENEWAL_WINDOW_DAYS } from '../core/expiry.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  OptionValueError,
+  optionValueParsers,
+  type OptionValueName,
+  type OptionValueParser,
+} from './option-values.js';
 
 /** Every command, by name; commandModules (modules.ts) has one module for each. */
 export type CommandName =
@@ -37,19 +43,35 @@ Exit codes:
   3    check: a certificate has already expired
   130  cancelled`;
 
-function positiveInteger(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a whole number above 0.');
-  return Number(value);
+/**
+ * An option value parser of option-values.ts, as commander takes it: a value it refuses is
+ * commander's InvalidArgumentError, which commander turns into a usage error. The build reads
+ * the parser's name back (optionValueNameOf) into a plain command line's table.
+ */
+const parserNames = new WeakMap<OptionValueParser, OptionValueName>();
+
+function commanderParser<T>(name: OptionValueName): (value: string, previous: T) => T {
+  const parse = optionValueParsers[name] as OptionValueParser;
+  const parser = (value: string, previous: T): T => {
+    try {
+      return parse(value, previous) as T;
+    } catch (error) {
+      if (error instanceof OptionValueError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
+  parserNames.set(parser as OptionValueParser, name);
+  return parser;
 }
 
-function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
-  return Number(value);
+/** The name of a parser made here; undefined for any other function (commander's own). */
+export function optionValueNameOf(parser: unknown): OptionValueName | undefined {
+  return parserNames.get(parser as OptionValueParser);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+const positiveInteger = commanderParser<number>('positiveInteger');
+const nonNegativeInteger = commanderParser<number>('nonNegativeInteger');
+const collect = commanderParser<string[]>('collect');
 
 function passphraseOptions(command: Command): void {
   command

@@ -1,11 +1,12 @@
 /**
  * inspect, check, import, convert and push are each built into a file of their own
  * (dist/commands/NAME.cjs, src/one-command.ts), which the bin requires when the command line
- * names one; the rest of the e2e suite runs them that way. Each such file registers its command
- * alone, so what commander makes of a command line there must be what the whole program makes of
- * it: usage errors, suggestions, the redaction of option values, failures. Each command line
- * here is answered by the bin and by the program (test/helpers/commander-cli.mjs) and the two
- * answers are compared byte for byte.
+ * names one; the rest of the e2e suite runs them that way. Such a file reads a plain command
+ * line itself, without commander, and leaves every other (usage errors, suggestions, help) to
+ * the program. Either way its answer must be what the whole program answers: usage errors, the
+ * redaction of option values, failures, reports. Each command line here is answered by the bin
+ * and by the program (test/helpers/commander-cli.mjs) and the two answers are compared byte for
+ * byte.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

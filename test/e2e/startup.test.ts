@@ -170,6 +170,9 @@ describe('start-up', () => {
       const files = ['dist/cli.cjs', `dist/commands/${name}.cjs`];
       expect(loaded.chunks.sort(), args.join(' ')).toEqual(files);
       expect(loaded.commonjs.sort(), args.join(' ')).toEqual(files);
+      // A plain command line is read from the table the build wrote: commander stays unloaded.
+      expect(loaded.sources.has('src/plain-command-line.ts'), args.join(' ')).toBe(true);
+      expect(loaded.packages.has('commander'), args.join(' ')).toBe(false);
     }
   });
 
@@ -184,19 +187,19 @@ describe('start-up', () => {
       issued.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }),
     );
     const out = join(scratch.path, 'imported');
-    const runs: [string, Set<string>][] = [
-      ['check', loadedPackages(['check', cer])],
-      ['inspect', loadedPackages(['inspect', cer])],
+    const runs: [string, Loaded][] = [
+      ['check', traced(['check', cer])],
+      ['inspect', traced(['inspect', cer])],
       [
         'import',
-        loadedPackages(['import', cer, '--key', key, '--out', out], {
+        traced(['import', cer, '--key', key, '--out', out], {
           APNS_SETUP_PASSPHRASE: 'pw',
         }),
       ],
     ];
     expect(readFileSync(join(out, 'ck.pem'), 'utf8')).toContain('BEGIN RSA PRIVATE KEY');
-    for (const [command, packages] of runs) {
-      expect(packages.has('commander'), 'the trace recorded nothing').toBe(true);
+    for (const [command, { packages, sources }] of runs) {
+      expect(sources.has(`src/commands/${command}.ts`), 'the trace recorded nothing').toBe(true);
       for (const heavy of HEAVY) {
         expect(heavyIn(packages, heavy), `${command} loaded ${heavy}`).toBe(false);
       }
@@ -230,14 +233,14 @@ describe('start-up', () => {
       expect(readFileSync(join(scratch.path, 'from-rc2', 'ck.pem'), 'utf8')).toContain(
         'BEGIN CERTIFICATE',
       );
-      expect(rc2.packages.has('commander'), 'the trace recorded nothing').toBe(true);
+      expect(rc2.sources.has('src/commands/convert.ts'), 'the trace recorded nothing').toBe(true);
       expect(rc2.packages.has('node-forge')).toBe(false);
       // The apns.p12 it wrote (3DES, the compatible profile) needs no forge at all.
       const again = traced(
         ['convert', join(scratch.path, 'from-rc2', 'apns.p12'), '--out', join(scratch.path, 'b')],
         env,
       );
-      expect(again.packages.has('commander'), 'the trace recorded nothing').toBe(true);
+      expect(again.sources.has('src/commands/convert.ts'), 'the trace recorded nothing').toBe(true);
       expect(again.packages.has('node-forge')).toBe(false);
     },
   );
@@ -270,8 +273,8 @@ describe('start-up', () => {
       ['wizard', '--journey', 'new', '--out', join(missing, 'wizard'), '--yes'],
       ['demo'],
     ]) {
-      const loaded = loadedPackages(args);
-      expect(loaded.has('commander'), 'the trace recorded nothing').toBe(true);
+      const { packages: loaded, sources } = traced(args);
+      expect(sources.has(`src/commands/${args[0]}.ts`), 'the trace recorded nothing').toBe(true);
       for (const name of loaded) {
         expect(name.startsWith('@napi-rs/keyring'), `${args.join(' ')} loaded ${name}`).toBe(false);
       }
