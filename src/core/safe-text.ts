@@ -5,6 +5,9 @@
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** CONTROL, newlines and tabs: whatever escapeToOneLine changes. Not global: test() only. */
+// eslint-disable-next-line no-control-regex -- as above
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Tabs and newlines stay; every other control character is shown as its escape. */
 export function escapeControlCharacters(text: string): string {
@@ -20,5 +23,7 @@ export function escapeControlCharacters(text: string): string {
  * start a line of its own that reads like another.
  */
 export function escapeToOneLine(text: string): string {
+  // Most text has nothing to escape; this runs on every line of a push of a million tokens.
+  if (!NOT_ONE_LINE.test(text)) return text;
   return escapeControlCharacters(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }

@@ -73,17 +73,16 @@ export async function deliverWithRetries(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     let lease: Lease;
     try {
-      lease = await connections.acquire(endpoint);
+      // Once the connection is open, a push takes it at once, not a turn later.
+      lease = connections.ready(endpoint) ?? (await connections.acquire(endpoint));
     } catch (error) {
       if (last !== null) break;
       throw error;
     }
     let retry: RetryClass | 'at-once';
     try {
-      const response = await lease.connection.send({
-        headers: request.headers,
-        body: request.body,
-      });
+      // The request is what send() reads (its headers and body): no copy per push.
+      const response = await lease.connection.send(request);
       const body =
         response.status === 200 ? { reason: null, timestamp: null } : parseErrorBody(response.body);
       last = {
@@ -155,6 +154,7 @@ interface Entry {
   retired: boolean;
   /** It carried an answer worth keeping (not one to retry). */
   answered: boolean;
+  lease: Lease | null;
 }
 
 /**
@@ -195,10 +195,22 @@ export class Connections {
       // A connection that died is lent anyway when no new one may be opened: its error then
       // says why.
       if (connection.usable || !this.#retire(entry)) {
-        return { connection, release: () => this.#release(entry) };
+        // A lease holds nothing of its own: every push on the connection shares one.
+        entry.lease ??= { connection, release: () => this.#release(entry) };
+        return entry.lease;
       }
       entry.leases -= 1;
     }
+  }
+
+  /** The endpoint's connection, lent now if it is open and usable; else null (acquire it). */
+  ready(endpoint: Endpoint): Lease | null {
+    const entry = this.#current.get(endpoint.url);
+    const connection = entry?.connection;
+    if (!entry || !connection?.usable) return null;
+    entry.leases += 1;
+    entry.lease ??= { connection, release: () => this.#release(entry) };
+    return entry.lease;
   }
 
   /** The connection answered a push: the endpoint works, whatever it does next. */
@@ -236,6 +248,7 @@ export class Connections {
       leases: 0,
       retired: false,
       answered: false,
+      lease: null,
     };
     // Registered before any caller awaits it, so `connection` is set when they resume.
     entry.pending.then(
@@ -298,6 +311,10 @@ export async function deliverAll<T>(
     wake = null;
     resume?.();
   };
+  const failed = (error: unknown) => {
+    failure ??= { error };
+    done();
+  };
   let exhausted = false;
   let readError: { error: unknown } | null = null;
   for (;;) {
@@ -323,10 +340,7 @@ export async function deliverAll<T>(
     }
     if (stopping) break;
     inFlight += 1;
-    deliver(batch[next++]!).then(done, (error: unknown) => {
-      failure ??= { error };
-      done();
-    });
+    deliver(batch[next++]!).then(done, failed);
   }
   while (inFlight > 0) await settled();
   if (!exhausted && readError === null) await iterator.return?.();

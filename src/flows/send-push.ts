@@ -7,7 +7,7 @@
  */
 import { endpointFor, type Endpoint } from '../core/apns/endpoints.js';
 import { ProviderTokenRenewal, signProviderToken } from '../core/apns/provider-token.js';
-import { explainResponse } from '../core/apns/reasons.js';
+import { explainResponse, type ResponseContext } from '../core/apns/reasons.js';
 import { withAuthorization, type PushRequest } from '../core/apns/request.js';
 import { isApnsSetupError, OperationError, withFileName, type ExitCode } from '../core/errors.js';
 import { exportPkcs8Pem } from '../core/pki/keys.js';
@@ -146,43 +146,42 @@ export async function pushEach(
   const deliver = (request: PushRequest, endpoint: Endpoint) =>
     deliverWithRetries(authorize(request), endpoint, connections, ports, deadline);
 
-  const pushOne = async (request: PushRequest, index: number): Promise<PushResult> => {
-    const first = await deliver(request, primary);
-    const unknownToken =
-      first.kind === 'answer' &&
-      first.answer.status === 400 &&
-      first.answer.reason === 'BadDeviceToken';
-    // A probe token is unknown everywhere by design: never try it in the other environment.
-    if (probe || !plan.retryOther || !unknownToken) {
-      return resultOf(plan, request, index, first, environment, primary, ports.now());
-    }
+  const facts = runFactsOf(plan);
+  /** The token unknown where it was sent, tried in the other environment. */
+  const pushElsewhere = async (
+    request: PushRequest,
+    index: number,
+    first: Delivery,
+  ): Promise<PushResult> => {
     const other: Environment = environment === 'sandbox' ? 'production' : 'sandbox';
     const otherEndpoint = endpointFor(other, plan.port);
     const second = await deliver(request, otherEndpoint);
-    const result = resultOf(plan, request, index, second, other, otherEndpoint, ports.now());
+    const result = resultOf(plan, facts, request, index, second, other, otherEndpoint, ports.now);
     result.attempts = attemptsOf(first) + attemptsOf(second);
-    result.otherEnvironment = {
-      first: environment,
-      stillUnknown:
-        second.kind === 'answer' &&
-        second.answer.status === 400 &&
-        second.answer.reason === 'BadDeviceToken',
-    };
+    result.otherEnvironment = { first: environment, stillUnknown: isUnknownToken(second) };
     return result;
   };
+  // A promise chain, not an async function: one frame less per token.
+  const pushOne = (request: PushRequest, index: number): Promise<PushResult> =>
+    deliver(request, primary).then((first) =>
+      // A probe token is unknown everywhere by design: never try it in the other environment.
+      probe || !plan.retryOther || !isUnknownToken(first)
+        ? resultOf(plan, facts, request, index, first, environment, primary, ports.now)
+        : pushElsewhere(request, index, first),
+    );
 
   const summary: PushSummary = { count: 0, accepted: 0 };
+  const reported = (result: PushResult) => {
+    summary.count += 1;
+    if (result.ok) summary.accepted += 1;
+    report(result);
+  };
   let started = 0;
   try {
     const { exhausted } = await deliverAll(
       plan.tokens,
       () => connections.limit(primary),
-      async (token) => {
-        const result = await pushOne(requestFor(plan, token), started++);
-        summary.count += 1;
-        if (result.ok) summary.accepted += 1;
-        report(result);
-      },
+      (token) => pushOne(requestFor(plan, token), started++).then(reported),
       () => ports.clock() >= deadline,
     );
     if (!exhausted) {
@@ -203,6 +202,14 @@ export async function sendPush(input: PushInput, ports: PushPorts): Promise<Push
   const results: PushResult[] = [];
   await pushEach(input, ports, (result) => results.push(result));
   return results.sort((a, b) => a.index - b.index);
+}
+
+function isUnknownToken(delivery: Delivery): boolean {
+  return (
+    delivery.kind === 'answer' &&
+    delivery.answer.status === 400 &&
+    delivery.answer.reason === 'BadDeviceToken'
+  );
 }
 
 function attemptsOf(delivery: Delivery): number {
@@ -233,26 +240,68 @@ function clockOffsetMs(serverDate: string | null, localNow: Date): number | null
   return Math.floor(localNow.getTime() / 1000) * 1000 - server;
 }
 
+/** What explains every answer of a run alike: worked out once, not once per token. */
+interface RunFacts {
+  certificate: ResponseContext['certificate'];
+  token: ResponseContext['token'];
+  profile: ResponseContext['profile'];
+  resultProfile: PushResult['profile'];
+  /** "The server at HOST", per endpoint, for a server that is not Apple's. */
+  servers: Map<string, string>;
+}
+
+function runFactsOf(plan: PushPlan): RunFacts {
+  const { credential } = plan;
+  const certificate = credential.kind === 'certificate' ? credential.certificate : null;
+  return {
+    certificate:
+      certificate === null
+        ? null
+        : {
+            type: certificate.type,
+            environments: certificate.environments,
+            bundleId: certificate.bundleId,
+            topics: certificate.topics,
+          },
+    token:
+      credential.kind === 'token' ? { keyId: credential.keyId, teamId: credential.teamId } : null,
+    profile: plan.profile === null ? null : { apsEnvironment: plan.profile.apsEnvironment },
+    resultProfile:
+      plan.profile === null
+        ? null
+        : {
+            apsEnvironment: plan.profile.apsEnvironment,
+            tokenEnvironment: plan.profile.tokenEnvironment,
+          },
+    servers: new Map(),
+  };
+}
+
+function serverOf(plan: PushPlan, facts: RunFacts, endpoint: Endpoint): string | undefined {
+  if (!plan.customEndpoint) return undefined;
+  let server = facts.servers.get(endpoint.url);
+  if (server === undefined) {
+    server = `The server at ${endpoint.url.replace(/^https:\/\//, '')}`;
+    facts.servers.set(endpoint.url, server);
+  }
+  return server;
+}
+
 /**
  * The record of one push. Built field by field, never by spreading a fresh object: that costs
  * Node 20 some microseconds, and this runs once per token.
  */
 function resultOf(
   plan: PushPlan,
+  facts: RunFacts,
   request: PushRequest,
   index: number,
   delivery: Delivery,
   asked: Environment,
   endpoint: Endpoint,
-  localNow: Date,
+  now: () => Date,
 ): PushResult {
-  const profile =
-    plan.profile === null
-      ? null
-      : {
-          apsEnvironment: plan.profile.apsEnvironment,
-          tokenEnvironment: plan.profile.tokenEnvironment,
-        };
+  const profile = facts.resultProfile;
   if (delivery.kind === 'failure') {
     const { failure, attempts } = delivery;
     return {
@@ -277,8 +326,6 @@ function resultOf(
     };
   }
   const { answer } = delivery;
-  const { credential } = plan;
-  const certificate = credential.kind === 'certificate' ? credential.certificate : null;
   // Another server may say which environment it plays; then that is the one explained.
   const environment =
     plan.customEndpoint && answer.reportedEnvironment !== null ? answer.reportedEnvironment : asked;
@@ -286,26 +333,15 @@ function resultOf(
     status: answer.status,
     reason: answer.reason,
     environment,
-    certificate:
-      certificate === null
-        ? null
-        : {
-            type: certificate.type,
-            environments: certificate.environments,
-            bundleId: certificate.bundleId,
-            topics: certificate.topics,
-          },
-    token:
-      credential.kind === 'token' ? { keyId: credential.keyId, teamId: credential.teamId } : null,
+    certificate: facts.certificate,
+    token: facts.token,
     // Only a refusal is explained by the clock: an accepted push needs no date parsed.
-    clockOffsetMs: answer.status === 200 ? null : clockOffsetMs(answer.serverDate, localNow),
+    clockOffsetMs: answer.status === 200 ? null : clockOffsetMs(answer.serverDate, now()),
     topic: request.topic,
     probe: plan.probe,
     timestamp: answer.timestamp,
-    profile: plan.profile === null ? null : { apsEnvironment: plan.profile.apsEnvironment },
-    server: plan.customEndpoint
-      ? `The server at ${endpoint.url.replace(/^https:\/\//, '')}`
-      : undefined,
+    profile: facts.profile,
+    server: serverOf(plan, facts, endpoint),
   });
   return {
     index,

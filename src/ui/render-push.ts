@@ -209,6 +209,12 @@ export class PushTextReport {
   readonly #refused = new Map<string, number>();
   #count = 0;
   #accepted = 0;
+  /** The last kind of explanation said, and whether the last endpoint seen is Apple's. */
+  #lastKind: Pick<
+    PushResult,
+    'explanation' | 'hint' | 'endpoint' | 'environment' | 'environmentSource'
+  > | null = null;
+  #appleEndpoint: { endpoint: string; apple: boolean } | null = null;
 
   constructor(style: Style) {
     this.#style = style;
@@ -218,33 +224,63 @@ export class PushTextReport {
   add(r: PushResult): string[] {
     const style = this.#style;
     this.#count += 1;
+    const answer = answerOf(r);
     if (r.ok) this.#accepted += 1;
-    else this.#countRefusal(answerOf(r));
+    else this.#countRefusal(answer);
     const mark = r.ok ? style.green('✓') : style.red('✗');
     const who = r.probe ? '(probe)' : shortToken(r.token);
     const { explanation, hint } = explainPushResult(r);
-    const ids = [
-      r.apnsId === null ? null : `apns-id ${r.apnsId}`,
-      r.apnsUniqueId === null
-        ? null
-        : // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
-          `apns-unique-id ${r.apnsUniqueId}${/\.push\.apple\.com(:\d+)?$/.test(r.endpoint) ? " (look it up in Apple's Push Notifications Console)" : ''}`,
-    ].filter((part) => part !== null);
-    const idLine = ids.length > 0 ? style.dim(escapeToOneLine(ids.join(', '))) : null;
-    const kind = `${answeredBy(r)}\n${explanation}\n${hint}`;
-    if (this.#explained.has(kind)) {
-      return [
-        `${mark} ${who}  ${escapeToOneLine(answerOf(r))}${idLine === null ? '' : `  ${idLine}`}`,
-      ];
+    const idLine = this.#idLine(r);
+    // Most results of a run are explained alike: the kind is compared with the last one said
+    // before a key is built, as it runs once per token.
+    const last = this.#lastKind;
+    const sameAsLast =
+      last !== null &&
+      last.explanation === explanation &&
+      last.hint === hint &&
+      last.endpoint === r.endpoint &&
+      last.environment === r.environment &&
+      last.environmentSource === r.environmentSource;
+    const kind = sameAsLast ? null : `${answeredBy(r)}\n${explanation}\n${hint}`;
+    if (sameAsLast || this.#explained.has(kind!)) {
+      return [`${mark} ${who}  ${escapeToOneLine(answer)}${idLine === null ? '' : `  ${idLine}`}`];
     }
-    if (this.#explained.size < EXPLAINED_KINDS) this.#explained.add(kind);
+    if (this.#explained.size < EXPLAINED_KINDS) {
+      this.#explained.add(kind!);
+      this.#lastKind = {
+        explanation,
+        hint,
+        endpoint: r.endpoint,
+        environment: r.environment,
+        environmentSource: r.environmentSource,
+      };
+    }
     const lines = [
-      `${mark} ${who}  ${escapeToOneLine(answerOf(r))}  ${style.dim(escapeToOneLine(answeredBy(r)))}`,
+      `${mark} ${who}  ${escapeToOneLine(answer)}  ${style.dim(escapeToOneLine(answeredBy(r)))}`,
       `  ${escapeToOneLine(explanation)}`,
     ];
     if (hint !== null) lines.push(`  ${escapeToOneLine(hint)}`);
     if (idLine !== null) lines.push(`  ${idLine}`);
     return lines;
+  }
+
+  /** The ids the server gave the push, to look it up; null when it gave none. */
+  #idLine(r: PushResult): string | null {
+    if (r.apnsId === null && r.apnsUniqueId === null) return null;
+    const apnsId = r.apnsId === null ? null : `apns-id ${r.apnsId}`;
+    let uniqueId: string | null = null;
+    if (r.apnsUniqueId !== null) {
+      // Only Apple's own sandbox knows its ids; a local server's mean nothing to the Console.
+      if (this.#appleEndpoint?.endpoint !== r.endpoint) {
+        this.#appleEndpoint = {
+          endpoint: r.endpoint,
+          apple: /\.push\.apple\.com(:\d+)?$/.test(r.endpoint),
+        };
+      }
+      uniqueId = `apns-unique-id ${r.apnsUniqueId}${this.#appleEndpoint.apple ? " (look it up in Apple's Push Notifications Console)" : ''}`;
+    }
+    const ids = apnsId === null ? uniqueId! : uniqueId === null ? apnsId : `${apnsId}, ${uniqueId}`;
+    return this.#style.dim(escapeToOneLine(ids));
   }
 
   /** The closing lines: how many of several pushes were accepted, and what the others got. */

@@ -127,6 +127,36 @@ describe('PushTextReport', () => {
     ]);
   });
 
+  it('explains each kind once however the kinds alternate, and every kind past the hundredth each time', () => {
+    const report = new PushTextReport(plain);
+    const ofKind = (n: number) =>
+      result({ status: 400, reason: `Reason${n}`, ok: false, explanation: `Refused, kind ${n}.` });
+    expect(report.add(ofKind(1))).toHaveLength(3);
+    expect(report.add(ofKind(2))).toHaveLength(3);
+    expect(report.add(ofKind(1))).toHaveLength(1);
+    expect(report.add(ofKind(2))).toHaveLength(1);
+    for (let n = 3; n <= 100; n += 1) expect(report.add(ofKind(n))).toHaveLength(3);
+    // 100 kinds are remembered; the 101st is explained every time it comes.
+    expect(report.add(ofKind(101))).toHaveLength(3);
+    expect(report.add(ofKind(101))).toHaveLength(3);
+    expect(report.add(ofKind(100))).toHaveLength(1);
+    expect(report.add(ofKind(1))).toHaveLength(1);
+    // The same words from another server are another kind.
+    expect(report.add(result({ endpoint: 'https://127.0.0.1:9443' }))).toHaveLength(3);
+  });
+
+  it("points to Apple's Push Notifications Console for Apple's ids only", () => {
+    const report = new PushTextReport(plain);
+    const at = (endpoint: string) =>
+      report
+        .add(result({ endpoint, apnsId: null, apnsUniqueId: 'abcd-1234' }))
+        .find((line) => line.includes('apns-unique-id'));
+    const console = "apns-unique-id abcd-1234 (look it up in Apple's Push Notifications Console)";
+    expect(at('https://api.sandbox.push.apple.com')).toContain(console);
+    expect(at('https://127.0.0.1:8443')).toBe('  apns-unique-id abcd-1234');
+    expect(at('https://api.sandbox.push.apple.com:2197')).toContain(console);
+  });
+
   it('says nothing more for a single push', () => {
     const report = new PushTextReport(plain);
     report.add(result());
