@@ -12,7 +12,12 @@ import { describePushProgress } from '../ui/render-push.js';
 import type { CommandContext } from './context.js';
 import { createFlowPorts, type PassphraseFlags } from './flow-ports.js';
 
-export function createPushPorts(context: CommandContext, flags: PassphraseFlags): PushPorts {
+/** `stopRequested`: whether the person asked the run to stop; never, unless the command listens. */
+export function createPushPorts(
+  context: CommandContext,
+  flags: PassphraseFlags,
+  stopRequested: () => boolean = () => false,
+): PushPorts {
   return {
     ...createFlowPorts(context, flags),
     readStdin: () => readStdin(context.stdin),
@@ -23,6 +28,7 @@ export function createPushPorts(context: CommandContext, flags: PassphraseFlags)
     random: () => Math.random(),
     sleep: (ms) => sleep(ms),
     clock: () => performance.now(),
+    stopRequested,
     progress: (progress) => context.ui.say(describePushProgress(progress)),
   };
 }

@@ -1,5 +1,5 @@
 import { preferSmallHeap } from '../adapters/memory-budget.js';
-import { cleanUpBeforeStop } from '../adapters/stop-signal.js';
+import { cleanUpBeforeStop, listenForStopSignal } from '../adapters/stop-signal.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
 import { pushEach, pushExitCode } from '../flows/send-push.js';
@@ -53,17 +53,30 @@ export async function run(
   const options = raw as unknown as PushOptions;
   // A tokens file may hold a million tokens: memory stays flat, and small.
   if (options.tokensFile !== undefined) preferSmallHeap();
-  const ports = createPushPorts(context, options);
   // Each result is printed as its answer arrives: a million tokens never pile up in memory.
   const json = new PushJsonStream();
   const text = new PushTextReport(context.ui.style);
   const results = new BatchedLines((text) => context.ui.data(text));
-  // Ctrl-C ends a push on the spot; the answers already in are printed first.
-  const releaseFlush = cleanUpBeforeStop(() => results.flush());
   const print = (lines: string[]) => {
     results.flush();
     if (lines.length > 0) context.ui.data(lines.join('\n'));
   };
+  // The first Ctrl-C (or SIGTERM) stops the run: no new push starts, the answers on their way
+  // are printed, then what was sent, and --json's document is closed (exit 130). A second one
+  // ends it at once, with the answers already in printed and the document closed.
+  const stop = listenForStopSignal();
+  let stopRequested = false;
+  let releaseHardStop = () => {};
+  void stop.signal.then(() => {
+    stopRequested = true;
+    releaseHardStop = cleanUpBeforeStop(() => print(options.json ? json.end() : []));
+    context.ui.say(
+      'Stopping: no new push starts; waiting for the answers to those sent (press Ctrl-C again to quit at once).',
+    );
+    // Tokens piped in may never end: reading them stops too.
+    if (options.tokensFile === '-') context.stdin.destroy();
+  });
+  const ports = createPushPorts(context, options, () => stopRequested);
   let summary;
   try {
     summary = await pushEach(
@@ -112,7 +125,8 @@ export async function run(
     }
     throw error;
   } finally {
-    releaseFlush();
+    stop.dispose();
+    releaseHardStop();
   }
   print(options.json ? json.end() : text.summary());
   return pushExitCode(summary);

@@ -156,5 +156,10 @@ export interface PushPorts extends Pick<
   sleep(ms: number): Promise<void>;
   /** Milliseconds on a monotonic clock (`performance.now()`): the --timeout's deadline. */
   clock(): number;
+  /**
+   * The person asked the run to stop (Ctrl-C, or a SIGTERM): no new push starts, the answers
+   * on their way are awaited and reported, and the run ends as stopped.
+   */
+  stopRequested(): boolean;
   progress(progress: PushProgress): void;
 }

@@ -115,6 +115,8 @@ export const pushRefusals = {
   ownKeyMismatch: (file: string) => `${file}: its private key does not belong to its certificate.`,
   timeoutLeftTokens: (seconds: string, started: number, count: number | null) =>
     `the --timeout of ${seconds} ran out after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}; the other tokens were not sent.`,
+  stoppedLeftTokens: (started: number, count: number | null) =>
+    `stopped on request after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}, once their answers were in; ${count === null ? 'no token read after that was sent' : `the other ${count - started} ${count - started === 1 ? 'token was' : 'tokens were'} not sent`}.`,
   timeoutLeftTokensHint:
     '--timeout bounds the whole run, retries included: allow more time with --timeout SECONDS (e.g. --timeout 600 for a large --tokens-file).',
   noCredential: 'push needs a credential: --cert (a push certificate) or --auth-key (a token key).',

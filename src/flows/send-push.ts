@@ -9,7 +9,13 @@ import { endpointFor, type Endpoint } from '../core/apns/endpoints.js';
 import { ProviderTokenRenewal, signProviderToken } from '../core/apns/provider-token.js';
 import { explainResponse, type ResponseContext } from '../core/apns/reasons.js';
 import { withAuthorization, type PushRequest } from '../core/apns/request.js';
-import { isApnsSetupError, OperationError, withFileName, type ExitCode } from '../core/errors.js';
+import {
+  CancelledError,
+  isApnsSetupError,
+  OperationError,
+  withFileName,
+  type ExitCode,
+} from '../core/errors.js';
 import { exportPkcs8Pem } from '../core/pki/keys.js';
 import { encodePem } from '../core/pki/pem.js';
 import type { Environment } from '../core/pki/types.js';
@@ -177,13 +183,23 @@ export async function pushEach(
     report(result);
   };
   let started = 0;
+  const stopped = () =>
+    new CancelledError(pushRefusals.stoppedLeftTokens(started, plan.tokens.count));
   try {
-    const { exhausted } = await deliverAll(
-      plan.tokens,
-      () => connections.limit(primary),
-      (token) => pushOne(requestFor(plan, token), started++).then(reported),
-      () => ports.clock() >= deadline,
-    );
+    let exhausted: boolean;
+    try {
+      ({ exhausted } = await deliverAll(
+        plan.tokens,
+        () => connections.limit(primary),
+        (token) => pushOne(requestFor(plan, token), started++).then(reported),
+        () => ports.stopRequested() || ports.clock() >= deadline,
+      ));
+    } catch (error) {
+      // Stopping may end the reading of the tokens (stdin closed): the stop is what happened.
+      if (ports.stopRequested()) throw stopped();
+      throw error;
+    }
+    if (!exhausted && ports.stopRequested()) throw stopped();
     if (!exhausted) {
       throw new PushTimeoutError(
         'OPERATION_FAILED',

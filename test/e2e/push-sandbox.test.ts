@@ -290,6 +290,95 @@ describe('push against the sandbox', () => {
     }
   });
 
+  it('Ctrl-C stops a long push: the answers on their way are printed, the --json document is closed, and it says how many were sent (exit 130)', async () => {
+    const total = 200_000;
+    const tokensFile = join(scratch.path, 'many-tokens.txt');
+    writeFileSync(
+      tokensFile,
+      Array.from({ length: total }, (_, i) => `${(i + 1).toString(16).padStart(64, '0')}\n`).join(
+        '',
+      ),
+    );
+    const child = spawn(
+      'node',
+      [
+        cliPath,
+        'push',
+        '--cert',
+        universalCk,
+        '--endpoint',
+        productionUrl,
+        '--ca',
+        productionCaFile,
+        '--tokens-file',
+        tokensFile,
+        '--timeout',
+        '600',
+        '--json',
+      ],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      // Some answers are in: the person presses Ctrl-C.
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.split('\n').length > 3) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const answered = JSON.parse(stdout) as PushJson[];
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.length).toBeLessThan(total);
+    expect(answered.every((r) => r.ok)).toBe(true);
+    expect(stderr).toContain('Stopping: no new push starts');
+    expect(stderr).toContain(
+      `Error: stopped on request after ${answered.length} pushes of ${total}, once their answers were in; the other ${total - answered.length} tokens were not sent.`,
+    );
+  });
+
+  it('Ctrl-C stops a push reading tokens from stdin, though stdin stays open (exit 130)', async () => {
+    const child = spawn(
+      'node',
+      [
+        cliPath,
+        'push',
+        '--cert',
+        universalCk,
+        '--endpoint',
+        productionUrl,
+        '--ca',
+        productionCaFile,
+        '--tokens-file',
+        '-',
+      ],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    try {
+      child.stdin.write(`${'2'.repeat(64)}\n`);
+      expect((await lines.next()).value).toMatch(/^✓ 22222222…22222222 {2}200/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain(
+      'Error: stopped on request after 1 push, once their answers were in; no token read after that was sent.',
+    );
+  });
+
   it('with --json, stdout stays a JSON document when no answer comes (unreachable): exit 1', async () => {
     const result = await runCli([
       'push',

@@ -98,6 +98,7 @@ function harness() {
     random: () => 0.5,
     sleep: () => Promise.resolve(),
     clock: () => performance.now() + monotonic,
+    stopRequested: () => false,
     progress: (p) => progress.push(describePushProgress(p)),
   };
   return { ports, warnings, progress };

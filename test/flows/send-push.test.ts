@@ -70,6 +70,8 @@ interface Harness {
    * sleeps of concurrent pushes overlap, which a sum cannot tell).
    */
   sleepsMoveClock: boolean;
+  /** Whether the person asked to stop (Ctrl-C): the command's signal, here a function. */
+  stopRequested: () => boolean;
 }
 
 function harness(files: Record<string, Buffer | string> = {}): Harness {
@@ -82,6 +84,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
     passphraseRequests: [],
     chunkBytes: 64 * 1024,
     sleepsMoveClock: false,
+    stopRequested: () => false,
     ports: undefined as never,
   };
   let slept = 0;
@@ -131,6 +134,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       return Promise.resolve();
     },
     clock: () => performance.now() + slept,
+    stopRequested: () => h.stopRequested(),
     progress: (progress) => h.progress.push(describePushProgress(progress)),
   };
   return h;
@@ -372,10 +376,10 @@ describe('testPush: retries', () => {
   });
 });
 
-describe('testPush: hostile or broken servers', () => {
-  const manyTokens = (count: number) =>
-    Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+const manyTokens = (count: number) =>
+  Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
 
+describe('testPush: hostile or broken servers', () => {
   it('gives each of 200 tokens its own result against a server that answers 503, over at most a few connections', async () => {
     await restart({ fallback: () => ({ status: 503, body: { reason: 'ServiceUnavailable' } }) });
     const tokens = manyTokens(200);
@@ -499,6 +503,61 @@ describe('testPush: hostile or broken servers', () => {
     expect((error as Error).message).toMatch(/^stdin line 3: the device token contains "n"/);
     expect(reported.sort()).toEqual([TOKEN_A, TOKEN_B].sort());
     expect(sandbox.requests.map((r) => r.path)).not.toContain(`/3/device/${TOKEN_C}`);
+  });
+});
+
+describe('pushEach: stopped on request (Ctrl-C)', () => {
+  it('starts no push once asked to stop, reports those on their way, and ends as cancelled (130) with the count', async () => {
+    await restart({ settings: { maxConcurrentStreams: 10 } });
+    const tokens = manyTokens(500);
+    const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
+    const reported: string[] = [];
+    // The person presses Ctrl-C once 25 answers are in.
+    h.stopRequested = () => reported.length >= 25;
+    const error = await pushEach(input({ tokensFile: 'tokens.txt' }), h.ports, (r) =>
+      reported.push(r.token),
+    ).catch((e: unknown) => e);
+    expect(isApnsSetupError(error) && error.exitCode).toBe(130);
+    const sent = sandbox.requests.length;
+    // Every push that went out was answered and reported; none started after the stop but
+    // those already under way (at most the ten the server allows at once).
+    expect(reported).toHaveLength(sent);
+    expect(sent).toBeGreaterThanOrEqual(25);
+    expect(sent).toBeLessThanOrEqual(25 + 10);
+    expect((error as Error).message).toBe(
+      `stopped on request after ${sent} pushes of 500, once their answers were in; the other ${500 - sent} tokens were not sent.`,
+    );
+  });
+
+  it('a stop that ends the reading of piped tokens is the stop, not a read error', async () => {
+    await restart({});
+    const h = harness({ 'ck.pem': ckPem(sandboxCert) });
+    let stop = false;
+    h.stopRequested = () => stop;
+    // stdin: one token, then the stream fails as a destroyed stdin does.
+    h.ports.streamFile = async function* () {
+      yield Buffer.from(`${TOKEN_A}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stop = true;
+      throw Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    };
+    const reported: string[] = [];
+    const error = await pushEach(input({ tokensFile: '-' }), h.ports, (r) =>
+      reported.push(r.token),
+    ).catch((e: unknown) => e);
+    expect(isApnsSetupError(error) && error.exitCode).toBe(130);
+    expect((error as Error).message).toBe(
+      'stopped on request after 1 push, once their answers were in; no token read after that was sent.',
+    );
+    expect(reported).toEqual([TOKEN_A]);
+  });
+
+  it('a run whose every push is under way when asked to stop ends as it would have', async () => {
+    await restart({});
+    const h = harness({ 'ck.pem': ckPem(sandboxCert) });
+    h.stopRequested = () => sandbox.requests.length > 0;
+    const summary = await pushEach(input({ tokens: [TOKEN_A] }), h.ports, () => undefined);
+    expect(summary).toEqual({ count: 1, accepted: 1 });
   });
 });
 

@@ -127,6 +127,7 @@ function person(
       random: () => 0.5,
       sleep: () => Promise.resolve(),
       clock: () => performance.now(),
+      stopRequested: () => false,
       progress: () => undefined,
     },
     openBrowser: () => Promise.resolve(false),
