@@ -33,6 +33,7 @@ import { constants, unlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
+import { isoBasicStamp } from '../core/utc-date.js';
 import type { WrittenFile } from '../flows/ports.js';
 import { errnoCode } from './input-files.js';
 import { cleanUpBeforeStop } from './stop-signal.js';
@@ -127,7 +128,7 @@ export async function writeOutputFiles(
   }
 
   const release = cleanUpBeforeStop(removeInFlightTempFilesSync);
-  const stamp = backupStamp(options.now);
+  const stamp = isoBasicStamp(options.now);
   const staged: Staged[] = [];
   let journal: string | null = null;
   try {
@@ -794,11 +795,6 @@ async function nearestExistingFolder(fs: OutputFileSystem, dir: string): Promise
       current = parent;
     }
   }
-}
-
-/** 20261128T204501Z: ISO 8601 basic format, in UTC, with no character a file system refuses. */
-function backupStamp(now: Date): string {
-  return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
 function assertValidNames(names: string[]): void {

@@ -1,4 +1,5 @@
 /** Expiry assessment for `check` and for every summary that shows "days left". */
+import { isoDate } from './utc-date.js';
 
 export type ExpiryStatus = 'ok' | 'expiring' | 'expired' | 'not-yet-valid';
 
@@ -47,5 +48,5 @@ export function assessExpiry(
 
 /** Calendar date as people read it in a table: 2026-08-21. */
 export function formatDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
+  return isoDate(date);
 }
