@@ -54,6 +54,27 @@ async function start(
   return { process, url: first.url, caFile: first.caFile };
 }
 
+/** `apns-setup push` with the universal certificate to the production sandbox, as a child. */
+function spawnPush(args: string[]) {
+  const child = spawn(
+    'node',
+    [
+      cliPath,
+      'push',
+      '--cert',
+      universalCk,
+      '--endpoint',
+      productionUrl,
+      '--ca',
+      productionCaFile,
+      ...args,
+    ],
+    { env: { ...process.env, NO_COLOR: '1' }, stdio: 'pipe' },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, exited };
+}
+
 beforeAll(async () => {
   writeFileSync(join(scratch.path, 'test-ca.pem'), testCa().certificatePem);
   writeFileSync(join(scratch.path, 'tokens.txt'), `${TOKEN}\n`);
@@ -250,23 +271,7 @@ describe('push against the sandbox', () => {
   });
 
   it('prints each answer as it arrives: a token piped on stdin is answered on stdout before the next is written', async () => {
-    const child = spawn(
-      'node',
-      [
-        cliPath,
-        'push',
-        '--cert',
-        universalCk,
-        '--endpoint',
-        productionUrl,
-        '--ca',
-        productionCaFile,
-        '--tokens-file',
-        '-',
-      ],
-      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, exited } = spawnPush(['--tokens-file', '-']);
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const answerFor = async (token: string) => {
       for (;;) {
@@ -299,26 +304,13 @@ describe('push against the sandbox', () => {
         '',
       ),
     );
-    const child = spawn(
-      'node',
-      [
-        cliPath,
-        'push',
-        '--cert',
-        universalCk,
-        '--endpoint',
-        productionUrl,
-        '--ca',
-        productionCaFile,
-        '--tokens-file',
-        tokensFile,
-        '--timeout',
-        '600',
-        '--json',
-      ],
-      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, exited } = spawnPush([
+      '--tokens-file',
+      tokensFile,
+      '--timeout',
+      '600',
+      '--json',
+    ]);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -346,23 +338,7 @@ describe('push against the sandbox', () => {
   });
 
   it('Ctrl-C stops a push reading tokens from stdin, though stdin stays open (exit 130)', async () => {
-    const child = spawn(
-      'node',
-      [
-        cliPath,
-        'push',
-        '--cert',
-        universalCk,
-        '--endpoint',
-        productionUrl,
-        '--ca',
-        productionCaFile,
-        '--tokens-file',
-        '-',
-      ],
-      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, exited } = spawnPush(['--tokens-file', '-']);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
