@@ -234,7 +234,7 @@ const program = await build({
 writeFileSync(new URL('help.json', dist), JSON.stringify(await prerenderHelp()));
 const { plainCommandLines } = await import(new URL('program.js', dist).href);
 const commandLines = Object.fromEntries(
-  plainCommandLines(version).map((commandLine) => [commandLine.name, commandLine]),
+  plainCommandLines(version, oneFileCommands).map((commandLine) => [commandLine.name, commandLine]),
 );
 
 const commands = await build({

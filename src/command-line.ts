@@ -124,7 +124,9 @@ export function describePlainCommandLines(
   version: string,
   commands: readonly CommandDefinition[],
 ): PlainCommandLine[] {
-  const ui = createUi({ stdout: process.stdout, stderr: process.stderr, env: {} });
+  // Nothing is written: the tree is read, never run.
+  const silent = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+  const ui = createUi({ stdout: silent, stderr: silent, env: {} });
   const program = buildProgram(version, commands, { ui, helpWidth: () => 80 });
   const helpOption = (program as unknown as CommanderInternals)._getHelpOption();
   // What the program reads wherever it stands on the command line, before the command does.

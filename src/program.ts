@@ -26,7 +26,10 @@ export function renderHelp(version: string, width: number): RenderedHelp {
   return renderHelpOf(version, commandDefinitions, width);
 }
 
-/** Each command's plain command line (plain-command-line.ts), for the build. */
-export function plainCommandLines(version: string): PlainCommandLine[] {
-  return describePlainCommandLines(version, commandDefinitions);
+/** The plain command lines (plain-command-line.ts) of the commands named, for the build. */
+export function plainCommandLines(version: string, names: readonly string[]): PlainCommandLine[] {
+  return describePlainCommandLines(
+    version,
+    commandDefinitions.filter((definition) => names.includes(definition.name)),
+  );
 }
