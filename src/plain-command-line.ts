@@ -1,6 +1,6 @@
 /**
  * A plain command line, read without commander: a command in a file of its own (one-command.ts)
- * reads it from a table the build wrote from commander's own tree (describePlainCommandLine in
+ * reads it from a table the build wrote from commander's own tree (describePlainCommandLines in
  * command-line.ts), so that what scripts and CI run most (`check --days 30 certs/`, `push --cert
  * ck.pem --token …`) starts without loading and configuring commander, some 8 % of Node's own
  * start-up.
