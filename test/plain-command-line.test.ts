@@ -14,6 +14,7 @@ import { buildProgram, describePlainCommandLines } from '../src/command-line.js'
 import { commandDefinitions } from '../src/commands/definitions.js';
 import { parsePlainCommandLine, type PlainCommandLine } from '../src/plain-command-line.js';
 import { createUi } from '../src/ui/console.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const oneFileCommands = ['inspect', 'check', 'import', 'convert', 'push'];
 const commandLines = describePlainCommandLines('1.2.3', commandDefinitions).filter(({ name }) =>
@@ -54,17 +55,6 @@ async function commanderReading(argv: string[]): Promise<Reading | null> {
     throw error;
   }
   return reading;
-}
-
-/** A small seeded generator, so that a failure names a command line that fails again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const oddTokens = [
@@ -119,7 +109,7 @@ describe('a plain command line', () => {
     async (name) => {
       const table = commandLine(name);
       const pieces = piecesOf(table);
-      const next = random(name.length * 7919);
+      const next = seededRandom(name.length * 7919);
       let plain = 0;
       let tried = 0;
       for (let round = 0; round < 1500; round += 1) {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoBasicStamp, isoDate } from '../../src/core/utc-date.js';
-
-/** Seeded, so that a failure names a date that fails again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.js';
 
 // Date.UTC reads years 0 to 99 as 1900 to 1999: the first day of year 0 from its ISO form.
 const earliest = Date.parse('0000-01-01T00:00:00Z');
@@ -28,7 +20,7 @@ describe('dates in UTC, as toISOString says them', () => {
   ];
 
   it('the day: YYYY-MM-DD', () => {
-    const next = random(20261130);
+    const next = seededRandom(20261130);
     const dates = [
       ...edges,
       ...Array.from({ length: 5000 }, () => new Date(earliest + next() * (latest - earliest))),
@@ -38,7 +30,7 @@ describe('dates in UTC, as toISOString says them', () => {
   });
 
   it('the stamp of a backup: YYYYMMDDTHHMMSSZ', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const dates = [
       ...edges,
       ...Array.from({ length: 5000 }, () => new Date(earliest + next() * (latest - earliest))),

@@ -14,19 +14,8 @@ import { isApnsSetupError } from '../../src/core/errors.js';
 import { readMaterial } from '../../src/core/pki/material.js';
 import { hasRealWorld, realWorldFile } from '../helpers/fixtures.js';
 import { hasOpenssl3, tempDir } from '../helpers/openssl.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
-
-/** mulberry32: a tiny seeded PRNG, so that every run makes the same mutants. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Mutant {
   label: string;
@@ -34,7 +23,7 @@ interface Mutant {
 }
 
 function mutants(original: Buffer, count: number, seed: number): Mutant[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const below = (n: number): number => Math.floor(random() * n);
   const out: Mutant[] = [];
   for (let i = 0; i < count; i++) {
