@@ -154,6 +154,7 @@ interface Entry {
   retired: boolean;
   /** It carried an answer worth keeping (not one to retry). */
   answered: boolean;
+  /** The one lease every push on this connection is lent (#leaseOf). */
   lease: Lease | null;
 }
 
@@ -194,11 +195,7 @@ export class Connections {
       }
       // A connection that died is lent anyway when no new one may be opened: its error then
       // says why.
-      if (connection.usable || !this.#retire(entry)) {
-        // A lease holds nothing of its own: every push on the connection shares one.
-        entry.lease ??= { connection, release: () => this.#release(entry) };
-        return entry.lease;
-      }
+      if (connection.usable || !this.#retire(entry)) return this.#leaseOf(entry, connection);
       entry.leases -= 1;
     }
   }
@@ -209,8 +206,7 @@ export class Connections {
     const connection = entry?.connection;
     if (!entry || !connection?.usable) return null;
     entry.leases += 1;
-    entry.lease ??= { connection, release: () => this.#release(entry) };
-    return entry.lease;
+    return this.#leaseOf(entry, connection);
   }
 
   /** The connection answered a push: the endpoint works, whatever it does next. */
@@ -273,6 +269,12 @@ export class Connections {
     entry.retired = true;
     if (entry.leases === 0) void entry.connection?.close();
     return true;
+  }
+
+  /** A lease holds nothing of its own: every push on the connection shares one. */
+  #leaseOf(entry: Entry, connection: ApnsConnection): Lease {
+    entry.lease ??= { connection, release: () => this.#release(entry) };
+    return entry.lease;
   }
 
   #release(entry: Entry): void {

@@ -77,6 +77,11 @@ export const convertRefusals = {
     'Export the certificate together with its own key, or use import with the .cer and the key that made the CSR.',
 };
 
+/** "12 pushes of 500": how far a run of pushes got (of how many, when that is known). */
+function pushesOf(started: number, count: number | null): string {
+  return `${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}`;
+}
+
 export const pushRefusals = {
   severalPayloadSources: (given: string[]) =>
     `${given.join(', ')} each give the whole payload; pass only one of them.`,
@@ -114,9 +119,9 @@ export const pushRefusals = {
     'Pass the key that made the CSR this certificate was issued for, or use the ck.pem or .p12 made with it.',
   ownKeyMismatch: (file: string) => `${file}: its private key does not belong to its certificate.`,
   timeoutLeftTokens: (seconds: string, started: number, count: number | null) =>
-    `the --timeout of ${seconds} ran out after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}; the other tokens were not sent.`,
+    `the --timeout of ${seconds} ran out after ${pushesOf(started, count)}; the other tokens were not sent.`,
   stoppedLeftTokens: (started: number, count: number | null) =>
-    `stopped on request after ${started} ${started === 1 ? 'push' : 'pushes'}${count === null ? '' : ` of ${count}`}, once their answers were in; ${count === null ? 'no token read after that was sent' : `the other ${count - started} ${count - started === 1 ? 'token was' : 'tokens were'} not sent`}.`,
+    `stopped on request after ${pushesOf(started, count)}, once their answers were in; ${count === null ? 'no token read after that was sent' : `the other ${count - started} ${count - started === 1 ? 'token was' : 'tokens were'} not sent`}.`,
   timeoutLeftTokensHint:
     '--timeout bounds the whole run, retries included: allow more time with --timeout SECONDS (e.g. --timeout 600 for a large --tokens-file).',
   noCredential: 'push needs a credential: --cert (a push certificate) or --auth-key (a token key).',
