@@ -538,11 +538,20 @@ async function writeTempFile(
     dir,
     `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${file.name}`,
   );
-  // 'wx' never opens a file someone else made; the mode is set at creation so a secret is never
-  // readable by others, and set again because the umask may have taken bits away (077 → 0600).
-  const handle = await fs.open(tempPath, 'wx', mode);
-  // From now until it is renamed or removed, a stop signal removes it (stop-signal.ts).
+  // From before it exists until it is renamed or removed, a stop signal removes it
+  // (stop-signal.ts): the file is on disk as soon as the open has run, before this code hears
+  // of it, and a signal may come in between. The name is this process's own (pid, random bytes).
   inFlight.add(tempPath);
+  let handle: nodeFs.FileHandle;
+  try {
+    // 'wx' never opens a file someone else made; the mode is set at creation so a secret is
+    // never readable by others, and set again because the umask may have taken bits away
+    // (077 → 0600).
+    handle = await fs.open(tempPath, 'wx', mode);
+  } catch (error) {
+    inFlight.delete(tempPath);
+    throw error;
+  }
   try {
     await handle.chmod(mode);
     await handle.writeFile(file.contents);
