@@ -13,7 +13,7 @@
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { checkIterationCount } from './pbe-algorithm.js';
-import { sha1Rounds, sha256Rounds } from './sha-rounds.js';
+import { sha1RoundsEach, sha256Rounds } from './sha-rounds.js';
 
 /** Output and block size in bytes of each hash the PKCS#12 KDF, PBKDF1 and PBKDF2 may use. */
 export const HASH_SIZES: Record<string, { output: number; block: number }> = {
@@ -27,7 +27,7 @@ export const HASH_SIZES: Record<string, { output: number; block: number }> = {
 
 /** H applied `rounds` more times to `digest` (a digest of H): the loop of PBKDF1 and RFC 7292. */
 function iterateHash(hash: string, digest: Buffer, rounds: number): Buffer {
-  if (hash === 'sha1') return sha1Rounds(digest, rounds);
+  if (hash === 'sha1') return sha1RoundsEach([digest], rounds)[0]!;
   if (hash === 'sha256') return sha256Rounds(digest, rounds);
   // MD5 (PBES1) and the SHA-2 variants a .p12 MAC may name: rare, so node:crypto per round.
   let out = digest;
@@ -49,6 +49,16 @@ function repeatTo(bytes: Uint8Array, length: number): Buffer {
 /** PKCS#12 KDF purposes (RFC 7292 B.3). */
 export type Pkcs12KdfPurpose = 1 | 2 | 3;
 
+/** The arguments of one PKCS#12 KDF derivation (see pkcs12Kdf). */
+export interface Pkcs12KdfRequest {
+  password: string | null;
+  salt: Uint8Array;
+  id: Pkcs12KdfPurpose;
+  iterations: number;
+  size: number;
+  hash?: string;
+}
+
 /**
  * The PKCS#12 key derivation (RFC 7292 appendix B.2). The password is a BMPString with a
  * two-byte terminator; `null` is the empty byte string — the two "no password" conventions
@@ -63,27 +73,98 @@ export function pkcs12Kdf(
   size: number,
   hash = 'sha1',
 ): Buffer {
-  const sizes = HASH_SIZES[hash];
-  if (!sizes) throw new Error(`pkcs12Kdf: unsupported hash ${hash}`);
-  // Parsing already refused such counts; this keeps any other caller from a days-long loop.
-  checkIterationCount(iterations, 'key derivation iteration');
-  const v = sizes.block;
-  const pass =
-    password === null
-      ? Buffer.alloc(0)
-      : Buffer.concat([Buffer.from(password, 'utf16le').swap16(), Buffer.alloc(2)]);
-  const d = Buffer.alloc(v, id);
-  const i = Buffer.concat([
-    repeatTo(salt, v * Math.ceil(salt.length / v)),
-    repeatTo(pass, v * Math.ceil(pass.length / v)),
-  ]);
-  const out = Buffer.alloc(Math.ceil(size / sizes.output) * sizes.output);
-  for (let produced = 0; produced < size; produced += sizes.output) {
-    const a = iterateHash(hash, createHash(hash).update(d).update(i).digest(), iterations - 1);
-    a.copy(out, produced);
-    if (produced + sizes.output >= size) break;
+  return pkcs12KdfEach([{ password, salt, id, iterations, size, hash }])[0]!;
+}
+
+/**
+ * pkcs12Kdf for several derivations at once, each with the same result as alone. Their SHA-1
+ * chains of one length run side by side, four to a call (sha1RoundsEach): a .p12's keys, IVs and
+ * MAC key are seven chains in two calls. Derivations with more blocks still to come go first,
+ * since each block's chain starts from the one before.
+ */
+export function pkcs12KdfEach(requests: readonly Pkcs12KdfRequest[]): Buffer[] {
+  const runs = requests.map((request) => new Derivation(request));
+  for (;;) {
+    const pending = runs.filter((run) => !run.done).sort((a, b) => b.blocksLeft - a.blocksLeft);
+    const first = pending[0];
+    if (first === undefined) break;
+    if (first.hash !== 'sha1') {
+      first.finishBlock(iterateHash(first.hash, first.startBlock(), first.iterations - 1));
+      continue;
+    }
+    const group = pending
+      .filter((run) => run.hash === 'sha1' && run.iterations === first.iterations)
+      .slice(0, 4);
+    const ends = sha1RoundsEach(
+      group.map((run) => run.startBlock()),
+      first.iterations - 1,
+    );
+    group.forEach((run, k) => run.finishBlock(ends[k]!));
+  }
+  return runs.map((run) => run.output);
+}
+
+/** One derivation in progress: its D and I (RFC 7292 B.2 steps 1–5), its output so far. */
+class Derivation {
+  readonly hash: string;
+  readonly iterations: number;
+  readonly #size: number;
+  readonly #digestSize: number;
+  readonly #blockSize: number;
+  readonly #d: Buffer;
+  readonly #i: Buffer;
+  readonly #out: Buffer;
+  #produced = 0;
+
+  constructor({ password, salt, id, iterations, size, hash = 'sha1' }: Pkcs12KdfRequest) {
+    const sizes = HASH_SIZES[hash];
+    if (!sizes) throw new Error(`pkcs12Kdf: unsupported hash ${hash}`);
+    // Parsing already refused such counts; this keeps any other caller from a days-long loop.
+    checkIterationCount(iterations, 'key derivation iteration');
+    this.hash = hash;
+    this.iterations = iterations;
+    this.#size = size;
+    this.#digestSize = sizes.output;
+    this.#blockSize = sizes.block;
+    const v = sizes.block;
+    const pass =
+      password === null
+        ? Buffer.alloc(0)
+        : Buffer.concat([Buffer.from(password, 'utf16le').swap16(), Buffer.alloc(2)]);
+    this.#d = Buffer.alloc(v, id);
+    this.#i = Buffer.concat([
+      repeatTo(salt, v * Math.ceil(salt.length / v)),
+      repeatTo(pass, v * Math.ceil(pass.length / v)),
+    ]);
+    this.#out = Buffer.alloc(Math.ceil(size / sizes.output) * sizes.output);
+  }
+
+  get done(): boolean {
+    return this.#produced >= this.#size;
+  }
+
+  get blocksLeft(): number {
+    return Math.ceil((this.#size - this.#produced) / this.#digestSize);
+  }
+
+  get output(): Buffer {
+    return this.#out.subarray(0, this.#size);
+  }
+
+  /** H(D || I): the first round of the next block's chain. */
+  startBlock(): Buffer {
+    return createHash(this.hash).update(this.#d).update(this.#i).digest();
+  }
+
+  /** Takes A, the chain's last round, as the next block of output, and moves I on past it. */
+  finishBlock(a: Buffer): void {
+    a.copy(this.#out, this.#produced);
+    this.#produced += this.#digestSize;
+    if (this.done) return;
     // I_j = (I_j + B + 1) mod 2^(8v) for each v-byte block I_j of I, where B is A repeated.
+    const v = this.#blockSize;
     const b = repeatTo(a, v);
+    const i = this.#i;
     for (let j = 0; j < i.length; j += v) {
       let carry = 1;
       for (let k = v - 1; k >= 0; k--) {
@@ -93,7 +174,6 @@ export function pkcs12Kdf(
       }
     }
   }
-  return out.subarray(0, size);
 }
 
 /** PBKDF1 (RFC 8018 §5.1) before truncation: T = H^c(P || S). */

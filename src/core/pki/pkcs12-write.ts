@@ -37,7 +37,7 @@ import {
   set,
 } from './der-encode.js';
 import { keyMatchesSpki } from './key-match.js';
-import { pkcs12Kdf } from './pkcs12-kdf.js';
+import { pkcs12KdfEach, type Pkcs12KdfRequest } from './pkcs12-kdf.js';
 import { PBE_OID } from './pbe-algorithm.js';
 import { PKCS12_OID } from './pkcs12-pfx.js';
 
@@ -76,43 +76,81 @@ export interface WriteKeyOnlyOptions {
 
 // --- encryption for each profile ---
 
-interface Encrypted {
-  /** The AlgorithmIdentifier, DER. */
+/** How one bag or safe is encrypted: its AlgorithmIdentifier (DER) and the cipher. */
+interface Seal {
   algorithm: Buffer;
-  ciphertext: Buffer;
+  encrypt(plain: Buffer): Buffer;
 }
 
-function encryptTripleDes(plain: Buffer, passphrase: string): Encrypted {
-  const salt = randomBytes(8);
-  const key = pkcs12Kdf(passphrase, salt, 1, ITERATIONS, 24);
-  const iv = pkcs12Kdf(passphrase, salt, 2, ITERATIONS, 8);
-  const cipher = createCipheriv('des-ede3-cbc', key, iv);
+/** The MAC's salt and key. */
+interface MacKey {
+  salt: Buffer;
+  key: Buffer;
+}
+
+/**
+ * Fresh salts, and the keys for `count` encryptions and the MAC. The compatible profile's come
+ * from one pkcs12KdfEach: a key and its certificate take seven SHA-1 chains of 2,048 rounds,
+ * which run four at a time.
+ */
+function keysFor(
+  passphrase: string,
+  profile: Pkcs12Profile,
+  count: number,
+): { seals: Seal[]; mac: MacKey } {
+  const macSalt = randomBytes(8);
+  const mac: Pkcs12KdfRequest = {
+    password: passphrase,
+    salt: macSalt,
+    id: 3,
+    iterations: ITERATIONS,
+    size: 20,
+  };
+  if (profile === 'modern') {
+    const seals = Array.from({ length: count }, () => aes256Seal(passphrase));
+    return { seals, mac: { salt: macSalt, key: pkcs12KdfEach([mac])[0]! } };
+  }
+  const salts = Array.from({ length: count }, () => randomBytes(8));
+  const derived = pkcs12KdfEach([
+    ...salts.flatMap((salt): Pkcs12KdfRequest[] => [
+      { password: passphrase, salt, id: 1, iterations: ITERATIONS, size: 24 },
+      { password: passphrase, salt, id: 2, iterations: ITERATIONS, size: 8 },
+    ]),
+    mac,
+  ]);
   return {
-    algorithm: seq(oid(PBE_OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
-    ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
+    seals: salts.map((salt, n) => tripleDesSeal(salt, derived[2 * n]!, derived[2 * n + 1]!)),
+    mac: { salt: macSalt, key: derived[2 * count]! },
   };
 }
 
-function encryptAes256(plain: Buffer, passphrase: string): Encrypted {
+function tripleDesSeal(salt: Buffer, key: Buffer, iv: Buffer): Seal {
+  return {
+    algorithm: seq(oid(PBE_OID.pbeWithSha3Des), seq(octets(salt), integer(ITERATIONS))),
+    encrypt: (plain) => {
+      const cipher = createCipheriv('des-ede3-cbc', key, iv);
+      return Buffer.concat([cipher.update(plain), cipher.final()]);
+    },
+  };
+}
+
+function aes256Seal(passphrase: string): Seal {
   const salt = randomBytes(16);
   const iv = randomBytes(16);
-  // PBES2 takes the passphrase as UTF-8 bytes (RFC 8018 §3; what OpenSSL passes).
-  const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, ITERATIONS, 32, 'sha256');
-  const cipher = createCipheriv('aes-256-cbc', key, iv);
   const kdf = seq(
     oid(PBE_OID.pbkdf2),
     seq(octets(salt), integer(ITERATIONS), seq(oid(PBE_OID.hmacWithSha256), nullValue())),
   );
   return {
     algorithm: seq(oid(PBE_OID.pbes2), seq(kdf, seq(oid(PBE_OID.aes256Cbc), octets(iv)))),
-    ciphertext: Buffer.concat([cipher.update(plain), cipher.final()]),
+    encrypt: (plain) => {
+      // PBES2 takes the passphrase as UTF-8 bytes (RFC 8018 §3; what OpenSSL passes).
+      const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, ITERATIONS, 32, 'sha256');
+      const cipher = createCipheriv('aes-256-cbc', key, iv);
+      return Buffer.concat([cipher.update(plain), cipher.final()]);
+    },
   };
 }
-
-const ENCRYPT: Record<Pkcs12Profile, (plain: Buffer, passphrase: string) => Encrypted> = {
-  compatible: encryptTripleDes,
-  modern: encryptAes256,
-};
 
 // --- bags, safes and the PFX ---
 
@@ -136,17 +174,11 @@ function certificateBag(der: Buffer, attrs: Attributes): Buffer {
   );
 }
 
-function shroudedKeyBag(
-  key: KeyObject,
-  passphrase: string,
-  profile: Pkcs12Profile,
-  attrs: Attributes,
-): Buffer {
+function shroudedKeyBag(key: KeyObject, seal: Seal, attrs: Attributes): Buffer {
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
-  const { algorithm, ciphertext } = ENCRYPT[profile](pkcs8, passphrase);
   return seq(
     oid(PKCS12_OID.shroudedKeyBag),
-    explicit(0, seq(algorithm, octets(ciphertext))),
+    explicit(0, seq(seal.algorithm, octets(seal.encrypt(pkcs8)))),
     ...attributes(attrs),
   );
 }
@@ -155,23 +187,24 @@ function dataSafe(bags: Buffer[]): Buffer {
   return seq(oid(PKCS12_OID.data), explicit(0, octets(seq(...bags))));
 }
 
-function encryptedSafe(bags: Buffer[], passphrase: string, profile: Pkcs12Profile): Buffer {
-  const { algorithm, ciphertext } = ENCRYPT[profile](seq(...bags), passphrase);
+function encryptedSafe(bags: Buffer[], seal: Seal): Buffer {
+  const ciphertext = seal.encrypt(seq(...bags));
   return seq(
     oid(PKCS12_OID.encryptedData),
-    explicit(0, seq(integer(0), seq(oid(PKCS12_OID.data), algorithm, implicit(0, ciphertext)))),
+    explicit(
+      0,
+      seq(integer(0), seq(oid(PKCS12_OID.data), seal.algorithm, implicit(0, ciphertext))),
+    ),
   );
 }
 
 /** The PFX with a SHA-1 MAC (RFC 7292 §4, §5). */
-function pfx(safes: Buffer[], passphrase: string): Buffer {
+function pfx(safes: Buffer[], mac: MacKey): Buffer {
   const authSafe = seq(...safes);
-  const salt = randomBytes(8);
-  const macKey = pkcs12Kdf(passphrase, salt, 3, ITERATIONS, 20, 'sha1');
-  const digest = createHmac('sha1', macKey).update(authSafe).digest();
+  const digest = createHmac('sha1', mac.key).update(authSafe).digest();
   const macData = seq(
     seq(seq(oid(PKCS12_OID.sha1), nullValue()), octets(digest)),
-    octets(salt),
+    octets(mac.salt),
     integer(ITERATIONS),
   );
   return seq(integer(3), seq(oid(PKCS12_OID.data), explicit(0, octets(authSafe))), macData);
@@ -240,12 +273,10 @@ export function writePkcs12(options: WritePkcs12Options): Buffer {
   requireMatch(key, leaf);
   const attrs = { friendlyName, localKeyId: localKeyIdOf(certificates[0]!) };
   const certBags = certificates.map((der, i) => certificateBag(der, i === 0 ? attrs : {}));
+  const { seals, mac } = keysFor(passphrase, profile, 2);
   return pfx(
-    [
-      encryptedSafe(certBags, passphrase, profile),
-      dataSafe([shroudedKeyBag(key, passphrase, profile, attrs)]),
-    ],
-    passphrase,
+    [encryptedSafe(certBags, seals[0]!), dataSafe([shroudedKeyBag(key, seals[1]!, attrs)])],
+    mac,
   );
 }
 
@@ -256,7 +287,8 @@ export function writeCertificateOnlyPkcs12(options: WriteCertificateOnlyOptions)
   requireCertificates(certificates);
   const attrs = { friendlyName, localKeyId: localKeyIdOf(certificates[0]!) };
   const certBags = certificates.map((der, i) => certificateBag(der, i === 0 ? attrs : {}));
-  return pfx([encryptedSafe(certBags, passphrase, profile)], passphrase);
+  const { seals, mac } = keysFor(passphrase, profile, 1);
+  return pfx([encryptedSafe(certBags, seals[0]!)], mac);
 }
 
 /** The private key only: the classic guide's `key.p12`. */
@@ -266,5 +298,6 @@ export function writeKeyOnlyPkcs12(options: WriteKeyOnlyOptions): Buffer {
   requirePrivateKey(key);
   if (certificate) requireMatch(key, requireCertificates([certificate]));
   const attrs = { friendlyName, localKeyId: certificate ? localKeyIdOf(certificate) : undefined };
-  return pfx([dataSafe([shroudedKeyBag(key, passphrase, profile, attrs)])], passphrase);
+  const { seals, mac } = keysFor(passphrase, profile, 1);
+  return pfx([dataSafe([shroudedKeyBag(key, seals[0]!, attrs)])], mac);
 }
