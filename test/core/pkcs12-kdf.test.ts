@@ -20,7 +20,6 @@ import { toForgeBytes } from '../../src/core/pki/forge.js';
 import {
   KeyDerivations,
   MAX_ROUNDS_PER_READ,
-  type Pkcs12KdfPurpose,
   type Pkcs12KdfRequest,
   pkcs12Kdf,
   pkcs12KdfEach,
@@ -166,25 +165,23 @@ describe('pkcs12Kdf (RFC 7292 appendix B)', () => {
 /** Records every derivation asked for, and how many distinct ones. */
 class CountingDerivations extends KeyDerivations {
   readonly asked: string[] = [];
-  override pkcs12(
-    password: string | null,
-    salt: Uint8Array,
-    id: Pkcs12KdfPurpose,
-    iterations: number,
-    size: number,
-    hash = 'sha1',
-  ): Buffer {
-    this.asked.push(
-      [
-        JSON.stringify(password),
-        Buffer.from(salt).toString('hex'),
-        id,
-        iterations,
-        size,
-        hash,
-      ].join(),
-    );
-    return super.pkcs12(password, salt, id, iterations, size, hash);
+  /** How many derivations each call asked for at once. */
+  readonly batches: number[] = [];
+  override pkcs12Each(requests: readonly Pkcs12KdfRequest[]): Buffer[] {
+    for (const { password, salt, id, iterations, size, hash = 'sha1' } of requests) {
+      this.asked.push(
+        [
+          JSON.stringify(password),
+          Buffer.from(salt).toString('hex'),
+          id,
+          iterations,
+          size,
+          hash,
+        ].join(),
+      );
+    }
+    this.batches.push(requests.length);
+    return super.pkcs12Each(requests);
   }
   get distinct(): number {
     return new Set(this.asked).size;
@@ -266,10 +263,42 @@ describe('one read of a .p12 derives each key once', () => {
   it('with the passphrase: the shared key and IV are asked for twice, derived once', () => {
     const derivations = new CountingDerivations();
     readPkcs12(sharedSaltP12('secret'), 'secret', { derivations });
-    // MAC key; then key and IV for the certificate safe, and the same two for the key bag.
-    expect(derivations.asked).toHaveLength(5);
+    // MAC key; the certificate safe's IV and key, made ahead (the key bag's are the same two);
+    // then the same two for the certificate safe, and again for the key bag.
+    expect(derivations.batches).toEqual([1, 2, 2, 2]);
     expect(derivations.distinct).toBe(3);
     expect(derivations.computed).toBe(3);
+  });
+
+  it('with the passphrase: the keys and IVs of the safe and the key bag are made together', () => {
+    // What we write (and Keychain Access): a salt for the certificate safe, another for the key.
+    const file = writePkcs12({
+      key: testKey('leaf'),
+      certificates: [issueSandboxCertificate(certificateOptions).der],
+      passphrase: 'secret',
+      profile: 'compatible',
+    });
+    const derivations = new CountingDerivations();
+    readPkcs12(file, 'secret', { derivations });
+    // The MAC key alone (a wrong passphrase stops there); then four side by side (pkcs12KdfEach
+    // runs them in two SIMD calls), which the two decryptions find made.
+    expect(derivations.batches).toEqual([1, 4, 2, 2]);
+    expect(derivations.computed).toBe(5);
+  });
+
+  it('probing a locked file: both conventions side by side, for the MAC and the first item', () => {
+    const file = writePkcs12({
+      key: testKey('leaf'),
+      certificates: [issueSandboxCertificate(certificateOptions).der],
+      passphrase: 'secret',
+      profile: 'compatible',
+    });
+    const derivations = new CountingDerivations();
+    expect(errorOf(() => readPkcs12(file, null, { derivations })).code).toBe('PASSPHRASE_REQUIRED');
+    // Two MAC keys at once, each then checked; the damage check's keys and IVs for the first
+    // encrypted item (the certificate safe) with both at once, each then tried. Nothing else.
+    expect(derivations.batches).toEqual([2, 1, 1, 4, 2, 2]);
+    expect(derivations.computed).toBe(6);
   });
 
   it('with both empty-password conventions and a MAC made with the other one', () => {
@@ -323,6 +352,25 @@ describe('the work one read may do is bounded', () => {
     );
     expect(error.hint).toMatch(/export it again/i);
     expect(derivations.computed).toBeLessThanOrEqual(2);
+  });
+
+  it('makes derivations ahead only when the allowance covers them all, and never throws', () => {
+    const derivations = new KeyDerivations(5_000);
+    const ahead = (n: number, iterations: number) => ({
+      password: 'x',
+      salt: Buffer.alloc(8, n),
+      id: 1 as const,
+      iterations,
+      size: 20,
+    });
+    derivations.prefetch([ahead(1, 2048), ahead(2, 2048), ahead(3, 2048)]);
+    expect(derivations.computed).toBe(0);
+    derivations.prefetch([ahead(1, 2048), ahead(2, 2048)]);
+    expect(derivations.computed).toBe(2);
+    // Made ahead, they are served when asked for: nothing more is derived or spent.
+    derivations.pkcs12Each([ahead(1, 2048), ahead(2, 2048)]);
+    expect(derivations.computed).toBe(2);
+    expect(() => derivations.pkcs12Each([ahead(3, 2048)])).toThrow(/more than 5,000 rounds/);
   });
 
   it('skips an optional check that would not fit its allowance, deriving nothing for it', () => {

@@ -11,7 +11,7 @@ import { createDecipheriv } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { decryptDesCbc } from './forge.js';
 import type { PbeAlgorithm } from './pbe-algorithm.js';
-import { KeyDerivations } from './pkcs12-kdf.js';
+import { KeyDerivations, type Pkcs12KdfRequest } from './pkcs12-kdf.js';
 import { decryptRc2Cbc } from './rc2.js';
 
 const NODE_CBC: Record<string, { key: number; block: number }> = {
@@ -21,6 +21,32 @@ const NODE_CBC: Record<string, { key: number; block: number }> = {
   'des-ede3-cbc': { key: 24, block: 8 },
   'des-ede-cbc': { key: 16, block: 8 },
 };
+
+/** Key bytes per PKCS#12 PBE cipher we decrypt (RFC 7292 appendix C). */
+const PKCS12_KEY_SIZES: Record<string, number> = {
+  '3des': 24,
+  '2des': 16,
+  'rc2-40': 5,
+  'rc2-128': 16,
+};
+
+/**
+ * The PKCS#12 KDF derivations decryptPbe makes for `algorithm` with `password`, IV then key:
+ * none for PBES1 and PBES2, or for a cipher it does not decrypt.
+ */
+export function pkcs12DerivationsOf(
+  algorithm: PbeAlgorithm,
+  password: string | null,
+): Pkcs12KdfRequest[] {
+  if (algorithm.scheme !== 'pkcs12') return [];
+  const size = PKCS12_KEY_SIZES[algorithm.cipher];
+  if (size === undefined) return [];
+  const { salt, iterations } = algorithm;
+  return [
+    { password, salt, id: 2, iterations, size: 8 },
+    { password, salt, id: 1, iterations, size },
+  ];
+}
 
 /** Whether decryptPbe can handle `algorithm` (RC4 and MD2 are the ones we leave out). */
 export function canDecryptPbe(algorithm: PbeAlgorithm): boolean {
@@ -48,60 +74,78 @@ export function decryptPbe(
   derivations: KeyDerivations = new KeyDerivations(),
 ): Buffer | null {
   const utf8 = Buffer.from(password ?? '', 'utf8');
-  let plain: Buffer;
-  let block = 8;
   switch (algorithm.scheme) {
     case 'pkcs12': {
-      const { salt, iterations, cipher } = algorithm;
-      requireWholeBlocks(data, block);
-      const iv = derivations.pkcs12(password, salt, 2, iterations, 8);
+      const { cipher } = algorithm;
+      requireWholeBlocks(data, 8);
+      const requests = pkcs12DerivationsOf(algorithm, password);
+      if (requests.length === 0) throw unsupportedInternally(algorithm);
+      const [iv, key] = derivations.pkcs12Each(requests) as [Buffer, Buffer];
       if (cipher === '3des' || cipher === '2des') {
         const name = cipher === '3des' ? 'des-ede3-cbc' : 'des-ede-cbc';
-        const key = derivations.pkcs12(password, salt, 1, iterations, NODE_CBC[name]!.key);
-        plain = nodeDecrypt(name, key, iv, data);
-      } else if (cipher === 'rc2-40' || cipher === 'rc2-128') {
-        const bits = cipher === 'rc2-40' ? 40 : 128;
-        const key = derivations.pkcs12(password, salt, 1, iterations, bits / 8);
-        plain = decryptRc2Cbc(key, iv, data, bits);
-      } else {
-        throw unsupportedInternally(algorithm);
+        return decryptCbc((from, bytes) => nodeDecrypt(name, key, from, bytes), iv, data, 8);
       }
-      break;
+      return decryptCbc(
+        (from, bytes) => decryptRc2Cbc(key, from, bytes, key.length * 8),
+        iv,
+        data,
+        8,
+      );
     }
     case 'pbes1': {
       if (algorithm.hash === 'md2') throw unsupportedInternally(algorithm);
-      requireWholeBlocks(data, block);
+      requireWholeBlocks(data, 8);
       // PBKDF1 (RFC 8018 §5.1): T = H^c(P || S); key = T[0..8], IV = T[8..16].
       const t = derivations.pbkdf1(algorithm.hash, utf8, algorithm.salt, algorithm.iterations);
-      plain =
+      const key = t.subarray(0, 8);
+      const decrypt: CbcDecrypt =
         algorithm.cipher === 'des'
-          ? decryptDesCbc(t.subarray(0, 8), t.subarray(8, 16), data)
-          : decryptRc2Cbc(t.subarray(0, 8), t.subarray(8, 16), data, 64);
-      break;
+          ? (from, bytes) => decryptDesCbc(key, from, bytes)
+          : (from, bytes) => decryptRc2Cbc(key, from, bytes, 64);
+      return decryptCbc(decrypt, t.subarray(8, 16), data, 8);
     }
     case 'pbes2': {
       const node = NODE_CBC[algorithm.cipher];
+      if (!node && algorithm.cipher !== 'des-cbc') throw unsupportedInternally(algorithm);
       // parsePbeAlgorithm refused a keyLength that is not the cipher's.
-      const keyLength = node?.key ?? 8;
-      block = node?.block ?? 8;
+      const block = node?.block ?? 8;
       requireWholeBlocks(data, block);
       if (algorithm.iv.length !== block) return null;
       const key = derivations.pbkdf2(
         utf8,
         algorithm.salt,
         algorithm.iterations,
-        keyLength,
+        node?.key ?? 8,
         algorithm.prf,
       );
-      if (node) plain = nodeDecrypt(algorithm.cipher, key, algorithm.iv, data);
-      else if (algorithm.cipher === 'des-cbc') plain = decryptDesCbc(key, algorithm.iv, data);
-      else throw unsupportedInternally(algorithm);
-      break;
+      const decrypt: CbcDecrypt = node
+        ? (from, bytes) => nodeDecrypt(algorithm.cipher, key, from, bytes)
+        : (from, bytes) => decryptDesCbc(key, from, bytes);
+      return decryptCbc(decrypt, algorithm.iv, data, block);
     }
     default:
       throw unsupportedInternally(algorithm);
   }
-  return stripPadding(plain, block);
+}
+
+/** CBC decryption of `bytes` from the IV `from`, padding left on. */
+type CbcDecrypt = (from: Uint8Array, bytes: Uint8Array) => Buffer;
+
+/**
+ * Decrypts `data` and strips its padding; null when the padding is wrong. The last block is
+ * decrypted first, on its own (CBC: from the block before it): most wrong keys show there, and
+ * a wrong passphrase then costs one block, not a whole safe in our JavaScript RC2.
+ */
+function decryptCbc(
+  decrypt: CbcDecrypt,
+  iv: Uint8Array,
+  data: Uint8Array,
+  block: number,
+): Buffer | null {
+  const last = data.subarray(data.length - block);
+  const before = data.length > block ? data.subarray(data.length - 2 * block, -block) : iv;
+  if (stripPadding(decrypt(before, last), block) === null) return null;
+  return stripPadding(decrypt(iv, data), block);
 }
 
 function requireWholeBlocks(data: Uint8Array, block: number): void {
@@ -117,7 +161,7 @@ function requireWholeBlocks(data: Uint8Array, block: number): void {
   );
 }
 
-function nodeDecrypt(name: string, key: Buffer, iv: Buffer, data: Uint8Array): Buffer {
+function nodeDecrypt(name: string, key: Buffer, iv: Uint8Array, data: Uint8Array): Buffer {
   const decipher = createDecipheriv(name, key, iv).setAutoPadding(false);
   return Buffer.concat([decipher.update(data), decipher.final()]);
 }

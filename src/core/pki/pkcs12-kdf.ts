@@ -216,20 +216,48 @@ export class KeyDerivations {
     size: number,
     hash = 'sha1',
   ): Buffer {
-    const output = HASH_SIZES[hash]?.output ?? 1;
-    return this.remember(
-      [
-        'pkcs12',
-        hash,
-        id,
-        iterations,
-        size,
-        Buffer.from(salt).toString('hex'),
-        passwordKey(password),
-      ],
-      iterations * Math.ceil(size / output) * roundCost(hash),
-      () => pkcs12Kdf(password, salt, id, iterations, size, hash),
-    );
+    return this.pkcs12Each([{ password, salt, id, iterations, size, hash }])[0]!;
+  }
+
+  /**
+   * Several PKCS#12 derivations, those not yet made in one pkcs12KdfEach (side by side), within
+   * the allowance as a whole.
+   */
+  pkcs12Each(requests: readonly Pkcs12KdfRequest[]): Buffer[] {
+    const { missing, rounds } = this.notYetMade(requests);
+    if (missing.size > 0) {
+      this.spend(rounds);
+      const derived = pkcs12KdfEach([...missing.values()]);
+      [...missing.keys()].forEach((id, i) => this.memory.set(id, derived[i]!));
+      this.computed += missing.size;
+    }
+    return requests.map((request) => this.memory.get(pkcs12Id(request))!);
+  }
+
+  /**
+   * Makes `requests` now, side by side, if the allowance covers them all; else nothing, for
+   * each to be made when asked for (or refused then). Saves time only: results are the same.
+   */
+  prefetch(requests: readonly Pkcs12KdfRequest[]): void {
+    const { missing, rounds } = this.notYetMade(requests);
+    if (missing.size < 2 || this.spent + rounds > this.ceiling) return;
+    this.pkcs12Each([...missing.values()]);
+  }
+
+  /** The distinct derivations among `requests` not made yet, by id, and their cost. */
+  private notYetMade(requests: readonly Pkcs12KdfRequest[]): {
+    missing: Map<string, Pkcs12KdfRequest>;
+    rounds: number;
+  } {
+    const missing = new Map<string, Pkcs12KdfRequest>();
+    let rounds = 0;
+    for (const request of requests) {
+      const id = pkcs12Id(request);
+      if (this.memory.has(id) || missing.has(id)) continue;
+      missing.set(id, request);
+      rounds += pkcs12Rounds(request);
+    }
+    return { missing, rounds };
   }
 
   pbkdf1(hash: string, password: Uint8Array, salt: Uint8Array, iterations: number): Buffer {
@@ -291,16 +319,37 @@ export class KeyDerivations {
     const id = key.join('|');
     const known = this.memory.get(id);
     if (known) return known;
-    if (this.spent + rounds > this.ceiling) {
-      if (this.ceiling < this.maxRounds) throw new OverAllowance();
-      throw tooMuchWork(this.maxRounds);
-    }
-    this.spent += rounds;
+    this.spend(rounds);
     const derived = derive();
     this.computed += 1;
     this.memory.set(id, derived);
     return derived;
   }
+
+  private spend(rounds: number): void {
+    if (this.spent + rounds > this.ceiling) {
+      if (this.ceiling < this.maxRounds) throw new OverAllowance();
+      throw tooMuchWork(this.maxRounds);
+    }
+    this.spent += rounds;
+  }
+}
+
+function pkcs12Id({ password, salt, id, iterations, size, hash = 'sha1' }: Pkcs12KdfRequest) {
+  return [
+    'pkcs12',
+    hash,
+    id,
+    iterations,
+    size,
+    Buffer.from(salt).toString('hex'),
+    passwordKey(password),
+  ].join('|');
+}
+
+function pkcs12Rounds({ iterations, size, hash = 'sha1' }: Pkcs12KdfRequest): number {
+  const output = HASH_SIZES[hash]?.output ?? 1;
+  return iterations * Math.ceil(size / output) * roundCost(hash);
 }
 
 function passwordKey(password: string | null): string {
