@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The bin: runs the command line (a command's own file, or the program) and exits with its code.
- * The only place that calls process.exit.
+ * The bin: runs the command line (a command's own file, or the program) and exits with its code,
+ * or as SIGPIPE would when its output is closed under it. The only place that calls
+ * process.exit.
  *
  * Start-up is part of the design. `apns-setup --version` is what scripts run to see that the
  * tool is there, and `--help` what a person runs first: both are answered here, from what the
@@ -35,7 +36,33 @@ function commandNamed(args: readonly string[]): string | undefined {
   return args[0] === '--debug' ? args[1] : args[0];
 }
 
+/** What a shell reports for a process that SIGPIPE ended (128 + 13). */
+const EXIT_OUTPUT_CLOSED = 141;
+
+/**
+ * The reader of stdout or stderr went away (`apns-setup check certs/ | head -1`, `… | true`).
+ * A C program would die of SIGPIPE at its next write, quietly; Node ignores that signal and
+ * reports EPIPE as an 'error' event, which unhandled ends the process with a stack trace. So
+ * the process ends as SIGPIPE would end it, at once and quietly, and with the status a shell
+ * shows for it (stop-signal.ts's clean-ups, such as temporary files holding keys, run on exit).
+ * Any other failed write (a full disk under `> file`) ends it with status 1, said on stderr
+ * when that is not the stream that failed.
+ */
+function endWhenOutputFails(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => outputFailed(stream, error));
+}
+
+function outputFailed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException): never {
+  if (error.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+  if (stream === process.stdout) {
+    process.stderr.write(`Error: writing the output failed (${error.code ?? 'unknown error'}).\n`);
+  }
+  process.exit(1);
+}
+
 async function main(argv: string[]): Promise<number> {
+  endWhenOutputFails(process.stdout);
+  endWhenOutputFails(process.stderr);
   const args = argv.slice(2);
   // `--version` (or `-V`) and nothing else: the version alone, as commander prints it.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -66,6 +93,9 @@ async function main(argv: string[]): Promise<number> {
 
 void main(process.argv).then((code) => {
   process.exitCode = code;
-  // Let pending writes to piped stdout/stderr flush before the process ends.
-  process.stdout.write('', () => process.exit(code));
+  // Let pending writes to piped stdout/stderr flush before the process ends. A write that
+  // failed is reported here too, and may be before its 'error' event.
+  process.stdout.write('', (error?: Error | null) =>
+    error ? outputFailed(process.stdout, error) : process.exit(code),
+  );
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   // argv: folder, where to pause ('temp:N' before the Nth temporary file is created, 'opened:N'
   // once it is created but before its open returns, 'publish:N' at the Nth link that publishes
   // a file), run tag, 'listen' to act as a command
-  // that listens for stop signals (demo, sandbox).
+  // that listens for stop signals (demo, sandbox), or 'exit' to exit at the pause.
   await writeFile(
     script,
     `import * as fs from 'node:fs/promises';
@@ -59,6 +59,8 @@ const [step, nth] = pauseAt.split(':');
 const names = ${JSON.stringify(NAMES)};
 const counts = { temp: 0, opened: 0, publish: 0 };
 const pause = () => {
+  // As the bin does when its output is closed under it (cli.ts): the process exits there.
+  if (listen === 'exit') process.exit(141);
   process.stdout.write('paused\\n');
   return new Promise(() => setInterval(() => undefined, 1000));
 };
@@ -93,8 +95,8 @@ beforeEach(async () => {
   out = await mkdtemp(join(work, 'out-'));
 });
 
-function start(pauseAt: string, tag: string, listen = false): ChildProcess {
-  return spawn(process.execPath, [script, out, pauseAt, tag, ...(listen ? ['listen'] : [])], {
+function start(pauseAt: string, tag: string, mode: 'listen' | 'exit' | null = null): ChildProcess {
+  return spawn(process.execPath, [script, out, pauseAt, tag, ...(mode ? [mode] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -152,6 +154,14 @@ describe.skipIf(process.platform === 'win32')('a write stopped by a signal', () 
       expect(await contentsOf(out)).toEqual(completeSet('B'));
     },
   );
+
+  it('an exit while the temporary files are written (output closed under the bin): none is left', async () => {
+    const child = start('temp:3', 'A', 'exit');
+    const result = await ended(child);
+    expect(result.code).toBe(141);
+    // Two temporary files, one with the unencrypted key, were on disk when it exited.
+    expect(await readdir(out)).toEqual([]);
+  });
 
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s once a temporary file is created but before its open has returned: it is not left either',
@@ -225,7 +235,7 @@ describe.skipIf(process.platform === 'win32')('a write stopped by a signal', () 
   });
 
   it('a command that listens for stop signals gets the signal, after the temporary files are removed', async () => {
-    const child = start('publish:2', 'A', true);
+    const child = start('publish:2', 'A', 'listen');
     const exit = ended(child);
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
