@@ -73,52 +73,70 @@ const load = (offset) => [...constant(0), 0x28, 0x02, ...u32(offset)];
 const store = (offset, value) => [...constant(0), ...value, 0x36, 0x02, ...u32(offset)];
 
 /**
- * `(func (param $rounds i32))`: reads the state (`words` i32 values) from memory at 0, applies
- * `compress` `$rounds` times (none when zero or less), writes the state back. Local 0 is
- * $rounds, locals 1… the state; `compress` may use locals up to `locals`.
+ * `(func (param $rounds i32))`: reads the state (`words` values of `ops`) from memory at 0,
+ * applies `compress` `$rounds` times (none when zero or less), writes the state back. Local 0
+ * is $rounds, locals 1… the state; `compress` may use locals up to `locals`.
  */
-function roundsFunction(words, locals, compress) {
+function roundsFunction(ops, words, locals, compress) {
   const h = (i) => 1 + i;
   const body = [];
-  for (let i = 0; i < words; i++) body.push(...set(h(i), load(i * 4)));
+  for (let i = 0; i < words; i++) body.push(...set(h(i), ops.load(i * ops.wordBytes)));
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop
   body.push(...get(0), ...constant(0), 0x4c, 0x0d, 0x01); // $rounds <= 0: leave the block
-  body.push(...compress(h));
+  body.push(...compress(ops, h));
   body.push(...set(0, sub(get(0), constant(1))));
   body.push(0x0c, 0x00, 0x0b, 0x0b); // again; end loop; end block
-  for (let i = 0; i < words; i++) body.push(...store(i * 4, get(h(i))));
+  for (let i = 0; i < words; i++) body.push(...ops.store(i * ops.wordBytes, get(h(i))));
   body.push(0x0b);
-  const code = [...u32(1), ...u32(locals - 1), I32, ...body];
+  const code = [...u32(1), ...u32(locals - 1), ops.type, ...body];
   return [...u32(code.length), ...code];
 }
+
+/** What a compression is written with: operations on one i32 each. */
+const SCALAR = {
+  type: I32,
+  wordBytes: 4,
+  load,
+  store,
+  constant,
+  add,
+  and,
+  or,
+  xor,
+  /** a & ~b */
+  andNot: (a, b) => and(a, not(b)),
+  rotl,
+};
 
 // --- The compressions, FIPS 180-4 ------------------------------------------------------------
 /**
  * The block a digest of IV.length words pads to (the digest, 0x80, zeros, its length in bits)
  * into message words w(0…15), and the IV into the working variables v(…).
  */
-function startBlock(h, w, v, IV) {
+function startBlock(ops, h, w, v, IV) {
   const words = IV.length;
   const code = [];
   for (let i = 0; i < words; i++) code.push(...set(w(i), get(h(i))));
-  code.push(...set(w(words), constant(0x80000000)));
-  for (let i = words + 1; i < 15; i++) code.push(...set(w(i), constant(0)));
-  code.push(...set(w(15), constant(words * 32)));
-  for (let i = 0; i < words; i++) code.push(...set(v(i), constant(IV[i])));
+  code.push(...set(w(words), ops.constant(0x80000000)));
+  for (let i = words + 1; i < 15; i++) code.push(...set(w(i), ops.constant(0)));
+  code.push(...set(w(15), ops.constant(words * 32)));
+  for (let i = 0; i < words; i++) code.push(...set(v(i), ops.constant(IV[i])));
   return code;
 }
 
 /** The block's result added to the IV: the new digest, in h(…). */
-function finishBlock(h, v, IV) {
-  return IV.flatMap((iv, i) => set(h(i), add(get(v(i)), constant(iv))));
+function finishBlock(ops, h, v, IV) {
+  return IV.flatMap((iv, i) => set(h(i), ops.add(get(v(i)), ops.constant(iv))));
 }
 
-function sha1(h) {
+/** One SHA-1 compression, in SCALAR or LANES operations. */
+function sha1(ops, h) {
+  const { add, and, andNot, constant, or, rotl, xor } = ops;
   const K = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
   const IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
   const w = (i) => 6 + i;
   const v = (i) => 22 + i;
-  const code = startBlock(h, w, v, IV);
+  const code = startBlock(ops, h, w, v, IV);
   for (let t = 0; t < 80; t++) {
     // The five working variables rotate roles each round; renaming them avoids the shuffle.
     const [A, B, C, D, E] = [0, 1, 2, 3, 4].map((i) => get(v((((i - t) % 5) + 5) % 5)));
@@ -131,19 +149,19 @@ function sha1(h) {
     }
     const f =
       t < 20
-        ? or(and(B, C), and(not(B), D))
+        ? or(and(B, C), andNot(D, B))
         : t < 40 || t >= 60
           ? xor(B, C, D)
           : or(and(B, C), and(B, D), and(C, D));
     code.push(...set(e, add(rotl(A, 5), f, E, constant(K[Math.floor(t / 20)]), get(wt))));
     code.push(...set(b, rotl(B, 30)));
   }
-  code.push(...finishBlock(h, v, IV));
+  code.push(...finishBlock(ops, h, v, IV));
   return code;
 }
 const SHA1_LOCALS = 1 + 5 + 16 + 5;
 
-function sha256(h) {
+function sha256(ops, h) {
   const K = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -160,7 +178,7 @@ function sha256(h) {
   const w = (i) => 9 + i;
   const v = (i) => 25 + i;
   const x = 33;
-  const code = startBlock(h, w, v, IV);
+  const code = startBlock(ops, h, w, v, IV);
   for (let t = 0; t < 64; t++) {
     const role = (i) => v((((i - t) % 8) + 8) % 8);
     const [A, B, C, D, E, F, G, H] = [0, 1, 2, 3, 4, 5, 6, 7].map(role);
@@ -182,7 +200,7 @@ function sha256(h) {
     const majority = xor(and(a, get(B)), and(a, get(C)), and(get(B), get(C)));
     code.push(...set(H, add(get(x), sigma0, majority)));
   }
-  code.push(...finishBlock(h, v, IV));
+  code.push(...finishBlock(ops, h, v, IV));
   return code;
 }
 const SHA256_LOCALS = 1 + 8 + 16 + 8 + 1;
@@ -222,60 +240,22 @@ const loadLanes = (offset) => [...constant(0), ...simd(0), 0x04, ...u32(offset)]
 const storeLanes = (offset, value) => [...constant(0), ...value, ...simd(11), 0x04, ...u32(offset)];
 
 /**
- * \`(func (param $rounds i32))\` like roundsFunction's, over four SHA-1 states side by side:
- * word i of lane j at byte 16 × i + 4 × j. The same compression as sha1(), lane-wise.
+ * The same operations lane-wise, on four i32 side by side in a v128: four SHA-1 states, word i
+ * of lane j at byte 16 × i + 4 × j.
  */
-function sha1LanesFunction() {
-  const IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
-  const K = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
-  const h = (i) => 1 + i;
-  const w = (i) => 6 + i;
-  const v = (i) => 22 + i;
-  const compress = [];
-  for (let i = 0; i < 5; i++) compress.push(...set(w(i), get(h(i))));
-  compress.push(...set(w(5), splat(0x80000000)));
-  for (let i = 6; i < 15; i++) compress.push(...set(w(i), splat(0)));
-  compress.push(...set(w(15), splat(160)));
-  for (let i = 0; i < 5; i++) compress.push(...set(v(i), splat(IV[i])));
-  for (let t = 0; t < 80; t++) {
-    const [A, B, C, D, E] = [0, 1, 2, 3, 4].map((i) => get(v((((i - t) % 5) + 5) % 5)));
-    const e = v((((4 - t) % 5) + 5) % 5);
-    const b = v((((1 - t) % 5) + 5) % 5);
-    const wt = w(t & 15);
-    if (t >= 16) {
-      const mixed = xorLanes(
-        get(w((t - 3) & 15)),
-        get(w((t - 8) & 15)),
-        get(w((t - 14) & 15)),
-        get(wt),
-      );
-      compress.push(...set(wt, rotlLanes(mixed, 1)));
-    }
-    const f =
-      t < 20
-        ? orLanes(andLanes(B, C), andNotLanes(D, B))
-        : t < 40 || t >= 60
-          ? xorLanes(B, C, D)
-          : orLanes(andLanes(B, C), andLanes(B, D), andLanes(C, D));
-    compress.push(
-      ...set(e, addLanes(rotlLanes(A, 5), f, E, splat(K[Math.floor(t / 20)]), get(wt))),
-    );
-    compress.push(...set(b, rotlLanes(B, 30)));
-  }
-  for (let i = 0; i < 5; i++) compress.push(...set(h(i), addLanes(get(v(i)), splat(IV[i]))));
-
-  const body = [];
-  for (let i = 0; i < 5; i++) body.push(...set(h(i), loadLanes(i * 16)));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  body.push(...get(0), ...constant(0), 0x4c, 0x0d, 0x01); // $rounds <= 0: leave the block
-  body.push(...compress);
-  body.push(...set(0, sub(get(0), constant(1))));
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // again; end loop; end block
-  for (let i = 0; i < 5; i++) body.push(...storeLanes(i * 16, get(h(i))));
-  body.push(0x0b);
-  const code = [...u32(1), ...u32(5 + 16 + 5), V128, ...body];
-  return [...u32(code.length), ...code];
-}
+const LANES = {
+  type: V128,
+  wordBytes: 16,
+  load: loadLanes,
+  store: storeLanes,
+  constant: splat,
+  add: addLanes,
+  and: andLanes,
+  or: orLanes,
+  xor: xorLanes,
+  andNot: andNotLanes,
+  rotl: rotlLanes,
+};
 
 // --- The module: one page of memory (the state at 0), the two functions ------------------------
 const section = (id, content) => [id, ...u32(content.length), ...content];
@@ -296,7 +276,10 @@ const bytes = Uint8Array.from([
   ),
   ...section(
     10,
-    vector([roundsFunction(5, SHA1_LOCALS, sha1), roundsFunction(8, SHA256_LOCALS, sha256)]),
+    vector([
+      roundsFunction(SCALAR, 5, SHA1_LOCALS, sha1),
+      roundsFunction(SCALAR, 8, SHA256_LOCALS, sha256),
+    ]),
   ),
 ]);
 if (!WebAssembly.validate(bytes)) throw new Error('the generated module is not valid WebAssembly');
@@ -312,7 +295,7 @@ const lanesBytes = Uint8Array.from([
       [...name('sha1x4'), 0x00, 0x00],
     ]),
   ),
-  ...section(10, vector([sha1LanesFunction()])),
+  ...section(10, vector([roundsFunction(LANES, 5, SHA1_LOCALS, sha1)])),
 ]);
 if (!WebAssembly.validate(lanesBytes)) {
   throw new Error('the generated SIMD module is not valid WebAssembly');

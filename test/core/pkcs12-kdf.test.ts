@@ -253,6 +253,15 @@ function sharedSaltP12(password: string, macPassword: string | null = password):
   );
 }
 
+/** What we write (and Keychain Access): a salt for the certificate safe, another for the key. */
+const writtenP12 = (passphrase: string): Buffer =>
+  writePkcs12({
+    key: testKey('leaf'),
+    certificates: [issueSandboxCertificate(certificateOptions).der],
+    passphrase,
+    profile: 'compatible',
+  });
+
 describe('one read of a .p12 derives each key once', () => {
   it('opens the hand-made file (the premise)', () => {
     const contents = readPkcs12(sharedSaltP12('secret'), 'secret');
@@ -271,13 +280,7 @@ describe('one read of a .p12 derives each key once', () => {
   });
 
   it('with the passphrase: the keys and IVs of the safe and the key bag are made together', () => {
-    // What we write (and Keychain Access): a salt for the certificate safe, another for the key.
-    const file = writePkcs12({
-      key: testKey('leaf'),
-      certificates: [issueSandboxCertificate(certificateOptions).der],
-      passphrase: 'secret',
-      profile: 'compatible',
-    });
+    const file = writtenP12('secret');
     const derivations = new CountingDerivations();
     readPkcs12(file, 'secret', { derivations });
     // The MAC key alone (a wrong passphrase stops there); then four side by side (pkcs12KdfEach
@@ -287,12 +290,7 @@ describe('one read of a .p12 derives each key once', () => {
   });
 
   it('probing a locked file: both conventions side by side, for the MAC and the first item', () => {
-    const file = writePkcs12({
-      key: testKey('leaf'),
-      certificates: [issueSandboxCertificate(certificateOptions).der],
-      passphrase: 'secret',
-      profile: 'compatible',
-    });
+    const file = writtenP12('secret');
     const derivations = new CountingDerivations();
     expect(errorOf(() => readPkcs12(file, null, { derivations })).code).toBe('PASSPHRASE_REQUIRED');
     // Two MAC keys at once, each then checked; the damage check's keys and IVs for the first
@@ -336,12 +334,7 @@ describe('the work one read may do is bounded', () => {
   });
 
   it('stops a read that would go past it, with UNSUPPORTED_ENCRYPTION, before deriving more', () => {
-    const file = writePkcs12({
-      key: testKey('leaf'),
-      certificates: [issueSandboxCertificate(certificateOptions).der],
-      passphrase: 'secret',
-      profile: 'compatible',
-    });
+    const file = writtenP12('secret');
     // 2,048 iterations: the MAC (2,048 rounds) fits a bound of 5,000; the certificate safe's
     // 3DES key and IV (6,144 more) do not.
     const derivations = new KeyDerivations(5_000);
