@@ -55,7 +55,10 @@ function endWhenOutputFails(stream: NodeJS.WriteStream): void {
 function outputFailed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException): never {
   if (error.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
   if (stream === process.stdout) {
-    process.stderr.write(`Error: writing the output failed (${error.code ?? 'unknown error'}).\n`);
+    // Node's message is 'ENOSPC: no space left on device, write': the words in the middle.
+    const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? 'unknown error';
+    const code = error.code === undefined ? '' : ` (${error.code})`;
+    process.stderr.write(`Error: writing the output failed: ${reason}${code}.\n`);
   }
   process.exit(1);
 }

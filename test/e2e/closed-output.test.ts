@@ -57,7 +57,7 @@ describe.skipIf(!existsSync('/dev/full'))('stdout that refuses the write (/dev/f
       const result = await run(args, full);
       expect(result).toEqual({
         code: 1,
-        stderr: 'Error: writing the output failed (ENOSPC).\n',
+        stderr: 'Error: writing the output failed: no space left on device (ENOSPC).\n',
       });
     } finally {
       closeSync(full);
