@@ -13,7 +13,7 @@
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { checkIterationCount } from './pbe-algorithm.js';
-import { sha1RoundsEach, sha256Rounds } from './sha-rounds.js';
+import { sha1Rounds, sha1RoundsEach, sha256Rounds } from './sha-rounds.js';
 
 /** Output and block size in bytes of each hash the PKCS#12 KDF, PBKDF1 and PBKDF2 may use. */
 export const HASH_SIZES: Record<string, { output: number; block: number }> = {
@@ -27,7 +27,7 @@ export const HASH_SIZES: Record<string, { output: number; block: number }> = {
 
 /** H applied `rounds` more times to `digest` (a digest of H): the loop of PBKDF1 and RFC 7292. */
 function iterateHash(hash: string, digest: Buffer, rounds: number): Buffer {
-  if (hash === 'sha1') return sha1RoundsEach([digest], rounds)[0]!;
+  if (hash === 'sha1') return sha1Rounds(digest, rounds);
   if (hash === 'sha256') return sha256Rounds(digest, rounds);
   // MD5 (PBES1) and the SHA-2 variants a .p12 MAC may name: rare, so node:crypto per round.
   let out = digest;
