@@ -55,11 +55,11 @@ const I32 = 0x7f;
 const get = (local) => [0x20, ...u32(local)];
 const set = (local, value) => [...value, 0x21, ...u32(local)];
 const constant = (n) => [0x41, ...s32(n)];
-/** An i32 operator applied left to right over its operands: op(a, b, c) is (a op b) op c. */
+/** An operator applied left to right over its operands: op(a, b, c) is (a op b) op c. */
 const fold =
-  (opcode) =>
+  (...opcode) =>
   (...operands) =>
-    operands.slice(1).reduce((code, operand) => [...code, ...operand, opcode], operands[0]);
+    operands.slice(1).reduce((code, operand) => [...code, ...operand, ...opcode], operands[0]);
 const add = fold(0x6a);
 const sub = fold(0x6b);
 const and = fold(0x71);
@@ -214,16 +214,10 @@ const splat = (n) => {
   for (let i = 0; i < 4; i++) lanes.writeInt32LE(n | 0, i * 4);
   return [...simd(12), ...lanes];
 };
-const foldLanes =
-  (opcode) =>
-  (...operands) =>
-    operands
-      .slice(1)
-      .reduce((code, operand) => [...code, ...operand, ...simd(opcode)], operands[0]);
-const addLanes = foldLanes(174); // i32x4.add
-const andLanes = foldLanes(78); // v128.and
-const orLanes = foldLanes(80); // v128.or
-const xorLanes = foldLanes(81); // v128.xor
+const addLanes = fold(...simd(174)); // i32x4.add
+const andLanes = fold(...simd(78)); // v128.and
+const orLanes = fold(...simd(80)); // v128.or
+const xorLanes = fold(...simd(81)); // v128.xor
 /** a & ~b (v128.andnot). */
 const andNotLanes = (a, b) => [...a, ...b, ...simd(79)];
 /** There is no i32x4 rotate: (x << n) | (x >>> 32 - n). */
@@ -257,49 +251,39 @@ const LANES = {
   rotl: rotlLanes,
 };
 
-// --- The module: one page of memory (the state at 0), the two functions ------------------------
+// --- The modules: one page of memory each (the state at 0), and their functions --------------
 const section = (id, content) => [id, ...u32(content.length), ...content];
 const vector = (items) => [...u32(items.length), ...items.flat()];
 const name = (text) => [...u32(text.length), ...Buffer.from(text, 'utf8')];
-const bytes = Uint8Array.from([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, vector([[0x60, 0x01, I32, 0x00]])),
-  ...section(3, vector([[0x00], [0x00]])),
-  ...section(5, vector([[0x00, 0x01]])),
-  ...section(
-    7,
-    vector([
-      [...name('memory'), 0x02, 0x00],
-      [...name('sha1'), 0x00, 0x00],
-      [...name('sha256'), 0x00, 0x01],
-    ]),
-  ),
-  ...section(
-    10,
-    vector([
-      roundsFunction(SCALAR, 5, SHA1_LOCALS, sha1),
-      roundsFunction(SCALAR, 8, SHA256_LOCALS, sha256),
-    ]),
-  ),
-]);
-if (!WebAssembly.validate(bytes)) throw new Error('the generated module is not valid WebAssembly');
-const lanesBytes = Uint8Array.from([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, vector([[0x60, 0x01, I32, 0x00]])),
-  ...section(3, vector([[0x00]])),
-  ...section(5, vector([[0x00, 0x01]])),
-  ...section(
-    7,
-    vector([
-      [...name('memory'), 0x02, 0x00],
-      [...name('sha1x4'), 0x00, 0x00],
-    ]),
-  ),
-  ...section(10, vector([roundsFunction(LANES, 5, SHA1_LOCALS, sha1)])),
-]);
-if (!WebAssembly.validate(lanesBytes)) {
-  throw new Error('the generated SIMD module is not valid WebAssembly');
+/**
+ * A module of `functions` (each a \`(func (param i32))\`, exported under its name) and one page
+ * of memory, exported as \`memory\`.
+ */
+function moduleOf(functions) {
+  const bytes = Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector([[0x60, 0x01, I32, 0x00]])),
+    ...section(3, vector(functions.map(() => [0x00]))),
+    ...section(5, vector([[0x00, 0x01]])),
+    ...section(
+      7,
+      vector([
+        [...name('memory'), 0x02, 0x00],
+        ...functions.map(([exported], i) => [...name(exported), 0x00, ...u32(i)]),
+      ]),
+    ),
+    ...section(10, vector(functions.map(([, code]) => code))),
+  ]);
+  if (!WebAssembly.validate(bytes))
+    throw new Error('the generated module is not valid WebAssembly');
+  return bytes;
 }
+
+const bytes = moduleOf([
+  ['sha1', roundsFunction(SCALAR, 5, SHA1_LOCALS, sha1)],
+  ['sha256', roundsFunction(SCALAR, 8, SHA256_LOCALS, sha256)],
+]);
+const lanesBytes = moduleOf([['sha1x4', roundsFunction(LANES, 5, SHA1_LOCALS, sha1)]]);
 
 /** A Buffer.from('…', 'base64') expression, 96 characters to a line. */
 function embedded(moduleBytes) {
