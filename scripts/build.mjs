@@ -35,6 +35,7 @@
 // shipped: dist/adapters/keychain.js, the OS keychain adapter alone, which the Secret Service
 // test drives from separate node processes (test/helpers/keychain-client.mjs).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
@@ -262,13 +263,25 @@ const vendor = await build({
   metafile: true,
 });
 
+// Each command's file by the digest of its bytes: the name of its compiled code in the user's
+// code cache (src/command-file.ts), so that code never meets another build of the file.
+const commandDigests = Object.fromEntries(
+  oneFileCommands.map((name) => [
+    name,
+    createHash('sha256')
+      .update(readFileSync(new URL(`commands/${name}.cjs`, dist)))
+      .digest('hex')
+      .slice(0, 32),
+  ]),
+);
+
 const bin = await build({
   ...everyBuild,
   ...commonJs,
   entryPoints: { cli: 'src/cli.ts' },
   define: {
     APNS_SETUP_VERSION: JSON.stringify(version),
-    APNS_SETUP_ONE_FILE_COMMANDS: JSON.stringify(oneFileCommands),
+    APNS_SETUP_ONE_FILE_COMMANDS: JSON.stringify(commandDigests),
   },
   plugins: [programStaysOutside],
   metafile: true,

@@ -17,12 +17,16 @@
  * apart until they are reached.
  */
 import { join } from 'node:path';
+import { loadCommandFile } from './command-file.js';
 import { prerenderedHelp } from './prerendered-help.js';
 
 /** package.json's version, inlined by the build (scripts/build.mjs). */
 declare const APNS_SETUP_VERSION: string;
-/** The commands built into a file of their own, dist/commands/NAME.cjs (scripts/build.mjs). */
-declare const APNS_SETUP_ONE_FILE_COMMANDS: readonly string[];
+/**
+ * The commands built into a file of their own, dist/commands/NAME.cjs, each with the digest the
+ * build took of that file (scripts/build.mjs).
+ */
+declare const APNS_SETUP_ONE_FILE_COMMANDS: Readonly<Record<string, string>>;
 
 /** A command's own file: its run, or null for a command line that is the program's to answer. */
 type RunPlainCommandLine = (argv: string[]) => Promise<number> | null;
@@ -80,15 +84,22 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const name = commandNamed(args);
-  if (name !== undefined && APNS_SETUP_ONE_FILE_COMMANDS.includes(name)) {
-    // require(), not import(): a CommonJS file loaded without Node's ES module loader. Its path
-    // is built at run time, so the build leaves it to Node, never bundling the command here.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { run } = require(join(__dirname, 'commands', `${name}.cjs`)) as {
-      run: RunPlainCommandLine;
-    };
-    const ran = run(argv);
-    if (ran !== null) return ran;
+  const digest = name === undefined ? undefined : APNS_SETUP_ONE_FILE_COMMANDS[name];
+  if (
+    name !== undefined &&
+    digest !== undefined &&
+    Object.hasOwn(APNS_SETUP_ONE_FILE_COMMANDS, name)
+  ) {
+    // A CommonJS file, run without Node's ES module loader, and compiled from the code an
+    // earlier run kept (command-file.ts). Its path is built at run time, so the build never
+    // bundles the command here.
+    const command = loadCommandFile(join(__dirname, 'commands', `${name}.cjs`), digest);
+    const ran = (command.exports as { run: RunPlainCommandLine }).run(argv);
+    if (ran !== null) {
+      const code = await ran;
+      if (code === 0) command.keepCompiledCode();
+      return code;
+    }
   }
   const { runProgram } = await import('./program.js');
   return runProgram(argv, APNS_SETUP_VERSION);

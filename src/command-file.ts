@@ -1,0 +1,198 @@
+/**
+ * A command's own file (dist/commands/NAME.cjs), loaded as require() loads it, but compiled
+ * from V8's code cache: the code an earlier run of the same file compiled, kept in the user's
+ * cache folder (`~/.cache/apns-setup/code-cache`; `~/Library/Caches/…` on macOS,
+ * `%LOCALAPPDATA%\…` on Windows; under `$XDG_CACHE_HOME` when that is set).
+ *
+ * Compiling the file (200–340 KB) is the largest part of a command's start-up that is ours, and
+ * Node 20 keeps no compiled code between runs (module.enableCompileCache is Node 22's). The
+ * code is kept after a run that succeeded, so that it holds every function that run compiled,
+ * not only the file's top level; a run that failed early would keep little.
+ *
+ * What keeps it safe:
+ * - V8 runs what the cache holds, so only a folder that is the user's alone is used: a real
+ *   folder (no link), owned by this user, that no one else can write; else nothing is cached.
+ * - V8 checks its version, its flags and the length of the source, not the source: the name of
+ *   a cache file holds the digest the build took of the command's file, so code never meets
+ *   another build.
+ * - It is written under a temporary name and renamed, so a run beside it never reads half a
+ *   file; what V8 refuses is compiled as usual, and replaced after the run.
+ * - It holds code alone: nothing the run read or computed (no key, no passphrase).
+ * - `NODE_DISABLE_COMPILE_CACHE=1`, the switch of Node's own compile cache, turns it off.
+ * No failure of the cache fails the command: without it the file is compiled, as before.
+ */
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, posix, win32 } from 'node:path';
+import type * as nodeModule from 'node:module';
+import type * as vm from 'node:vm';
+
+/** A command's file, run. */
+export interface CommandFile {
+  /** What it exports. */
+  readonly exports: unknown;
+  /** Keeps the code this run compiled for the next runs, where no cache was there to use. */
+  keepCompiledCode(): void;
+}
+
+/**
+ * The folder that holds the code cache, or null where there is no home to put it in. Paths
+ * follow `platform`'s rules, so that each platform's answer can be checked on any.
+ */
+export function codeCacheFolder(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+  home: string,
+): string | null {
+  const paths = platform === 'win32' ? win32 : posix;
+  const root = cacheRoot(env, platform, home, paths);
+  return root === null ? null : paths.join(root, 'apns-setup', 'code-cache');
+}
+
+/** The user's cache folder, as each platform's conventions place it. */
+function cacheRoot(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+  home: string,
+  paths: typeof posix,
+): string | null {
+  const { XDG_CACHE_HOME: xdg, LOCALAPPDATA: localAppData } = env;
+  if (xdg !== undefined && paths.isAbsolute(xdg)) return xdg;
+  if (platform === 'win32') {
+    return localAppData !== undefined && paths.isAbsolute(localAppData) ? localAppData : null;
+  }
+  if (!paths.isAbsolute(home)) return null;
+  return platform === 'darwin' ? paths.join(home, 'Library', 'Caches') : paths.join(home, '.cache');
+}
+
+/**
+ * The folder, made if missing, when it is this user's alone: a folder, not a link, owned by
+ * this user and writable by no one else (where the system has owners and modes).
+ */
+function privateFolder(folder: string): string | null {
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(folder);
+    if (!stat.isDirectory()) return null;
+    if (process.platform === 'win32') return folder;
+    if (stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return null;
+    return folder;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the compiled code of a command's `source` is kept, for this Node. */
+interface CacheFile {
+  path: string;
+  /** The names of this command's files for this Node: the one digest differs between builds. */
+  sameCommandAndNode(name: string): boolean;
+}
+
+function cacheFileOf(folder: string, file: string, digest: string): CacheFile {
+  const command = `${basename(file, '.cjs')}.`;
+  const node = `.${process.version}-${process.arch}.v8`;
+  return {
+    path: join(folder, `${command}${digest}${node}`),
+    sameCommandAndNode: (name) => name.startsWith(command) && name.endsWith(node),
+  };
+}
+
+function readOrNothing(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes `data` through a temporary name, then removes what an earlier build of the same
+ * command left for this Node. Any failure leaves the folder as it was, or with an old file.
+ */
+function replaceCacheFile(cache: CacheFile, data: Buffer): void {
+  const temporary = `${cache.path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
+    renameSync(temporary, cache.path);
+  } catch {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // it was never written
+    }
+    return;
+  }
+  try {
+    const folder = dirname(cache.path);
+    for (const name of readdirSync(folder)) {
+      if (cache.sameCommandAndNode(name) && join(folder, name) !== cache.path) {
+        unlinkSync(join(folder, name));
+      }
+    }
+  } catch {
+    // an old file left behind costs disk, not correctness
+  }
+}
+
+/** CommonJS's wrapper, as Node's loader puts it around a file: the same lines, the same names. */
+type CommonJsBody = (
+  exports: unknown,
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  filename: string,
+  dirname: string,
+) => void;
+
+/**
+ * Runs `file` as require() would (it is in require's cache afterwards), compiled from the code
+ * cache when one is kept for its `digest` and V8 takes it.
+ */
+export function loadCommandFile(
+  file: string,
+  digest: string,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandFile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- --version and help need none
+  const { Script } = require('node:vm') as typeof vm;
+  // CommonJS's Module class, as the bin's own module was made by it: node:module's exports
+  // would load the ES module loader with them (~0.5 ms), which no command here needs.
+  const Module = module.constructor as typeof nodeModule.Module;
+  const source = readFileSync(file, 'utf8');
+  const wanted = env.NODE_DISABLE_COMPILE_CACHE
+    ? null
+    : codeCacheFolder(env, process.platform, env.HOME ?? '');
+  const folder = wanted === null ? null : privateFolder(wanted);
+  const cacheFile = folder === null ? null : cacheFileOf(folder, file, digest);
+  const cachedData = cacheFile === null ? undefined : readOrNothing(cacheFile.path);
+
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  const body = script.runInThisContext() as CommonJsBody;
+  const commandModule = new Module(file);
+  commandModule.filename = file;
+  const requireFromFile = Module.createRequire(file);
+  requireFromFile.cache[file] = commandModule;
+  const exports: unknown = commandModule.exports;
+  body.call(exports, exports, requireFromFile, commandModule, file, dirname(file));
+  commandModule.loaded = true;
+
+  const taken = cachedData !== undefined && !script.cachedDataRejected;
+  return {
+    exports: commandModule.exports,
+    keepCompiledCode: () => {
+      if (cacheFile === null || taken) return;
+      try {
+        replaceCacheFile(cacheFile, script.createCachedData());
+      } catch {
+        // no cache this time
+      }
+    },
+  };
+}

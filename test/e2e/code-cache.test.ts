@@ -1,0 +1,205 @@
+/**
+ * The code cache of the commands in a file of their own (src/command-file.ts), seen from the
+ * outside: which files the built CLI keeps, with which modes, when it keeps none, and that a run
+ * from kept code prints what a run without it prints. Whether V8 took the code shows in what
+ * the run does with the file: code V8 refuses is replaced after the run, code it took is left
+ * as it was. (How much time it saves is `npm run bench`'s to say.)
+ */
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { codeCacheFolder } from '../../src/command-file.js';
+import { runCli, scratchDir, type CliResult } from '../helpers/cli.js';
+import { realWorldPath } from '../helpers/fixtures.js';
+
+const scratch = scratchDir();
+afterAll(() => scratch.remove());
+
+const certificate = realWorldPath('fastlane__fastlane/aps_development.cer');
+const node = `${process.version}-${process.arch}`;
+const keptName = new RegExp(`^inspect\\.[0-9a-f]{32}\\.${node.replace(/\./g, '\\.')}\\.v8$`);
+
+let homes = 0;
+/** A cache home of its own for one test, and the folder the CLI keeps its code in there. */
+function cacheHome(): { home: string; folder: string } {
+  const home = join(scratch.path, `cache-${++homes}`);
+  mkdirSync(home);
+  return { home, folder: join(home, 'apns-setup', 'code-cache') };
+}
+
+/** The report without its count of days, which a run after midnight would change. */
+const report = (result: CliResult): string => result.stdout.replace(/\d+ days/g, 'N days');
+
+function inspect(home: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(['inspect', certificate], { env: { XDG_CACHE_HOME: home, ...env } });
+}
+
+function kept(folder: string): string[] {
+  return existsSync(folder) ? readdirSync(folder).sort() : [];
+}
+
+describe('the code cache of a command in a file of its own', () => {
+  it('a run that worked keeps its compiled code, in a folder that is the user’s alone; the next runs use it and print the same', async () => {
+    const { home, folder } = cacheHome();
+    const uncached = await inspect(home, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(uncached.exitCode).toBe(0);
+    expect(kept(folder)).toEqual([]);
+
+    const first = await inspect(home);
+    expect(first.exitCode).toBe(0);
+    expect(report(first)).toBe(report(uncached));
+    const names = kept(folder);
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(keptName);
+    const file = join(folder, names[0]!);
+    if (process.platform !== 'win32') {
+      expect(statSync(folder).mode & 0o777).toBe(0o700);
+      expect(statSync(join(home, 'apns-setup')).mode & 0o777).toBe(0o700);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    }
+    const before = statSync(file);
+    expect(before.size).toBeGreaterThan(10_000);
+
+    for (let run = 0; run < 2; run++) {
+      const again = await inspect(home);
+      expect(again.exitCode).toBe(0);
+      expect(again.stderr).toBe(first.stderr);
+      expect(report(again)).toBe(report(first));
+    }
+    const after = statSync(file);
+    expect([after.ino, after.mtimeMs, after.size]).toEqual([
+      before.ino,
+      before.mtimeMs,
+      before.size,
+    ]);
+    expect(kept(folder)).toEqual(names);
+  });
+
+  it.each([
+    ['damaged', (file: string) => writeFileSync(file, Buffer.alloc(4096, 0x5a))],
+    [
+      'cut short, as a run that stopped mid-write would leave it',
+      (file: string) => {
+        truncateSync(file, Math.floor(statSync(file).size / 2));
+      },
+    ],
+  ])(
+    'code V8 refuses (%s) is compiled anew, and replaced by good code after the run',
+    async (_, spoil) => {
+      const { home, folder } = cacheHome();
+      const first = await inspect(home);
+      const [name] = kept(folder);
+      const file = join(folder, name!);
+      const good = readFileSync(file);
+      spoil(file);
+      const spoilt = readFileSync(file);
+
+      const again = await inspect(home);
+      expect(again.exitCode).toBe(0);
+      expect(again.stderr).toBe('');
+      expect(report(again)).toBe(report(first));
+      expect(kept(folder)).toEqual([name]);
+      const replaced = readFileSync(file);
+      expect(replaced.equals(spoilt)).toBe(false);
+      expect(replaced.length).toBeGreaterThan(good.length / 2);
+
+      // …and the code that replaced it is taken: the next run leaves it as it is.
+      const before = statSync(file);
+      expect((await inspect(home)).exitCode).toBe(0);
+      expect(statSync(file).mtimeMs).toBe(before.mtimeMs);
+    },
+  );
+
+  it('a run that failed keeps nothing (it compiled too little to be worth keeping)', async () => {
+    const { home, folder } = cacheHome();
+    const result = await runCli(['inspect', join(scratch.path, 'no-such.cer')], {
+      env: { XDG_CACHE_HOME: home },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(kept(folder)).toEqual([]);
+  });
+
+  it('NODE_DISABLE_COMPILE_CACHE=1, the switch of Node’s own compile cache, keeps nothing and makes no folder', async () => {
+    const { home } = cacheHome();
+    expect((await inspect(home, { NODE_DISABLE_COMPILE_CACHE: '1' })).exitCode).toBe(0);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'a folder others may write to, or a link, is neither read nor written: the run compiles its file as usual',
+    async () => {
+      const open = cacheHome();
+      const first = await inspect(open.home);
+      const [name] = kept(open.folder);
+      // Code someone else could have put there: V8 would run it.
+      const planted = Buffer.alloc(4096, 0x41);
+      writeFileSync(join(open.folder, name!), planted);
+      chmodSync(open.folder, 0o777);
+      const result = await inspect(open.home);
+      expect(result.exitCode).toBe(0);
+      expect(report(result)).toBe(report(first));
+      expect(kept(open.folder)).toEqual([name]);
+      expect(readFileSync(join(open.folder, name!)).equals(planted)).toBe(true);
+
+      const linked = cacheHome();
+      mkdirSync(join(linked.home, 'apns-setup'));
+      const elsewhere = join(linked.home, 'elsewhere');
+      mkdirSync(elsewhere, { mode: 0o700 });
+      symlinkSync(elsewhere, linked.folder);
+      expect((await inspect(linked.home)).exitCode).toBe(0);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    },
+  );
+
+  it('code kept for an earlier build of the command is removed when the new one is kept; another Node’s is left', async () => {
+    const { home, folder } = cacheHome();
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const earlierBuild = `inspect.${'0'.repeat(32)}.${node}.v8`;
+    const otherNode = `inspect.${'0'.repeat(32)}.v18.0.0-${process.arch}.v8`;
+    const otherCommand = `check.${'0'.repeat(32)}.${node}.v8`;
+    for (const name of [earlierBuild, otherNode, otherCommand]) {
+      writeFileSync(join(folder, name), 'old', { mode: 0o600 });
+    }
+    expect((await inspect(home)).exitCode).toBe(0);
+    const names = kept(folder);
+    expect(names).toHaveLength(3);
+    expect(names).toContain(otherNode);
+    expect(names).toContain(otherCommand);
+    expect(names.filter((name) => keptName.test(name) && name !== earlierBuild)).toHaveLength(1);
+  });
+});
+
+describe('where the code cache is kept', () => {
+  it.each([
+    ['linux', { XDG_CACHE_HOME: '/xdg' }, '/home/u', '/xdg/apns-setup/code-cache'],
+    ['linux', {}, '/home/u', '/home/u/.cache/apns-setup/code-cache'],
+    ['linux', { XDG_CACHE_HOME: 'relative' }, '/home/u', '/home/u/.cache/apns-setup/code-cache'],
+    ['darwin', {}, '/Users/u', '/Users/u/Library/Caches/apns-setup/code-cache'],
+    ['darwin', { XDG_CACHE_HOME: '/xdg' }, '/Users/u', '/xdg/apns-setup/code-cache'],
+    ['linux', {}, '', null],
+    ['linux', {}, 'relative-home', null],
+  ] as const)('%s, %o, home %s: %s', (platform, env, home, folder) => {
+    expect(codeCacheFolder(env, platform, home)).toBe(folder);
+  });
+
+  it.each([
+    [
+      { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' },
+      'C:\\Users\\u\\AppData\\Local\\apns-setup\\code-cache',
+    ],
+    [{ XDG_CACHE_HOME: 'D:\\cache' }, 'D:\\cache\\apns-setup\\code-cache'],
+    [{}, null],
+  ] as const)('Windows, %o: %s', (env, folder) => {
+    expect(codeCacheFolder(env, 'win32', '')).toBe(folder);
+  });
+});
