@@ -6,7 +6,6 @@
  */
 import http2 from 'node:http2';
 import net, { isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { parseErrorBody } from '../core/apns/reasons.js';
 import type {
@@ -22,6 +21,7 @@ import {
   type Goaway,
   type Phase,
 } from './apns-failures.js';
+import { monotonicMs } from './monotonic-clock.js';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
@@ -76,7 +76,7 @@ class Http2ApnsConnection implements ApnsConnection {
   constructor(options: ApnsConnectOptions) {
     this.#options = options;
     this.#failures = new ConnectionFailures(options);
-    this.#deadline = options.deadline ?? performance.now() + options.timeoutMs;
+    this.#deadline = options.deadline ?? monotonicMs() + options.timeoutMs;
     this.url = options.url;
     let settle!: { resolve(connection: ApnsConnection): void; reject(error: unknown): void };
     this.ready = new Promise<ApnsConnection>((resolve, reject) => {
@@ -252,7 +252,7 @@ class Http2ApnsConnection implements ApnsConnection {
 
   #remainingMs(): number {
     // setTimeout fires at once for more than 2^31 - 1 ms (about 24.8 days): cap a huge --timeout.
-    return Math.min(Math.max(0, this.#deadline - performance.now()), MAX_TIMER_MS);
+    return Math.min(Math.max(0, this.#deadline - monotonicMs()), MAX_TIMER_MS);
   }
 
   #streamFailure(

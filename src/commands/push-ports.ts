@@ -1,10 +1,10 @@
 /** The ports of the push flow, wired to the real HTTP/2 client: shared by `push` and `demo`. */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectApns } from '../adapters/apns-connection.js';
 import { DEFAULT_MAX_INPUT_BYTES, formatSize } from '../adapters/input-files.js';
 import { streamInputFile } from '../adapters/input-stream.js';
+import { monotonicMs } from '../adapters/monotonic-clock.js';
 import { readTemplate } from '../adapters/templates.js';
 import { InputError } from '../core/errors.js';
 import type { PushPorts } from '../flows/push-ports.js';
@@ -27,7 +27,7 @@ export function createPushPorts(
     randomBytes: (size) => randomBytes(size),
     random: () => Math.random(),
     sleep: (ms) => sleep(ms),
-    clock: () => performance.now(),
+    clock: monotonicMs,
     stopRequested,
     progress: (progress) => context.ui.say(describePushProgress(progress)),
   };

@@ -25,7 +25,8 @@ export interface ApnsConnectOptions {
   /** The --timeout, in milliseconds: what the messages say when it runs out. */
   timeoutMs: number;
   /**
-   * When the whole push must be over, on `performance.now()`'s clock: connecting, every answer
+   * When the whole push must be over, on the adapters' monotonic clock (`monotonicMs`, the
+   * ports' `clock`): connecting, every answer
    * and closing stop there. Default: `timeoutMs` from the moment of connecting.
    */
   deadline?: number | undefined;
@@ -154,7 +155,7 @@ export interface PushPorts extends Pick<
   /** In [0, 1): the jitter of retry delays. */
   random(): number;
   sleep(ms: number): Promise<void>;
-  /** Milliseconds on a monotonic clock (`performance.now()`): the --timeout's deadline. */
+  /** Milliseconds on a monotonic clock (`monotonicMs`): the --timeout's deadline. */
   clock(): number;
   /**
    * The person asked the run to stop (Ctrl-C, or a SIGTERM): no new push starts, the answers

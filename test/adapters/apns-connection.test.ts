@@ -9,10 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as httpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApnsConnectionError } from '../../src/adapters/apns-failures.js';
 import { connectApns, MAX_ANSWER_BYTES } from '../../src/adapters/apns-connection.js';
+import { monotonicMs } from '../../src/adapters/monotonic-clock.js';
 import type { ApnsConnection, ApnsConnectOptions } from '../../src/flows/push-ports.js';
 import { buildPushRequest } from '../../src/core/apns/request.js';
 import { InputError } from '../../src/core/errors.js';
@@ -485,7 +485,7 @@ describe('connectApns: hostile or broken servers', () => {
     expect(late?.message).toBe(`could not connect to 127.0.0.1:${s.port} within 1 s (--timeout).`);
 
     const connection = await connect(
-      optionsFor(s, { timeoutMs: 1000, deadline: performance.now() + 1000 }),
+      optionsFor(s, { timeoutMs: 1000, deadline: monotonicMs() + 1000 }),
     );
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const error = await failure(connection.send(request()));

@@ -5,7 +5,6 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectApns } from '../../src/adapters/apns-connection.js';
@@ -15,6 +14,7 @@ import type { PushPorts } from '../../src/flows/push-ports.js';
 import { pushEach, sendPush, type PushInput, type PushResult } from '../../src/flows/send-push.js';
 import { describePushProgress, explainPushResult } from '../../src/ui/render-push.js';
 import { describeWarning } from '../../src/ui/warnings.js';
+import { monotonicMs } from '../../src/adapters/monotonic-clock.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox-harness.js';
 
@@ -97,7 +97,7 @@ function harness() {
     randomBytes: (size) => Buffer.alloc(size, 0xab),
     random: () => 0.5,
     sleep: () => Promise.resolve(),
-    clock: () => performance.now() + monotonic,
+    clock: () => monotonicMs() + monotonic,
     stopRequested: () => false,
     progress: (p) => progress.push(describePushProgress(p)),
   };

@@ -4,7 +4,6 @@
  * second environment and the one-connection rule are checked on the wire.
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectApns } from '../../src/adapters/apns-connection.js';
@@ -18,6 +17,7 @@ import type { ApnsConnectOptions, PushPorts } from '../../src/flows/push-ports.j
 import { pushEach, pushExitCode, sendPush, type PushInput } from '../../src/flows/send-push.js';
 import { describePushProgress, explainPushResult } from '../../src/ui/render-push.js';
 import { describeWarning } from '../../src/ui/warnings.js';
+import { monotonicMs } from '../../src/adapters/monotonic-clock.js';
 import { hasRealWorld, realWorldFile, repoRoot } from '../helpers/fixtures.js';
 import { goawayFrame, startRawServer } from '../helpers/raw-http2.js';
 import {
@@ -133,7 +133,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       if (h.sleepsMoveClock) slept += ms;
       return Promise.resolve();
     },
-    clock: () => performance.now() + slept,
+    clock: () => monotonicMs() + slept,
     stopRequested: () => h.stopRequested(),
     progress: (progress) => h.progress.push(describePushProgress(progress)),
   };

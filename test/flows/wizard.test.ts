@@ -30,6 +30,7 @@ import { parseTypedPath } from '../../src/flows/wizard/typed-path.js';
 import { repoRoot, IMPORTED_FOLDER_FILES } from '../helpers/fixtures.js';
 import { issueUniversalCertificate, testKey } from '../helpers/test-ca.js';
 import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
+import { monotonicMs } from '../../src/adapters/monotonic-clock.js';
 
 // A fixed clock: the portal issues from it, and the flows read it through their ports.
 const now = new Date('2031-03-14T09:26:53Z');
@@ -126,7 +127,7 @@ function person(
       randomBytes: (size) => Buffer.alloc(size, 7),
       random: () => 0.5,
       sleep: () => Promise.resolve(),
-      clock: () => performance.now(),
+      clock: () => monotonicMs(),
       stopRequested: () => false,
       progress: () => undefined,
     },
