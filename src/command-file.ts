@@ -92,16 +92,22 @@ function privateFolder(folder: string): string | null {
 /** Where the compiled code of a command's `source` is kept, for this Node. */
 interface CacheFile {
   path: string;
-  /** The names of this command's files for this Node: the one digest differs between builds. */
-  sameCommandAndNode(name: string): boolean;
+  /** Whether a file of the folder is one of this command's, of any build and any Node. */
+  sameCommand(name: string): boolean;
 }
+
+/**
+ * How many files of one command are kept, the newest: enough for two versions of apns-setup
+ * used in turn (a global install and npx, two projects) or two Nodes, each keeping its own,
+ * and a bound on what upgrades leave behind.
+ */
+const KEPT_PER_COMMAND = 4;
 
 function cacheFileOf(folder: string, file: string, digest: string): CacheFile {
   const command = `${basename(file, '.cjs')}.`;
-  const node = `.${process.version}-${process.arch}.v8`;
   return {
-    path: join(folder, `${command}${digest}${node}`),
-    sameCommandAndNode: (name) => name.startsWith(command) && name.endsWith(node),
+    path: join(folder, `${command}${digest}.${process.version}-${process.arch}.v8`),
+    sameCommand: (name) => name.startsWith(command) && name.endsWith('.v8'),
   };
 }
 
@@ -114,8 +120,8 @@ function readOrNothing(file: string): Buffer | undefined {
 }
 
 /**
- * Writes `data` through a temporary name, then removes what an earlier build of the same
- * command left for this Node. Any failure leaves the folder as it was, or with an old file.
+ * Writes `data` through a temporary name, then removes the oldest files of the same command
+ * beyond KEPT_PER_COMMAND. Any failure leaves the folder as it was, or with an old file.
  */
 function replaceCacheFile(cache: CacheFile, data: Buffer): void {
   const temporary = `${cache.path}.${process.pid}.tmp`;
@@ -132,11 +138,11 @@ function replaceCacheFile(cache: CacheFile, data: Buffer): void {
   }
   try {
     const folder = dirname(cache.path);
-    for (const name of readdirSync(folder)) {
-      if (cache.sameCommandAndNode(name) && join(folder, name) !== cache.path) {
-        unlinkSync(join(folder, name));
-      }
-    }
+    const others = readdirSync(folder)
+      .filter((name) => cache.sameCommand(name) && join(folder, name) !== cache.path)
+      .map((name) => ({ path: join(folder, name), mtimeMs: lstatSync(join(folder, name)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const old of others.slice(KEPT_PER_COMMAND - 1)) unlinkSync(old.path);
   } catch {
     // an old file left behind costs disk, not correctness
   }

@@ -14,6 +14,7 @@ import {
   statSync,
   symlinkSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -161,21 +162,28 @@ describe('the code cache of a command in a file of its own', () => {
     },
   );
 
-  it('code kept for an earlier build of the command is removed when the new one is kept; another Node’s is left', async () => {
+  it('keeps the newest four files of a command (two versions or two Nodes used in turn keep theirs); older ones go when a new one is kept', async () => {
     const { home, folder } = cacheHome();
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const earlierBuild = `inspect.${'0'.repeat(32)}.${node}.v8`;
-    const otherNode = `inspect.${'0'.repeat(32)}.v18.0.0-${process.arch}.v8`;
+    const earlier = (n: number): string => `inspect.${String(n).repeat(32)}.${node}.v8`;
+    const otherNode = `inspect.${'5'.repeat(32)}.v18.0.0-${process.arch}.v8`;
     const otherCommand = `check.${'0'.repeat(32)}.${node}.v8`;
-    for (const name of [earlierBuild, otherNode, otherCommand]) {
+    // Oldest first: earlier(1) a day before earlier(2), and so on; the other command oldest.
+    const names = [otherCommand, earlier(1), earlier(2), otherNode, earlier(3)];
+    const day = 24 * 60 * 60;
+    names.forEach((name, index) => {
       writeFileSync(join(folder, name), 'old', { mode: 0o600 });
-    }
+      const time = Date.now() / 1000 - (names.length - index) * day;
+      utimesSync(join(folder, name), time, time);
+    });
     expect((await inspect(home)).exitCode).toBe(0);
-    const names = kept(folder);
-    expect(names).toHaveLength(3);
-    expect(names).toContain(otherNode);
-    expect(names).toContain(otherCommand);
-    expect(names.filter((name) => keptName.test(name) && name !== earlierBuild)).toHaveLength(1);
+    const left = readdirSync(folder);
+    const inspects = left.filter((name) => name.startsWith('inspect.'));
+    expect(inspects).toHaveLength(4);
+    expect(left).not.toContain(earlier(1));
+    for (const name of [earlier(2), otherNode, earlier(3), otherCommand])
+      expect(left).toContain(name);
+    expect(inspects.filter((name) => keptName.test(name) && !names.includes(name))).toHaveLength(1);
   });
 });
 
