@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,22 @@ describe('readInputFile', () => {
     expect(error.code).toBe('FILE_UNREADABLE');
     expect(error.message).toBe('/dev/zero: is a character device, not a regular file');
   });
+
+  it.runIf(process.platform === 'linux')(
+    'reads all of a regular file whose size says 0 though it has content (/proc, some FUSE and network file systems)',
+    async () => {
+      const { size } = await stat('/proc/self/status');
+      expect(size).toBe(0);
+      const text = (await readInputFile('/proc/self/status')).toString();
+      expect(text).toMatch(/^Name:/);
+      // Its last lines too, well past the first byte or block.
+      expect(text.length).toBeGreaterThan(1000);
+      expect(text).toMatch(/voluntary_ctxt_switches:\s+\d+\n$/);
+      // And the cap still holds: what a file holds past it is refused, not cut.
+      const error = await failure(readInputFile('/proc/self/status', { maxBytes: 100 }));
+      expect(error.code).toBe('FILE_TOO_LARGE');
+    },
+  );
 
   it('reads through a symbolic link to a file', async () => {
     await writeFile(join(dir, 'real.pem'), 'x');
