@@ -102,11 +102,17 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.js', '**/*.mjs', 'test/**/*.ts', 'bench/**/*'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'test/**/*.ts', 'bench/**/*'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // A CommonJS file requires: that is what it is (test/helpers/builtins-loaded.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -3,7 +3,9 @@
  * certificate (a tokens file of a million lines): nothing is held but the chunk being read, and
  * the reading waits for the reader. `-` is stdin. Opening errors read as input-files.ts's.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+// fs.promises, loaded on first use: see input-files.ts.
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { describeOpenError, directoryError } from './input-files.js';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -21,7 +23,7 @@ export async function* streamInputFile(
   }
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await fs.open(path, 'r');
   } catch (error) {
     throw await describeOpenError(path, what, error);
   }

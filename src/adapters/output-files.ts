@@ -29,8 +29,9 @@
  * hold no secret and are never removed by age: only once nothing they list is left.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, unlinkSync } from 'node:fs';
-import * as nodeFs from 'node:fs/promises';
+// fs.promises, loaded on first use: see input-files.ts.
+import { constants, promises as nodeFs, unlinkSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
 import { isoBasicStamp } from '../core/utc-date.js';
@@ -542,7 +543,7 @@ async function writeTempFile(
   // (stop-signal.ts): the file is on disk as soon as the open has run, before this code hears
   // of it, and a signal may come in between. The name is this process's own (pid, random bytes).
   inFlight.add(tempPath);
-  let handle: nodeFs.FileHandle;
+  let handle: FileHandle;
   try {
     // 'wx' never opens a file someone else made; the mode is set at creation so a secret is
     // never readable by others, and set again because the umask may have taken bits away

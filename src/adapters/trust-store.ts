@@ -3,7 +3,8 @@
  * and 23.9 `tls.getCACertificates('default')` (bundled, system when enabled, and
  * NODE_EXTRA_CA_CERTS); before that, Node's bundled list plus NODE_EXTRA_CA_CERTS.
  */
-import { readFile } from 'node:fs/promises';
+// fs.promises, loaded on first use: see input-files.ts.
+import { promises as fs } from 'node:fs';
 import * as tls from 'node:tls';
 import type { TrustStore } from '../flows/doctor.js';
 
@@ -16,7 +17,7 @@ export async function runtimeTrustStore(env: NodeJS.ProcessEnv): Promise<TrustSt
   const extra = env.NODE_EXTRA_CA_CERTS;
   if (!extra) return { source: 'bundled', pems };
   try {
-    const text = await readFile(extra, 'utf8');
+    const text = await fs.readFile(extra, 'utf8');
     pems.push(
       ...(text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []),
     );

@@ -206,6 +206,28 @@ describe('start-up', () => {
     }
   });
 
+  it('inspect and check of a certificate load neither node:fs/promises nor node:perf_hooks (some 2 ms each, with what they load)', () => {
+    const cer = join(scratch.path, 'builtins-aps.cer');
+    writeFileSync(cer, issueSandboxCertificate({ now }).der);
+    for (const args of [
+      ['inspect', cer],
+      ['check', cer],
+    ]) {
+      const list = join(scratch.path, `builtins-${args[0]}.txt`);
+      const output = execFileSync(
+        process.execPath,
+        ['-r', join(repoRoot, 'test/helpers/builtins-loaded.cjs'), cliPath, ...args],
+        { env: { ...process.env, BUILTINS_LOADED_FILE: list }, encoding: 'utf8' },
+      );
+      expect(output, 'the command ran').toContain('com.example');
+      const builtins = readFileSync(list, 'utf8').split('\n');
+      expect(builtins, 'the list was recorded').toContain('NativeModule internal/crypto/x509');
+      for (const heavy of ['fs/promises', 'internal/fs/promises', 'perf_hooks']) {
+        expect(builtins, `${args[0]} loaded ${heavy}`).not.toContain(`NativeModule ${heavy}`);
+      }
+    }
+  });
+
   it.skipIf(!hasOpenssl3)(
     'convert loads no node-forge, for a Keychain (RC2) .p12 nor for the one it wrote',
     async () => {
