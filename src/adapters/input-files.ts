@@ -9,8 +9,9 @@
  *
  * The file system's promises are fs.promises, not node:fs/promises: the same module, loaded on
  * its first use rather than when a command's file loads, where it costs some 2 ms (it loads
- * readline, among others). `inspect` and `check` of a certificate never need it. The other
- * adapters a command's file holds import it the same way.
+ * readline, among others). `inspect` and `check` of a certificate never need it, nor do
+ * `import` and `convert`: output files are written on node:fs's callbacks
+ * (callback-file-system.ts). The other adapters that need promises take fs.promises too.
  */
 import {
   closeSync,

@@ -29,15 +29,20 @@
  * hold no secret and are never removed by age: only once nothing they list is left.
  */
 import { createHash, randomBytes } from 'node:crypto';
-// fs.promises, loaded on first use: see input-files.ts.
-import { constants, promises as nodeFs, unlinkSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { constants, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ApnsSetupError, InputError, OperationError } from '../core/errors.js';
 import { isoBasicStamp } from '../core/utc-date.js';
 import type { WrittenFile } from '../flows/ports.js';
 import { errnoCode } from './input-files.js';
+import {
+  callbackFileSystem,
+  type OutputFileHandle,
+  type OutputFileSystem,
+} from './callback-file-system.js';
 import { cleanUpBeforeStop } from './stop-signal.js';
+
+export type { OutputFileSystem } from './callback-file-system.js';
 
 export interface OutputFile {
   name: string;
@@ -45,12 +50,6 @@ export interface OutputFile {
   /** Holds key material: written 0600. */
   secret: boolean;
 }
-
-/** The calls this adapter makes, so that a test can make one of them fail midway. */
-export type OutputFileSystem = Pick<
-  typeof nodeFs,
-  'access' | 'link' | 'lstat' | 'mkdir' | 'open' | 'readdir' | 'rename' | 'stat' | 'unlink'
->;
 
 export interface WriteOutputOptions {
   force: boolean;
@@ -104,7 +103,7 @@ export async function writeOutputFiles(
   files: OutputFile[],
   options: WriteOutputOptions,
 ): Promise<WrittenFile[]> {
-  const fs = options.fileSystem ?? nodeFs;
+  const fs = options.fileSystem ?? callbackFileSystem;
   assertValidNames(files.map((file) => file.name));
   let targets: Targets;
   try {
@@ -203,7 +202,7 @@ export async function assertWritable(
   names: string[],
   options: { force: boolean; fileSystem?: OutputFileSystem },
 ): Promise<void> {
-  const fs = options.fileSystem ?? nodeFs;
+  const fs = options.fileSystem ?? callbackFileSystem;
   assertValidNames(names);
   try {
     await checkTargets(fs, dir, names, options.force);
@@ -225,7 +224,7 @@ export async function assertWritable(
 export async function isEmptyOrMissingDir(dir: string): Promise<boolean> {
   let names: string[];
   try {
-    names = await nodeFs.readdir(dir);
+    names = await callbackFileSystem.readdir(dir);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return true;
     if (errnoCode(error) === 'ENOTDIR') throw notAFolderError(dir);
@@ -543,7 +542,7 @@ async function writeTempFile(
   // (stop-signal.ts): the file is on disk as soon as the open has run, before this code hears
   // of it, and a signal may come in between. The name is this process's own (pid, random bytes).
   inFlight.add(tempPath);
-  let handle: FileHandle;
+  let handle: OutputFileHandle;
   try {
     // 'wx' never opens a file someone else made; the mode is set at creation so a secret is
     // never readable by others, and set again because the umask may have taken bits away
