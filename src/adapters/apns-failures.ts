@@ -31,7 +31,7 @@ export class ApnsConnectionError extends OperationError implements ApnsConnectio
   readonly failure: ApnsFailure;
   /** The server did not process the request: it may be sent again on a new connection. */
   readonly retryable: boolean;
-  /** The `reason` in a GOAWAY frame's debug data (Apple sends `{"reason":"…"}`), else null. */
+  /** The `reason` in a GOAWAY frame's debug data (Apple sends `{"reason":"..."}`), else null. */
   readonly goawayReason: string | null;
 
   constructor(

@@ -125,7 +125,7 @@ export function pushJsonObject(r: PushResult) {
     status: r.status,
     apnsId: r.apnsId,
     apnsUniqueId: r.apnsUniqueId,
-    // No answer at all: what happened instead (timeout, connection-lost, …).
+    // No answer at all: what happened instead (timeout, connection-lost, ...).
     reason: r.reason ?? r.failure,
     ok: r.ok,
     explanation,
