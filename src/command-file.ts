@@ -16,7 +16,8 @@
  *   a cache file holds the digest the build took of the command's file, so code never meets
  *   another build.
  * - It is written under a temporary name and renamed, so a run beside it never reads half a
- *   file; what V8 refuses is compiled as usual, and replaced after the run.
+ *   file, and sealed with its digest, so a file damaged inside is never run (V8 checks only
+ *   its header); what is refused is compiled as usual, and replaced after the run.
  * - It holds code alone: nothing the run read or computed (no key, no passphrase).
  * - `NODE_DISABLE_COMPILE_CACHE=1`, the switch of Node's own compile cache, turns it off.
  * No failure of the cache fails the command: without it the file is compiled, as before.
@@ -31,6 +32,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, posix, win32 } from 'node:path';
+import type * as crypto from 'node:crypto';
 import type * as nodeModule from 'node:module';
 import type * as vm from 'node:vm';
 
@@ -111,12 +113,35 @@ function cacheFileOf(folder: string, file: string, digest: string): CacheFile {
   };
 }
 
-function readOrNothing(file: string): Buffer | undefined {
+/**
+ * A cache file is the SHA-256 of V8's data, then that data. V8 checks the data's header (its
+ * version, flags, length), but a release build does not check the rest: a file damaged inside
+ * would be run, and could crash every run until deleted. So what does not match its digest is
+ * not given to V8, and is replaced after the run, as a missing one would be.
+ */
+const SEAL_BYTES = 32;
+
+function sha256(data: Uint8Array): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- every command loads it anyway
+  const { createHash } = require('node:crypto') as typeof crypto;
+  return createHash('sha256').update(data).digest();
+}
+
+function sealed(data: Buffer): Buffer {
+  return Buffer.concat([sha256(data), data]);
+}
+
+/** V8's data in a cache file, when the file is whole; undefined when missing or damaged. */
+function unsealedOrNothing(file: string): Buffer | undefined {
+  let bytes: Buffer;
   try {
-    return readFileSync(file);
+    bytes = readFileSync(file);
   } catch {
     return undefined;
   }
+  if (bytes.length <= SEAL_BYTES) return undefined;
+  const data = bytes.subarray(SEAL_BYTES);
+  return sha256(data).equals(bytes.subarray(0, SEAL_BYTES)) ? data : undefined;
 }
 
 /**
@@ -177,7 +202,7 @@ export function loadCommandFile(
     : codeCacheFolder(env, process.platform, env.HOME ?? '');
   const folder = wanted === null ? null : privateFolder(wanted);
   const cacheFile = folder === null ? null : cacheFileOf(folder, file, digest);
-  const cachedData = cacheFile === null ? undefined : readOrNothing(cacheFile.path);
+  const cachedData = cacheFile === null ? undefined : unsealedOrNothing(cacheFile.path);
 
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   const body = script.runInThisContext() as CommonJsBody;
@@ -195,7 +220,7 @@ export function loadCommandFile(
     keepCompiledCode: () => {
       if (cacheFile === null || taken) return;
       try {
-        replaceCacheFile(cacheFile, script.createCachedData());
+        replaceCacheFile(cacheFile, sealed(script.createCachedData()));
       } catch {
         // no cache this time
       }
