@@ -67,6 +67,15 @@ function outputFailed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException):
   process.exit(1);
 }
 
+/**
+ * Whether a command ran through, and so compiled what its next runs will need: it succeeded (0),
+ * or it did its work and reported what it found (1: a push refused, a certificate expiring; 3:
+ * one expired). Not refused input (2), which ends before the work, nor a stop (130, 141).
+ */
+function ranThrough(code: number): boolean {
+  return code === 0 || code === 1 || code === 3;
+}
+
 async function main(argv: string[]): Promise<number> {
   endWhenOutputFails(process.stdout);
   endWhenOutputFails(process.stderr);
@@ -97,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     const ran = (command.exports as { run: RunPlainCommandLine }).run(argv);
     if (ran !== null) {
       const code = await ran;
-      if (code === 0) command.keepCompiledCode();
+      if (ranThrough(code)) command.keepCompiledCode();
       return code;
     }
   }

@@ -6,8 +6,9 @@
  *
  * Compiling the file (200–340 KB) is the largest part of a command's start-up that is ours, and
  * Node 20 keeps no compiled code between runs (module.enableCompileCache is Node 22's). The
- * code is kept after a run that succeeded, so that it holds every function that run compiled,
- * not only the file's top level; a run that failed early would keep little.
+ * code is kept after a run that went through (the bin says which), so that it holds every
+ * function that run compiled, not only the file's top level; a run refused early would keep
+ * little.
  *
  * What keeps it safe:
  * - V8 runs what the cache holds, so only a folder that is the user's alone is used: a real

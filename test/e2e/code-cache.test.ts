@@ -130,7 +130,14 @@ describe('the code cache of a command in a file of its own', () => {
     },
   );
 
-  it('a run that failed keeps nothing (it compiled too little to be worth keeping)', async () => {
+  it('a run that did its work and reported a failure keeps its code: check of an expired certificate (exit 3)', async () => {
+    const { home, folder } = cacheHome();
+    const result = await runCli(['check', certificate], { env: { XDG_CACHE_HOME: home } });
+    expect(result.exitCode).toBe(3);
+    expect(kept(folder)).toEqual([expect.stringMatching(/^check\.[0-9a-f]{32}\./)]);
+  });
+
+  it('a run refused for its input keeps nothing (it compiled too little to be worth keeping)', async () => {
     const { home, folder } = cacheHome();
     const result = await runCli(['inspect', join(scratch.path, 'no-such.cer')], {
       env: { XDG_CACHE_HOME: home },
