@@ -97,7 +97,12 @@ interface CacheFile {
   path: string;
   /** Whether a file of the folder is one of this command's, of any build and any Node. */
   sameCommand(name: string): boolean;
+  /** Whether it is one of this command's temporary files (a write cut short leaves one). */
+  temporaryOfCommand(name: string): boolean;
 }
+
+/** A write takes milliseconds: a temporary file older than this belongs to no running one. */
+const ABANDONED_AFTER_MS = 60_000;
 
 /**
  * How many files of one command are kept, the newest: enough for two versions of apns-setup
@@ -111,6 +116,7 @@ function cacheFileOf(folder: string, file: string, digest: string): CacheFile {
   return {
     path: join(folder, `${command}${digest}.${process.version}-${process.arch}.v8`),
     sameCommand: (name) => name.startsWith(command) && name.endsWith('.v8'),
+    temporaryOfCommand: (name) => name.startsWith(command) && name.endsWith('.tmp'),
   };
 }
 
@@ -147,7 +153,8 @@ function unsealedOrNothing(file: string): Buffer | undefined {
 
 /**
  * Writes `data` through a temporary name, then removes the oldest files of the same command
- * beyond KEPT_PER_COMMAND. Any failure leaves the folder as it was, or with an old file.
+ * beyond KEPT_PER_COMMAND, and its temporary files that a write cut short left. Any failure
+ * leaves the folder as it was, or with an old file.
  */
 function replaceCacheFile(cache: CacheFile, data: Buffer): void {
   const temporary = `${cache.path}.${process.pid}.tmp`;
@@ -164,11 +171,19 @@ function replaceCacheFile(cache: CacheFile, data: Buffer): void {
   }
   try {
     const folder = dirname(cache.path);
-    const others = readdirSync(folder)
-      .filter((name) => cache.sameCommand(name) && join(folder, name) !== cache.path)
-      .map((name) => ({ path: join(folder, name), mtimeMs: lstatSync(join(folder, name)).mtimeMs }))
+    const files = readdirSync(folder).map((name) => ({
+      name,
+      path: join(folder, name),
+      mtimeMs: lstatSync(join(folder, name)).mtimeMs,
+    }));
+    const others = files
+      .filter((file) => cache.sameCommand(file.name) && file.path !== cache.path)
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
-    for (const old of others.slice(KEPT_PER_COMMAND - 1)) unlinkSync(old.path);
+    const abandoned = files.filter(
+      (file) =>
+        cache.temporaryOfCommand(file.name) && Date.now() - file.mtimeMs > ABANDONED_AFTER_MS,
+    );
+    for (const old of [...others.slice(KEPT_PER_COMMAND - 1), ...abandoned]) unlinkSync(old.path);
   } catch {
     // an old file left behind costs disk, not correctness
   }

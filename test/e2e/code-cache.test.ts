@@ -201,6 +201,28 @@ describe('the code cache of a command in a file of its own', () => {
       expect(left).toContain(name);
     expect(inspects.filter((name) => keptName.test(name) && !names.includes(name))).toHaveLength(1);
   });
+
+  it('removes the temporary files of a write cut short (a minute old), not one being written', async () => {
+    const { home, folder } = cacheHome();
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const abandoned = `inspect.${'1'.repeat(32)}.${node}.v8.4242.tmp`;
+    const fresh = `inspect.${'2'.repeat(32)}.${node}.v8.4343.tmp`;
+    const otherCommand = `check.${'3'.repeat(32)}.${node}.v8.4444.tmp`;
+    for (const name of [abandoned, fresh, otherCommand]) {
+      writeFileSync(join(folder, name), 'half', { mode: 0o600 });
+    }
+    // Times on this process's clock, which the CLI shares (under faketime too); a file's own
+    // mtime would be the kernel's.
+    const now = Date.now() / 1000;
+    utimesSync(join(folder, fresh), now, now);
+    utimesSync(join(folder, abandoned), now - 3600, now - 3600);
+    utimesSync(join(folder, otherCommand), now - 3600, now - 3600);
+    expect((await inspect(home)).exitCode).toBe(0);
+    const left = readdirSync(folder);
+    expect(left).not.toContain(abandoned);
+    expect(left).toContain(fresh);
+    expect(left).toContain(otherCommand);
+  });
 });
 
 describe('where the code cache is kept', () => {
