@@ -94,6 +94,23 @@ describe('decodeOid', () => {
     expect(decodeOid(Buffer.from([0x69, ...septets]))).toBe(`2.25.${uuid}`);
   });
 
+  it('reads arcs exactly on both sides of 2^53, where a number stops being exact', () => {
+    const septetsOf = (arc: bigint): number[] => {
+      const septets: number[] = [];
+      for (let n = arc; n > 0n || septets.length === 0; n >>= 7n) {
+        septets.unshift(Number(n & 0x7fn) | (septets.length === 0 ? 0 : 0x80));
+      }
+      return septets;
+    };
+    const arcs = [0n, 127n, 128n, 2n ** 46n - 1n, 2n ** 46n, 2n ** 53n - 1n, 2n ** 53n];
+    for (const arc of [...arcs, 2n ** 53n + 1n, 2n ** 60n + 12345n, 2n ** 128n - 1n]) {
+      const der = Buffer.from([0x2a, ...septetsOf(arc), ...septetsOf(arc + 1n)]);
+      expect(decodeOid(der)).toBe(`1.2.${arc}.${arc + 1n}`);
+      // The first two arcs share one: 2.(X - 80) for any X of 80 and above.
+      expect(decodeOid(Buffer.from(septetsOf(arc + 80n)))).toBe(`2.${arc}`);
+    }
+  });
+
   it('refuses a last arc that is cut off (it used to be dropped)', () => {
     expect(refusal(() => oid('2a 86'))).toBe(
       'it is not valid DER: an object identifier whose last arc is cut off',
