@@ -263,30 +263,24 @@ const vendor = await build({
   metafile: true,
 });
 
-// A command's file is ASCII: with one character beyond it, Node holds the whole file as a
-// two-byte string (twice its size, young enough to cost a garbage collection at start-up).
-// esbuild escapes strings and names, but not comments.
-for (const name of oneFileCommands) {
-  const text = readFileSync(new URL(`commands/${name}.cjs`, dist), 'utf8');
-  const found = /[^\t\n\r\x20-\x7e]/.exec(text);
-  if (found) {
-    const line = text.slice(0, found.index).split('\n').length;
-    throw new Error(
-      `dist/commands/${name}.cjs, line ${line}: ${JSON.stringify(found[0])} is not ASCII; its source (a comment?) must be`,
-    );
-  }
-}
-
 // Each command's file by the digest of its bytes: the name of its compiled code in the user's
 // code cache (src/command-file.ts), so that code never meets another build of the file.
+// And each is ASCII: with one character beyond it, Node holds the whole file as a two-byte
+// string (twice its size, young enough to cost a garbage collection at start-up). esbuild
+// escapes strings and names, but not comments.
 const commandDigests = Object.fromEntries(
-  oneFileCommands.map((name) => [
-    name,
-    createHash('sha256')
-      .update(readFileSync(new URL(`commands/${name}.cjs`, dist)))
-      .digest('hex')
-      .slice(0, 32),
-  ]),
+  oneFileCommands.map((name) => {
+    const bytes = readFileSync(new URL(`commands/${name}.cjs`, dist));
+    const text = bytes.toString('latin1');
+    const found = /[^\t\n\r\x20-\x7e]/.exec(text);
+    if (found) {
+      const line = text.slice(0, found.index).split('\n').length;
+      throw new Error(
+        `dist/commands/${name}.cjs, line ${line}: byte 0x${found[0].charCodeAt(0).toString(16)} is not ASCII; its source (a comment?) must be`,
+      );
+    }
+    return [name, createHash('sha256').update(bytes).digest('hex').slice(0, 32)];
+  }),
 );
 
 const bin = await build({
