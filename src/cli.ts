@@ -93,12 +93,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const name = commandNamed(args);
-  const digest = name === undefined ? undefined : APNS_SETUP_ONE_FILE_COMMANDS[name];
-  if (
-    name !== undefined &&
-    digest !== undefined &&
-    Object.hasOwn(APNS_SETUP_ONE_FILE_COMMANDS, name)
-  ) {
+  // Object.hasOwn: `toString` is no command, though every object answers to it.
+  if (name !== undefined && Object.hasOwn(APNS_SETUP_ONE_FILE_COMMANDS, name)) {
+    const digest = APNS_SETUP_ONE_FILE_COMMANDS[name]!;
     // A CommonJS file, run without Node's ES module loader, and compiled from the code an
     // earlier run kept (command-file.ts). Its path is built at run time, so the build never
     // bundles the command here.
