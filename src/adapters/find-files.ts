@@ -9,13 +9,19 @@
  *
  * The file system is asked in place (statSync, readdirSync), not on Node's thread pool: for
  * local metadata each hop there costs more than the call, and nothing here can wait (stat and
- * readdir never open a file). Only errors, rare, go through fs.promises, which is loaded on its
- * first use rather than at start-up, where it would cost some 2 ms.
+ * readdir never open a file). Only errors, rare, look further (input-files.ts's
+ * isSymbolicLink, on fs.promises, which is loaded on its first use).
  */
-import { promises as fs, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { danglingLinkError, describeFileType, errnoCode, linkLoopError } from './input-files.js';
+import {
+  danglingLinkError,
+  describeFileType,
+  errnoCode,
+  isSymbolicLink,
+  linkLoopError,
+} from './input-files.js';
 import { isBackupFileName, isTemporaryFileName } from './output-files.js';
 
 export interface FindOptions {
@@ -155,14 +161,6 @@ async function describeError(path: string, error: unknown): Promise<unknown> {
       });
     default:
       return error;
-  }
-}
-
-async function isSymbolicLink(path: string): Promise<boolean> {
-  try {
-    return (await fs.lstat(path)).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 

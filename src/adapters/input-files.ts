@@ -237,7 +237,8 @@ export async function describeOpenError(
   }
 }
 
-async function isSymbolicLink(path: string): Promise<boolean> {
+/** Whether `path` is itself a symbolic link (false when it cannot be looked at). */
+export async function isSymbolicLink(path: string): Promise<boolean> {
   try {
     return (await fs.lstat(path)).isSymbolicLink();
   } catch {
