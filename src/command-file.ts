@@ -171,11 +171,13 @@ function replaceCacheFile(cache: CacheFile, data: Buffer): void {
   }
   try {
     const folder = dirname(cache.path);
-    const files = readdirSync(folder).map((name) => ({
-      name,
-      path: join(folder, name),
-      mtimeMs: lstatSync(join(folder, name)).mtimeMs,
-    }));
+    const files = readdirSync(folder)
+      .filter((name) => cache.sameCommand(name) || cache.temporaryOfCommand(name))
+      .map((name) => ({
+        name,
+        path: join(folder, name),
+        mtimeMs: lstatSync(join(folder, name)).mtimeMs,
+      }));
     const others = files
       .filter((file) => cache.sameCommand(file.name) && file.path !== cache.path)
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
