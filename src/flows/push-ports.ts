@@ -26,8 +26,8 @@ export interface ApnsConnectOptions {
   timeoutMs: number;
   /**
    * When the whole push must be over, on the adapters' monotonic clock (`monotonicMs`, the
-   * ports' `clock`): connecting, every answer
-   * and closing stop there. Default: `timeoutMs` from the moment of connecting.
+   * ports' `clock`): connecting, every answer and closing stop there. Default: `timeoutMs` from
+   * the moment of connecting.
    */
   deadline?: number | undefined;
 }

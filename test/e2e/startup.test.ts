@@ -109,6 +109,22 @@ const HEAVY = ['@inquirer/', 'listr2', 'execa', 'node-forge', 'plist', '@xmldom/
 const heavyIn = (packages: Set<string>, heavy: string): boolean =>
   [...packages].some((name) => name === heavy || (heavy.endsWith('/') && name.startsWith(heavy)));
 
+/**
+ * aps.cer and its key.pem, as `apns-setup csr` writes the key (encrypted with 'pw'), in the
+ * scratch folder under names that start with `prefix`: enough for a whole import.
+ */
+function certificateAndKey(prefix: string): { cer: string; key: string } {
+  const issued = issueSandboxCertificate({ now });
+  const cer = join(scratch.path, `${prefix}aps.cer`);
+  writeFileSync(cer, issued.der);
+  const key = join(scratch.path, `${prefix}key.pem`);
+  writeFileSync(
+    key,
+    issued.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }),
+  );
+  return { cer, key };
+}
+
 describe('start-up', () => {
   it('the trace sees bundled packages and node-forge (the records this test reads are right)', () => {
     const csr = traced([
@@ -177,15 +193,7 @@ describe('start-up', () => {
   });
 
   it('check, inspect and import load neither prompts, task lists, execa nor node-forge', () => {
-    const issued = issueSandboxCertificate({ now });
-    const cer = join(scratch.path, 'aps.cer');
-    writeFileSync(cer, issued.der);
-    // key.pem as `apns-setup csr` writes it: the whole import runs, every output written.
-    const key = join(scratch.path, 'key.pem');
-    writeFileSync(
-      key,
-      issued.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }),
-    );
+    const { cer, key } = certificateAndKey('');
     const out = join(scratch.path, 'imported');
     const runs: [string, Loaded][] = [
       ['check', traced(['check', cer])],
@@ -207,14 +215,7 @@ describe('start-up', () => {
   });
 
   it('inspect, check, import and convert load neither node:fs/promises nor node:perf_hooks (some 2–5 ms each, with what they load)', () => {
-    const issued = issueSandboxCertificate({ now });
-    const cer = join(scratch.path, 'builtins-aps.cer');
-    writeFileSync(cer, issued.der);
-    const key = join(scratch.path, 'builtins-key.pem');
-    writeFileSync(
-      key,
-      issued.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }),
-    );
+    const { cer, key } = certificateAndKey('builtins-');
     const imported = join(scratch.path, 'builtins-imported');
     for (const args of [
       ['inspect', cer],
