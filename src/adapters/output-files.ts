@@ -36,13 +36,13 @@ import { isoBasicStamp } from '../core/utc-date.js';
 import type { WrittenFile } from '../flows/ports.js';
 import { errnoCode } from './input-files.js';
 import {
-  callbackFileSystem,
+  directFileSystem,
   type OutputFileHandle,
   type OutputFileSystem,
-} from './callback-file-system.js';
+} from './direct-file-system.js';
 import { cleanUpBeforeStop } from './stop-signal.js';
 
-export type { OutputFileSystem } from './callback-file-system.js';
+export type { OutputFileSystem } from './direct-file-system.js';
 
 export interface OutputFile {
   name: string;
@@ -103,7 +103,7 @@ export async function writeOutputFiles(
   files: OutputFile[],
   options: WriteOutputOptions,
 ): Promise<WrittenFile[]> {
-  const fs = options.fileSystem ?? callbackFileSystem;
+  const fs = options.fileSystem ?? directFileSystem;
   assertValidNames(files.map((file) => file.name));
   let targets: Targets;
   try {
@@ -202,7 +202,7 @@ export async function assertWritable(
   names: string[],
   options: { force: boolean; fileSystem?: OutputFileSystem },
 ): Promise<void> {
-  const fs = options.fileSystem ?? callbackFileSystem;
+  const fs = options.fileSystem ?? directFileSystem;
   assertValidNames(names);
   try {
     await checkTargets(fs, dir, names, options.force);
@@ -224,7 +224,7 @@ export async function assertWritable(
 export async function isEmptyOrMissingDir(dir: string): Promise<boolean> {
   let names: string[];
   try {
-    names = await callbackFileSystem.readdir(dir);
+    names = await directFileSystem.readdir(dir);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return true;
     if (errnoCode(error) === 'ENOTDIR') throw notAFolderError(dir);

@@ -26,7 +26,7 @@ import {
   type OutputFile,
   type OutputFileSystem,
 } from '../../src/adapters/output-files.js';
-import { callbackFileSystem } from '../../src/adapters/callback-file-system.js';
+import { directFileSystem } from '../../src/adapters/direct-file-system.js';
 
 const now = new Date('2026-11-28T20:45:01.734Z');
 const stamp = '20261128T204501Z';
@@ -78,7 +78,7 @@ function failingOn(
   code: string,
 ): OutputFileSystem {
   let calls = 0;
-  const real = callbackFileSystem[name] as (...args: unknown[]) => Promise<unknown>;
+  const real = directFileSystem[name] as (...args: unknown[]) => Promise<unknown>;
   const wrapped = (...args: unknown[]) => {
     calls += 1;
     if (calls === nth) {
@@ -86,7 +86,7 @@ function failingOn(
     }
     return real(...args);
   };
-  return { ...callbackFileSystem, [name]: wrapped } as OutputFileSystem;
+  return { ...directFileSystem, [name]: wrapped } as OutputFileSystem;
 }
 
 async function writeOld(): Promise<void> {
@@ -232,7 +232,7 @@ describe('writeOutputFiles', () => {
       { name: 'cert.pem', contents: 'new cert', secret: false },
     ];
     const noLinks: OutputFileSystem = {
-      ...callbackFileSystem,
+      ...directFileSystem,
       link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
     };
 
@@ -516,13 +516,13 @@ describe('writeOutputFiles', () => {
     const before = await listing(out);
     let renames = 0;
     const fileSystem: OutputFileSystem = {
-      ...callbackFileSystem,
+      ...directFileSystem,
       link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
       rename: (from, to) => {
         renames += 1;
         // Renames 1 and 2 move the old files aside; 3 puts cert.pem in place; 4 fails.
         if (renames === 4) return Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
-        return callbackFileSystem.rename(from, to);
+        return directFileSystem.rename(from, to);
       },
     };
     await failure(writeOutputFiles(out, files, { force: true, now, fileSystem }));
@@ -622,7 +622,7 @@ describe('writeOutputFiles, two runs into one new folder at once', () => {
 
   it('the same where hard links are not supported (an O_EXCL placeholder claims each name)', async () => {
     const noLinks: OutputFileSystem = {
-      ...callbackFileSystem,
+      ...directFileSystem,
       link: () => Promise.reject(Object.assign(new Error('EPERM'), { code: 'EPERM' })),
     };
     for (let round = 0; round < 5; round += 1) {
@@ -686,12 +686,12 @@ try {
   it('a loser takes back the files it published, and leaves the file that beat it alone', async () => {
     let links = 0;
     const fileSystem: OutputFileSystem = {
-      ...callbackFileSystem,
+      ...directFileSystem,
       link: async (from, to) => {
         links += 1;
         // Another run publishes ck.pem (the third file) just before this one does.
         if (links === 3) await writeFile(to, 'theirs');
-        return callbackFileSystem.link(from, to);
+        return directFileSystem.link(from, to);
       },
     };
     const error = await failure(
@@ -705,7 +705,7 @@ try {
   it('a loser does not remove a file that replaced one it had published', async () => {
     let links = 0;
     const fileSystem: OutputFileSystem = {
-      ...callbackFileSystem,
+      ...directFileSystem,
       link: async (from, to) => {
         links += 1;
         if (links === 2) {
@@ -714,7 +714,7 @@ try {
           await nodeFs.rename(join(out, 'key.pem.new'), join(out, 'key.pem'));
           await writeFile(to, 'theirs too');
         }
-        return callbackFileSystem.link(from, to);
+        return directFileSystem.link(from, to);
       },
     };
     const error = await failure(
