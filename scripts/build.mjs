@@ -151,11 +151,12 @@ const commanderChildProcessOnUse = {
 };
 
 // Our sources are ES modules and find files beside them with import.meta.url (templates/,
-// node-forge, the keychain package); in a CommonJS file it is the file's own URL.
+// node-forge, the keychain package); in a CommonJS file it is the file's own URL, made when
+// asked for: most runs never ask, and making it at load cost every command's start-up.
 const importMetaUrlInCommonJs = {
-  define: { 'import.meta.url': '__apnsSetupImportMetaUrl' },
+  define: { 'import.meta.url': '__apnsSetupImportMeta.url' },
   banner: {
-    js: "const __apnsSetupImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    js: "const __apnsSetupImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };",
   },
 };
 

@@ -2,8 +2,8 @@
 // fs.promises, loaded on first use: see input-files.ts.
 import { promises as fs } from 'node:fs';
 
-const templatesRoot = new URL('../../templates/', import.meta.url);
-
 export async function readTemplate(relativePath: string): Promise<string> {
+  // Made here, not when the file loads: the commands that bundle this file seldom read one.
+  const templatesRoot = new URL('../../templates/', import.meta.url);
   return fs.readFile(new URL(relativePath, templatesRoot), 'utf8');
 }

@@ -16,7 +16,13 @@ import type Forge from 'node-forge';
 
 export type { Forge };
 
-const load = createRequire(import.meta.url);
+let required: NodeJS.Require | undefined;
+
+/** require() from this file, made on first use: most runs never load forge. */
+function load(id: string): unknown {
+  required ??= createRequire(import.meta.url);
+  return required(id);
+}
 
 /** All of forge: CSRs and legacy PEM key decryption. */
 export function loadForge(): typeof Forge {
