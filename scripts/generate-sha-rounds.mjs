@@ -285,14 +285,14 @@ const bytes = moduleOf([
 ]);
 const lanesBytes = moduleOf([['sha1x4', roundsFunction(LANES, 5, SHA1_LOCALS, sha1)]]);
 
-/** A Buffer.from('…', 'base64') expression, 96 characters to a line. */
+/** The module in base64, as a string expression 96 characters to a line. */
 function embedded(moduleBytes) {
   const lines = Buffer.from(moduleBytes)
     .toString('base64')
     .match(/.{1,96}/g)
     .map((line) => `  '${line}' +`);
-  lines[lines.length - 1] = lines[lines.length - 1].replace(/ \+$/, ',');
-  return `Buffer.from(\n${lines.join('\n')}\n  'base64',\n)`;
+  lines[lines.length - 1] = lines[lines.length - 1].replace(/ \+$/, ';');
+  return `\n${lines.join('\n')}`;
 }
 
 const source = `/**
@@ -306,9 +306,11 @@ const source = `/**
  * test/core/pkcs12-kdf.test.ts.
  */
 
-const MODULE = ${embedded(bytes)};
+// Kept as base64 text, decoded when compiled: a command that never derives a key (inspect of a
+// certificate, check, a push with ck.pem) decodes nothing at start-up.
+const MODULE_BASE64 =${embedded(bytes)}
 
-const LANES_MODULE = ${embedded(lanesBytes)};
+const LANES_MODULE_BASE64 =${embedded(lanesBytes)}
 
 // Node's own WebAssembly, as far as it is used here (@types/node 20 declares no values for it).
 declare const WebAssembly: {
@@ -332,15 +334,18 @@ let compiled: Rounds | null = null;
 let lanes: Lanes | null | undefined;
 
 function rounds(): Rounds {
-  compiled ??= new WebAssembly.Instance(new WebAssembly.Module(MODULE)).exports as unknown as Rounds;
+  if (compiled === null) {
+    const wasm = new WebAssembly.Module(Buffer.from(MODULE_BASE64, 'base64'));
+    compiled = new WebAssembly.Instance(wasm).exports as unknown as Rounds;
+  }
   return compiled;
 }
 
 function sha1Lanes(): Lanes | null {
   if (lanes === undefined) {
     try {
-      lanes = new WebAssembly.Instance(new WebAssembly.Module(LANES_MODULE))
-        .exports as unknown as Lanes;
+      const wasm = new WebAssembly.Module(Buffer.from(LANES_MODULE_BASE64, 'base64'));
+      lanes = new WebAssembly.Instance(wasm).exports as unknown as Lanes;
     } catch {
       lanes = null;
     }
