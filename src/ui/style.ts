@@ -23,11 +23,18 @@ const plain: Style = {
   green: (t) => t,
 };
 
-const NONCE = randomBytes(6).toString('hex');
-const MARK = new RegExp(`\\u{E000}${NONCE}(\\d+)\\u{E001}`, 'gu');
+/**
+ * The nonce and the pattern of its marks, made by the first mark: until a style is used (never,
+ * where output is no terminal) there is nothing to find, and no start-up spends on them.
+ */
+let marks: { nonce: string; pattern: RegExp } | undefined;
 
 function mark(code: number): string {
-  return `\u{E000}${NONCE}${code}\u{E001}`;
+  if (marks === undefined) {
+    const nonce = randomBytes(6).toString('hex');
+    marks = { nonce, pattern: new RegExp(`\\u{E000}${nonce}(\\d+)\\u{E001}`, 'gu') };
+  }
+  return `\u{E000}${marks.nonce}${code}\u{E001}`;
 }
 
 function wrap(open: number, close: number) {
@@ -39,9 +46,10 @@ function wrap(open: number, close: number) {
  * turned into SGR sequences.
  */
 export function renderForTerminal(text: string, escape: (piece: string) => string): string {
+  if (marks === undefined) return escape(text);
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(MARK)) {
+  for (const match of text.matchAll(marks.pattern)) {
     out += escape(text.slice(last, match.index)) + `\u001b[${match[1]}m`;
     last = match.index + match[0].length;
   }

@@ -37,6 +37,16 @@ describe('the console', () => {
     expect(err[0]).toBe('Certificate: \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07\n');
   });
 
+  it('turns no imitation of its colour marks into a sequence, before or after it colours', () => {
+    const imitation = '\u{E000}0123456789ab31\u{E001}red?';
+    const before = capture(true);
+    before.ui.say(imitation);
+    expect(before.err[0]).toBe(`${imitation}\n`);
+    const after = capture(true);
+    after.ui.say(`${styleFor(true, {}).green('✓')} ${imitation}`);
+    expect(after.err[0]).toBe(`\u001b[32m✓\u001b[39m ${imitation}\n`);
+  });
+
   it('keeps its own colours in a terminal, and only its own', () => {
     const { ui, err } = capture(true);
     const style = styleFor(true, {});
