@@ -152,6 +152,44 @@ const convertRecipe = [
   'cat "$o/cert.pem" "$o/key.unencrypted.pem" > "$o/ck.pem"',
   p12Export,
 ].join('\n');
+// What any Node program pays for import's work without apns-setup's: read the two files, decrypt
+// the key, export it, and write four of the five files durably (a temporary file each, fsync,
+// rename, the folder synced). No .p12 (Node has no PKCS#12 writer), no journal, no checks.
+const bareImportScript = join(scratch, 'bare-import.cjs');
+writeFileSync(
+  bareImportScript,
+  `const { X509Certificate, createPrivateKey } = require('node:crypto');
+const fs = require('node:fs');
+const { join } = require('node:path');
+const [cer, keyFile, out] = process.argv.slice(2);
+const passphrase = process.env.APNS_SETUP_PASSPHRASE;
+const certPem = new X509Certificate(fs.readFileSync(cer)).toString();
+const key = createPrivateKey({ key: fs.readFileSync(keyFile), passphrase });
+const plain = key.export({ type: 'pkcs1', format: 'pem' });
+const files = {
+  'cert.pem': certPem,
+  'key.pem': key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }),
+  'key.unencrypted.pem': plain,
+  'ck.pem': certPem + plain,
+};
+fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+let pending = Object.keys(files).length;
+for (const [name, text] of Object.entries(files)) {
+  const temp = join(out, '.tmp-' + process.pid + '-' + name);
+  const fd = fs.openSync(temp, 'wx', name === 'cert.pem' ? 0o644 : 0o600);
+  fs.writeFileSync(fd, text);
+  fs.fsync(fd, (error) => {
+    if (error) throw error;
+    fs.closeSync(fd);
+    fs.renameSync(temp, join(out, name));
+    if (--pending === 0) {
+      const dir = fs.openSync(out, 'r');
+      fs.fsync(dir, () => fs.closeSync(dir));
+    }
+  });
+}
+`,
+);
 // `check --days 30` in shell: one openssl process per file, exit 1 when any expires within 30 days.
 const checkLoop = `s=0; for f in $(find "$1" -name '*.pem' | sort); do ${openssl} x509 -checkend 2592000 -noout -in "$f" >/dev/null || s=1; done; exit $s`;
 
@@ -226,15 +264,21 @@ const floor = { name: 'node -e 0', argv: [node, '-e', '0'] };
       floor,
       { name: 'recipe', argv: shell(importRecipe, out('recipe-import'), cer, key), env },
       { name: 'import', argv: apns('import', cer, '--key', key, '--out', out('import')), env },
+      {
+        name: 'bare Node import',
+        argv: [node, bareImportScript, cer, key, out('bare-import')],
+        env,
+      },
     ],
     runs,
   );
   const f = s['node -e 0'].wall;
+  const bare = s['bare Node import'].wall;
   row(
     '`import aps.cer --key key.pem` (all outputs)',
     ms(s.import.wall),
-    `\`node -e 0\` ${ms(f)}; the OpenSSL recipe ${ms(s.recipe.wall)}`,
-    `${ratio(s.import.wall, f)}; ${ratio(s.import.wall, s.recipe.wall)} the recipe`,
+    `\`node -e 0\` ${ms(f)}; the OpenSSL recipe ${ms(s.recipe.wall)}; a bare Node script writing four of the files durably, without the \`.p12\` or any check, ${ms(bare)} (${ratio(bare, f)})`,
+    `${ratio(s.import.wall, f)}; ${ratio(s.import.wall, s.recipe.wall)} the recipe; ${ratio(s.import.wall, bare)} the bare script`,
     '≤ 1.25× `node -e 0`',
     s.import.wall / f <= 1.25,
   );
@@ -595,6 +639,12 @@ What each row runs:
   the passphrase, \`cat\` into ck.pem, \`openssl pkcs12 -export\` (3DES, SHA-1 MAC, 2048 iterations,
   as our compatible profile), in one \`sh\` script. For \`convert\`: \`openssl pkcs12 -legacy
   -clcerts -nokeys\`, \`-nocerts\`, \`openssl rsa\`, \`cat\` and the same export.
+- The bare Node script (\`import\`): what any Node program pays for the same job without
+  apns-setup's part. It reads the two files, decrypts the key with \`node:crypto\` and writes
+  \`cert.pem\`, \`key.pem\`, \`key.unencrypted.pem\` and \`ck.pem\` each through a temporary file,
+  fsync and rename, then syncs the folder. It writes no \`.p12\` (Node has no PKCS#12 writer),
+  keeps no journal and checks nothing (which certificate, whether the key is its key, what is
+  already there). There is none for \`convert\`: Node cannot open a Keychain \`.p12\` (RC2-40).
 - \`check\`: \`apns-setup check DIR --days 30\` against \`for f in …; do openssl x509 -checkend
   2592000 -noout -in "$f"; done\` over the same files (copies of one certificate, 500 to a folder).
 - \`push\`: to \`apns-setup sandbox\` on this machine (TLS, HTTP/2, client certificates), with the
