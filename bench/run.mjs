@@ -494,7 +494,7 @@ function tokensFile(count) {
     '`push` of one notification to the local sandbox',
     ms(s['push --token'].wall),
     others.join('; '),
-    `${ratio(s['push --token'].wall, f)}${curl ? `; ${ratio(s['push --token'].wall, s['curl --http2'].wall)} curl` : ''}`,
+    `${ratio(s['push --token'].wall, f)}${curl ? `; ${ratio(s['push --token'].wall, s['curl --http2'].wall)} curl` : ''}; ${ratio(s['push --token'].wall, s['bare http2 client'].wall)} the bare client`,
     '≤ 1.3× `node -e 0`',
     s['push --token'].wall / f <= 1.3,
   );
