@@ -7,7 +7,7 @@
  * in hops (and in starting the pool's threads at the first) than in work: some 5 ms of its run.
  *
  * Not node:fs/promises: loading it (with readline, the watchers and the rest it loads) costs a
- * command some 5 ms, and nothing else `import` or `convert` run needs it. The errors are
+ * command some 2–5 ms, and nothing else `import` or `convert` run needs it. The errors are
  * node:fs's own, the same code, syscall and path as the promise calls give.
  */
 import {

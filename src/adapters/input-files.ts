@@ -8,7 +8,7 @@
  * is the exception: `--passphrase-file <(…)` is how a secret is passed without a file on disk.
  *
  * The file system's promises are fs.promises, not node:fs/promises: the same module, loaded on
- * its first use rather than when a command's file loads, where it costs some 2 ms (it loads
+ * its first use rather than when a command's file loads, where it costs some 2–5 ms (it loads
  * readline, among others). `inspect` and `check` of a certificate never need it, nor do
  * `import` and `convert`: output files are written with node:fs's own calls
  * (direct-file-system.ts). The other adapters that need promises take fs.promises too.

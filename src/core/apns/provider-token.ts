@@ -148,7 +148,7 @@ export class ProviderTokenRenewal {
     this.#sign = sign;
   }
 
-  /** The token to send now: `now` is the wall clock, `monotonicMs` e.g. performance.now(). */
+  /** The token to send now: `now` is the wall clock, `monotonicMs` the push ports' `clock`. */
   token(now: Date, monotonicMs: number): string {
     const current = this.#current;
     if (
