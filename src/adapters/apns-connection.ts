@@ -68,7 +68,7 @@ class Http2ApnsConnection implements ApnsConnection {
    * How each answer still awaited fails when the --timeout runs out. One timer for them all, at
    * the deadline they share: a timer per request cost more than the request's own bookkeeping.
    */
-  readonly #awaiting = new Set<() => void>();
+  readonly #awaiting = new Set<PendingAnswer>();
   #deadlineTimer: NodeJS.Timeout | null = null;
   /** Marks the connection dead, destroys the session, and fails a pending connect. */
   #end: (error: ApnsConnectionError) => void = () => {};
@@ -159,74 +159,89 @@ class Http2ApnsConnection implements ApnsConnection {
         reject(this.#failures.notSent(this.#goaway));
         return;
       }
-      let settled = false;
-      let status: number | null = null;
-      let apnsId: string | null = null;
-      let apnsUniqueId: string | null = null;
-      let reportedEnvironment: string | null = null;
-      let date: string | null = null;
-      let streamError: Error | null = null;
-      const chunks: Buffer[] = [];
-      let bodyBytes = 0;
-      const finish = (action: () => void) => {
-        if (settled) return;
-        settled = true;
-        this.#awaiting.delete(timedOut);
-        action();
-      };
-      const timedOut = () => {
-        // A GOAWAY that arrived meanwhile is part of the story: the server was closing.
-        finish(() => reject(this.#failures.timeout('answer', this.#goaway)));
-        stream.close(NGHTTP2_CANCEL);
-      };
-      this.#awaiting.add(timedOut);
+      const pending = new PendingAnswer(this, stream, resolve, reject);
+      (stream as AnsweredStream)[PENDING] = pending;
+      this.#awaiting.add(pending);
       this.#deadlineTimer ??= setTimeout(() => {
-        for (const answer of [...this.#awaiting]) answer();
+        for (const awaited of [...this.#awaiting]) this.#timedOut(awaited);
       }, remaining).unref();
-
-      stream.on('response', (headers) => {
-        status = Number(headers[':status']);
-        apnsId = single(headers['apns-id']);
-        apnsUniqueId = single(headers['apns-unique-id']);
-        reportedEnvironment = single(headers['apns-setup-environment']);
-        date = single(headers.date);
-      });
-      stream.on('data', (chunk: Buffer) => {
-        bodyBytes += chunk.length;
-        if (bodyBytes <= MAX_ANSWER_BYTES) {
-          chunks.push(chunk);
-          return;
-        }
-        // An endless or huge body: stop reading (RST_STREAM CANCEL) instead of holding it.
-        finish(() => reject(this.#failures.answerTooLarge(status, MAX_ANSWER_BYTES)));
-        stream.close(NGHTTP2_CANCEL);
-      });
-      stream.on('error', (error) => {
-        streamError ??= error;
-      });
-      stream.on('close', () => {
-        if (status !== null) {
-          // The status is what matters; a body cut short still names its reason, or says nothing.
-          const response: ApnsResponse = {
-            status,
-            headers: {
-              'apns-id': apnsId,
-              'apns-unique-id': apnsUniqueId,
-              'apns-setup-environment': reportedEnvironment,
-              date,
-            },
-            body: Buffer.concat(chunks),
-          };
-          finish(() => resolve(response));
-          return;
-        }
-        // The session's own error, GOAWAY or close may be reported just after the stream's.
-        setImmediate(() =>
-          finish(() => reject(this.#streamFailure(stream.id, stream.rstCode, streamError))),
-        );
-      });
+      stream.on('response', Http2ApnsConnection.#onResponse);
+      stream.on('data', Http2ApnsConnection.#onData);
+      stream.on('error', Http2ApnsConnection.#onError);
+      stream.on('close', Http2ApnsConnection.#onClose);
       stream.end(request.body);
     });
+  }
+
+  // The listeners every stream shares: `this` is the stream, its PendingAnswer holds the rest.
+
+  static #onResponse(this: AnsweredStream, headers: http2.IncomingHttpHeaders): void {
+    const pending = this[PENDING];
+    pending.status = Number(headers[':status']);
+    pending.apnsId = single(headers['apns-id']);
+    pending.apnsUniqueId = single(headers['apns-unique-id']);
+    pending.reportedEnvironment = single(headers['apns-setup-environment']);
+    pending.date = single(headers.date);
+  }
+
+  static #onData(this: AnsweredStream, chunk: Buffer): void {
+    const pending = this[PENDING];
+    pending.bodyBytes += chunk.length;
+    if (pending.bodyBytes <= MAX_ANSWER_BYTES) {
+      (pending.chunks ??= []).push(chunk);
+      return;
+    }
+    // An endless or huge body: stop reading (RST_STREAM CANCEL) instead of holding it.
+    const connection = pending.connection;
+    if (connection.#settle(pending)) {
+      pending.reject(connection.#failures.answerTooLarge(pending.status, MAX_ANSWER_BYTES));
+    }
+    this.close(NGHTTP2_CANCEL);
+  }
+
+  static #onError(this: AnsweredStream, error: Error): void {
+    this[PENDING].streamError ??= error;
+  }
+
+  static #onClose(this: AnsweredStream): void {
+    const pending = this[PENDING];
+    const connection = pending.connection;
+    if (pending.status !== null) {
+      // The status is what matters; a body cut short still names its reason, or says nothing.
+      if (connection.#settle(pending)) {
+        pending.resolve({
+          status: pending.status,
+          headers: {
+            'apns-id': pending.apnsId,
+            'apns-unique-id': pending.apnsUniqueId,
+            'apns-setup-environment': pending.reportedEnvironment,
+            date: pending.date,
+          },
+          body: pending.chunks === null ? NO_BODY : Buffer.concat(pending.chunks),
+        });
+      }
+      return;
+    }
+    // The session's own error, GOAWAY or close may be reported just after the stream's.
+    setImmediate(() => {
+      if (connection.#settle(pending)) {
+        pending.reject(connection.#streamFailure(this.id, this.rstCode, pending.streamError));
+      }
+    });
+  }
+
+  /** Whether the answer was still awaited; from now on it is not. */
+  #settle(pending: PendingAnswer): boolean {
+    if (pending.settled) return false;
+    pending.settled = true;
+    this.#awaiting.delete(pending);
+    return true;
+  }
+
+  #timedOut(pending: PendingAnswer): void {
+    // A GOAWAY that arrived meanwhile is part of the story: the server was closing.
+    if (this.#settle(pending)) pending.reject(this.#failures.timeout('answer', this.#goaway));
+    pending.stream.close(NGHTTP2_CANCEL);
   }
 
   close(): Promise<void> {
@@ -313,6 +328,36 @@ class Http2ApnsConnection implements ApnsConnection {
     });
     return socket;
   }
+}
+
+const PENDING = Symbol('apns-setup pending answer');
+const NO_BODY = Buffer.alloc(0);
+
+type AnsweredStream = http2.ClientHttp2Stream & { [PENDING]: PendingAnswer };
+
+/**
+ * One request on its way, and what has come back for it so far. A push to a tokens file keeps
+ * up to 1,000 of these alive at once, each through many young-generation collections: one
+ * object and listeners shared by every stream cost the collector less than a dozen closures
+ * made per push.
+ */
+class PendingAnswer {
+  status: number | null = null;
+  apnsId: string | null = null;
+  apnsUniqueId: string | null = null;
+  reportedEnvironment: string | null = null;
+  date: string | null = null;
+  streamError: Error | null = null;
+  chunks: Buffer[] | null = null;
+  bodyBytes = 0;
+  settled = false;
+
+  constructor(
+    readonly connection: Http2ApnsConnection,
+    readonly stream: http2.ClientHttp2Stream,
+    readonly resolve: (response: ApnsResponse) => void,
+    readonly reject: (error: ApnsConnectionError) => void,
+  ) {}
 }
 
 function isStreamResetError(error: Error): boolean {
