@@ -26,6 +26,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { decodeText } from '../core/pki/text.js';
+import { capitalise } from '../core/capitalise.js';
 
 /** Certificates, keys, CSRs and .p12 files are a few KB; anything near 1 MiB is the wrong file. */
 export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
@@ -313,10 +314,6 @@ export function formatSize(bytes: number): string {
   }
   const rounded = value.toFixed(1).replace(/\.0$/, '');
   return `${rounded} ${unit}`;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The errno name ("ENOENT") of a Node system error, for the file adapters' error mapping. */

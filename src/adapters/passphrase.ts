@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.js';
 import { readPassphraseFile } from './input-files.js';
 import type { KeychainPassphrases } from './keychain-passphrase.js';
 import type { Prompter } from './prompt.js';
+import { capitalise } from '../core/capitalise.js';
 
 export const PASSPHRASE_ENV = 'APNS_SETUP_PASSPHRASE';
 
@@ -119,8 +120,4 @@ function promptMessage(request: PassphraseRequest, insecure: boolean): string {
   return insecure
     ? `New passphrase for ${request.subject} (empty for none):`
     : `New passphrase for ${request.subject}:`;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -10,6 +10,7 @@ import type { PushResult } from '../flows/send-push.js';
 import { describeCertificate } from './messages.js';
 import type { Style } from './style.js';
 import { shortToken } from './warnings.js';
+import { capitalise } from '../core/capitalise.js';
 
 function envName(environment: Environment): string {
   return environment === 'sandbox' ? 'the sandbox' : 'production';
@@ -88,10 +89,6 @@ function answeredBy(r: PushResult): string {
 
 function buildOf(environment: Environment): string {
   return environment === 'sandbox' ? 'a build run from Xcode' : 'a TestFlight or App Store build';
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
