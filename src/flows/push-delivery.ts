@@ -32,6 +32,9 @@ export const MAX_FRUITLESS_CONNECTIONS = 3;
 /** However many streams a server allows, at most this many pushes are in flight at once. */
 export const MAX_IN_FLIGHT = 1000;
 
+/** An accepted push's body: APNs sends none. */
+const NO_ERROR = { reason: null, timestamp: null } as const;
+
 /** What came back for one request, after its retries. */
 export interface Answer {
   status: number | null;
@@ -83,8 +86,7 @@ export async function deliverWithRetries(
     try {
       // The request is what send() reads (its headers and body): no copy per push.
       const response = await lease.connection.send(request);
-      const body =
-        response.status === 200 ? { reason: null, timestamp: null } : parseErrorBody(response.body);
+      const body = response.status === 200 ? NO_ERROR : parseErrorBody(response.body);
       last = {
         kind: 'answer',
         answer: {
@@ -303,25 +305,39 @@ export async function deliverAll<T>(
   let inFlight = 0;
   let failure: { error: unknown } | null = null;
   let wake: (() => void) | null = null;
-  const settled = () =>
+  /** The loop waits until no more than this many are in flight (or a delivery failed). */
+  let wakeAt = 0;
+  const settled = (atMost: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
+      wakeAt = atMost;
     });
+  const resume = () => {
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
   const done = () => {
     inFlight -= 1;
-    const resume = wake;
-    wake = null;
-    resume?.();
+    if (inFlight <= wakeAt) resume();
   };
   const failed = (error: unknown) => {
     failure ??= { error };
-    done();
+    inFlight -= 1;
+    resume();
   };
   let exhausted = false;
   let readError: { error: unknown } | null = null;
   for (;;) {
-    while (inFlight >= limit() && failure === null) await settled();
     if (failure !== null) break;
+    const max = limit();
+    if (inFlight >= max) {
+      // A full window is refilled once a sixteenth of it is free, not at every answer: each
+      // wake-up is a promise and a turn of this loop.
+      const atMost = Math.max(0, max - Math.max(1, Math.floor(max / 16)));
+      while (inFlight > atMost && failure === null) await settled(atMost);
+      continue;
+    }
     const stopping = stop();
     if (next === batch.length) {
       let read: IteratorResult<readonly T[]>;
@@ -344,7 +360,7 @@ export async function deliverAll<T>(
     inFlight += 1;
     deliver(batch[next++]!).then(done, failed);
   }
-  while (inFlight > 0) await settled();
+  while (inFlight > 0) await settled(0);
   if (!exhausted && readError === null) await iterator.return?.();
   if (failure !== null) throw (failure as { error: unknown }).error;
   if (readError !== null) throw readError.error;
