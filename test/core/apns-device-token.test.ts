@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDeviceToken, probeDeviceToken } from '../../src/core/apns/device-token.js';
+import {
+  isNormalDeviceToken,
+  normalizeDeviceToken,
+  probeDeviceToken,
+} from '../../src/core/apns/device-token.js';
 
 const HEX = '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad';
 
@@ -44,6 +48,36 @@ describe('normalizeDeviceToken', () => {
     expect(error.code).toBe('USAGE');
     expect(error.message).toMatch(message);
     expect(error.hint).toMatch(/64 hex digits/);
+  });
+});
+
+describe('isNormalDeviceToken', () => {
+  it('is true exactly for what normalizeDeviceToken returns unchanged', () => {
+    const inputs = [
+      HEX,
+      HEX.toUpperCase(),
+      ` ${HEX}`,
+      `<${HEX}>`,
+      HEX.slice(0, 62),
+      HEX.slice(0, 63),
+      HEX + 'a',
+      HEX + 'ab',
+      HEX.slice(0, 63) + 'g',
+      'ab'.repeat(99) + 'a',
+      'ab'.repeat(100),
+      'ab'.repeat(101),
+      '',
+    ];
+    for (const input of inputs) {
+      let unchanged: boolean;
+      try {
+        unchanged = normalizeDeviceToken(input) === input;
+      } catch {
+        unchanged = false;
+      }
+      expect([input, isNormalDeviceToken(input)]).toEqual([input, unchanged]);
+    }
+    expect(inputs.filter(isNormalDeviceToken)).toEqual([HEX, HEX + 'ab', 'ab'.repeat(100)]);
   });
 });
 

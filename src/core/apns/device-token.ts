@@ -14,8 +14,22 @@ export const MAX_TOKEN_HEX_DIGITS = 200;
 const HINT =
   'Pass the token the app received in didRegisterForRemoteNotificationsWithDeviceToken as hex, e.g. `deviceToken.map { String(format: "%02x", $0) }.joined()`: 64 hex digits.';
 
+/** A token already as APNs expects it: lower-case hex, of an even length within the bounds. */
+const NORMAL = new RegExp(
+  `^(?:[0-9a-f]{2}){${MIN_TOKEN_HEX_DIGITS / 2},${MAX_TOKEN_HEX_DIGITS / 2}}$`,
+);
+
+/**
+ * Whether the text is a token as normalizeDeviceToken returns it. Most are, in a list exported
+ * from a server: they are taken as they are, with nothing to strip, copy or check again.
+ */
+export function isNormalDeviceToken(text: string): boolean {
+  return NORMAL.test(text);
+}
+
 /** The token as APNs expects it in `/3/device/<token>`: lower-case hex. */
 export function normalizeDeviceToken(input: string): string {
+  if (NORMAL.test(input)) return input;
   // Since iOS 13 `Data.description` prints `{length = 32, bytes = 0x740f4707 ... 5c1c0d2f}`,
   // with the middle elided: the token cannot be recovered from it.
   if (/length\s*=\s*\d+\s*,\s*bytes\s*=/.test(input)) {

@@ -4,7 +4,7 @@
  * editor or a PowerShell redirect: a UTF-8 or UTF-16 byte-order mark, UTF-16 without one, CRLF.
  */
 import { InputError } from '../errors.js';
-import { normalizeDeviceToken } from './device-token.js';
+import { isNormalDeviceToken, normalizeDeviceToken } from './device-token.js';
 
 /** Far longer than any token with its spaces, brackets and comment: a longer line is no list. */
 export const MAX_TOKEN_LINE_CHARS = 64 * 1024;
@@ -92,6 +92,7 @@ function encodingOf(b: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
  * (`#` to the end of the line). A line that holds something else throws, naming the line.
  */
 export function tokenOfLine(line: string, label: string, lineNumber: number): string | null {
+  if (isNormalDeviceToken(line)) return line;
   const text = line.replace(/#.*$/, '').trim();
   if (text === '') return null;
   try {
