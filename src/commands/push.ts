@@ -1,4 +1,4 @@
-import { preferSmallHeap } from '../adapters/memory-budget.js';
+import { preferSmallHeap, restoreDefaultHeap } from '../adapters/memory-budget.js';
 import { cleanUpBeforeStop, listenForStopSignal } from '../adapters/stop-signal.js';
 import type { RequestedEnvironment } from '../core/apns/endpoints.js';
 import { isApnsSetupError, type ExitCode } from '../core/errors.js';
@@ -127,6 +127,7 @@ export async function run(
   } finally {
     stop.dispose();
     releaseHardStop();
+    restoreDefaultHeap();
   }
   print(options.json ? json.end() : text.summary());
   return pushExitCode(summary);

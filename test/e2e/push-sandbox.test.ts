@@ -4,7 +4,7 @@
  * templates/providers meet the sandbox in provider-samples.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,6 +238,40 @@ describe('push against the sandbox', () => {
     ]);
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/rejected the client certificate/i);
+  });
+
+  it('a push to a tokens file keeps compiled code that the next pushes take, with or without a tokens file', async () => {
+    // push --tokens-file changes V8's heap flags for the run; V8 keeps its flags in the code it
+    // compiles, and refuses code kept under other flags. The file is not written again when
+    // V8 took it.
+    const own = await start([]);
+    try {
+      const home = join(scratch.path, 'code-cache-home');
+      mkdirSync(home);
+      const folder = join(home, 'apns-setup', 'code-cache');
+      const tokensFile = join(scratch.path, 'two.txt');
+      writeFileSync(tokensFile, `${'1'.repeat(64)}\n${'2'.repeat(64)}\n`);
+      const push = async (...tokens: string[]) => {
+        const result = await runCli(
+          ['push', '--cert', universalCk, '--endpoint', own.url, '--ca', own.caFile, ...tokens],
+          { env: { XDG_CACHE_HOME: home } },
+        );
+        expect(result.exitCode, result.stderr).toBe(0);
+      };
+      await push('--tokens-file', tokensFile);
+      const [name, ...others] = readdirSync(folder);
+      expect(others).toEqual([]);
+      expect(name).toMatch(/^push\./);
+      const kept = statSync(join(folder, name!));
+      await push('--token', TOKEN);
+      await push('--tokens-file', tokensFile);
+      await push('--tokens-file', tokensFile);
+      const after = statSync(join(folder, name!));
+      expect([after.ino, after.mtimeMs]).toEqual([kept.ino, kept.mtimeMs]);
+      expect(readdirSync(folder)).toEqual([name]);
+    } finally {
+      await own.process.stop();
+    }
   });
 
   it('keeps within the requests at once the sandbox allows (--max-streams): every token answered, no connection lost', async () => {
