@@ -161,6 +161,35 @@ describe('parseCertificate', () => {
     expect(printed).toContain('1.3.6.1.4.1.99999.1=#0C0176');
   });
 
+  it('prints a value with nothing to escape as it is, and escapes the rest, as openssl does', () => {
+    const values = [
+      'plain value',
+      '#start',
+      ' lead',
+      'trail ',
+      'mid#dle and mid space',
+      'comma,plus+quote"back\\lt<gt>semi;',
+      'tab\tcontrol',
+      'del\u007f',
+      '',
+      forge.util.encodeUtf8('Köln'),
+    ];
+    const types = ['2.5.4.3', '2.5.4.10', '2.5.4.11', '2.5.4.7', '2.5.4.8', '2.5.4.9'].concat(
+      '2.5.4.12',
+      '2.5.4.13',
+      '2.5.4.41',
+      '2.5.4.42',
+    );
+    const der = certificateWithSubject(
+      values.map((value, i) => ({ type: types[i]!, tag: 12, value })),
+    );
+    const printed = parseCertificate(der).subject.rfc2253;
+    expect(printed).toBe(rfc2253(der));
+    expect(printed).toContain('CN=plain value');
+    expect(printed).toContain('O=\\#start');
+    expect(printed).toContain('ST=mid#dle and mid space');
+  });
+
   it('joins the values of a multi-valued RDN with + in openssl order', () => {
     const path = join(dir, 'multi.pem');
     openssl(
