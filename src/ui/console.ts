@@ -3,7 +3,7 @@
  * files) goes to stdout; everything said to a person goes to stderr.
  */
 import { escapeControlCharacters } from '../core/safe-text.js';
-import { renderForTerminal, styleFor, type Style } from './style.js';
+import { renderForTerminal, renderPlain, styleFor, type Style } from './style.js';
 
 export interface Ui {
   /** Machine-readable output: stdout. */
@@ -30,9 +30,13 @@ export function createUi({ stdout, stderr, env }: UiStreams): Ui {
   // drive the terminal, whichever sentence carried it. JSON is unchanged (it has no raw control
   // characters), and so is the style's own colour.
   const safe = (text: string) => renderForTerminal(text, escapeControlCharacters);
+  // Output sent to a file or a pipe gets no colour, whatever stderr is.
+  const safeData = stdout.isTTY
+    ? safe
+    : (text: string) => renderPlain(text, escapeControlCharacters);
   const line = (text: string) => stderr.write(`${safe(text)}\n`);
   return {
-    data: (text) => stdout.write(safe(text.endsWith('\n') ? text : `${text}\n`)),
+    data: (text) => stdout.write(safeData(text.endsWith('\n') ? text : `${text}\n`)),
     say: line,
     warn: (text) => line(`${style.yellow('Warning:')} ${text}`),
     success: (text) => line(style.green(text)),

@@ -56,6 +56,14 @@ export function renderForTerminal(text: string, escape: (piece: string) => strin
   return out + escape(text.slice(last));
 }
 
+/**
+ * The text as a file or a pipe gets it: control characters escaped, the style marks dropped.
+ * Colour is chosen by stderr's terminal, and stdout may be redirected where stderr is not.
+ */
+export function renderPlain(text: string, escape: (piece: string) => string): string {
+  return escape(marks === undefined ? text : text.replace(marks.pattern, ''));
+}
+
 const ansi: Style = {
   bold: wrap(1, 22),
   dim: wrap(2, 22),

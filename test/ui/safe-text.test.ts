@@ -6,12 +6,12 @@ import { styleFor } from '../../src/ui/style.js';
 
 const HOSTILE = '\u001b[2J\u001b[31mPWNED\u001b]0;title\u0007';
 
-function capture(isTTY: boolean, env: NodeJS.ProcessEnv = {}) {
+function capture(isTTY: boolean, env: NodeJS.ProcessEnv = {}, stdoutIsTTY = isTTY) {
   const out: string[] = [];
   const err: string[] = [];
   const stream = (sink: string[], tty: boolean) =>
     ({ isTTY: tty, write: (text: string) => sink.push(text) }) as unknown as NodeJS.WriteStream;
-  const ui = createUi({ stdout: stream(out, isTTY), stderr: stream(err, isTTY), env });
+  const ui = createUi({ stdout: stream(out, stdoutIsTTY), stderr: stream(err, isTTY), env });
   return { ui, out, err };
 }
 
@@ -52,6 +52,19 @@ describe('the console', () => {
     const style = styleFor(true, {});
     ui.say(`${style.red('✗')} ${HOSTILE}`);
     expect(err[0]).toBe(`\u001b[31m✗\u001b[39m \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07\n`);
+  });
+
+  it('colours what goes to stdout only when stdout is a terminal too, and escapes it either way', () => {
+    const imitation = '\u{E000}0123456789ab31\u{E001}';
+    const redirected = capture(true, {}, false);
+    const style = redirected.ui.style;
+    redirected.ui.data(`${style.green('✓')} ${style.dim(HOSTILE)} ${imitation}`);
+    redirected.ui.say(style.green('✓'));
+    expect(redirected.out[0]).toBe(`✓ \\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07 ${imitation}\n`);
+    expect(redirected.err[0]).toBe('\u001b[32m✓\u001b[39m\n');
+    const terminal = capture(true);
+    terminal.ui.data(terminal.ui.style.green('✓'));
+    expect(terminal.out[0]).toBe('\u001b[32m✓\u001b[39m\n');
   });
 
   it('JSON stays exact: it holds no raw control character to escape', () => {
