@@ -39,7 +39,11 @@ beforeAll(async () => {
     fileURLToPath(new URL(`../../src/adapters/${path}`, import.meta.url));
   await writeFile(
     entry,
-    `export * from ${JSON.stringify(src('output-files.ts'))};\nexport * from ${JSON.stringify(src('stop-signal.ts'))};\n`,
+    [
+      `export * from ${JSON.stringify(src('output-files.ts'))};`,
+      `export * from ${JSON.stringify(src('stop-signal.ts'))};`,
+      `export * from ${JSON.stringify(src('direct-file-system.ts'))};\n`,
+    ].join('\n'),
   );
   const bundle = join(work, 'bundle.mjs');
   const esbuild = fileURLToPath(new URL('../../node_modules/.bin/esbuild', import.meta.url));
@@ -52,8 +56,7 @@ beforeAll(async () => {
   // that listens for stop signals (demo, sandbox), or 'exit' to exit at the pause.
   await writeFile(
     script,
-    `import * as fs from 'node:fs/promises';
-import { listenForStopSignal, writeOutputFiles } from ${JSON.stringify(pathToFileURL(bundle).href)};
+    `import { directFileSystem as fs, listenForStopSignal, writeOutputFiles } from ${JSON.stringify(pathToFileURL(bundle).href)};
 const [dir, pauseAt, tag, listen] = process.argv.slice(2);
 const [step, nth] = pauseAt.split(':');
 const names = ${JSON.stringify(NAMES)};
@@ -64,6 +67,8 @@ const pause = () => {
   process.stdout.write('paused\\n');
   return new Promise(() => setInterval(() => undefined, 1000));
 };
+// The bin's own file system, paused where asked. Its calls run in place, as the bin's do: a
+// call left running on the thread pool could create a file after an exit had removed it.
 const fileSystem = {
   ...fs,
   open: async (path, flags, mode) => {
