@@ -50,6 +50,24 @@ export async function resolvePassphrase(
   return passphrase;
 }
 
+/**
+ * The passphrase of --passphrase-file or APNS_SETUP_PASSPHRASE, the sources that need no one
+ * to answer, in resolvePassphrase's order; null without them, or when the file cannot be read
+ * (resolvePassphrase says why, if the passphrase is asked for).
+ */
+export async function passphraseAtHand(
+  sources: Pick<PassphraseSources, 'passphraseFile' | 'env'>,
+): Promise<string | null> {
+  if (sources.passphraseFile !== undefined) {
+    try {
+      return await readPassphraseFile(sources.passphraseFile);
+    } catch {
+      return null;
+    }
+  }
+  return sources.env[PASSPHRASE_ENV] ?? null;
+}
+
 async function fromSources(
   request: PassphraseRequest,
   sources: PassphraseSources,

@@ -8,7 +8,7 @@ import {
   keychainPassphrases,
   type KeychainPassphrases,
 } from '../adapters/keychain-passphrase.js';
-import { resolvePassphrase } from '../adapters/passphrase.js';
+import { passphraseAtHand, resolvePassphrase } from '../adapters/passphrase.js';
 import { parsePlist } from '../adapters/plist.js';
 import { createPrompter } from '../adapters/prompt.js';
 import type { FlowPorts } from '../flows/ports.js';
@@ -78,6 +78,8 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
       if (passphrase !== '') seen.add(passphrase);
       return passphrase;
     },
+    passphraseAtHand: () =>
+      passphraseAtHand({ passphraseFile: flags.passphraseFile, env: context.env }),
     parsePlist,
     filesBeside: (file) => credentialFilesBeside(file),
     warn: (warning) => context.ui.warn(describeWarning(warning)),

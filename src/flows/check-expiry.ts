@@ -79,7 +79,7 @@ export type CheckEvent =
  */
 export async function* checkCertificates(
   input: CheckInput,
-  ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'now' | 'parsePlist'>,
+  ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'passphraseAtHand' | 'now' | 'parsePlist'>,
 ): AsyncGenerator<CheckEvent> {
   const now = ports.now();
   for await (const { path, named } of input.files) {

@@ -93,7 +93,8 @@ export async function runDemo(input: DemoInput, ports: DemoPorts): Promise<DemoR
   const passphrase = generated
     ? Buffer.from(ports.randomBytes(18)).toString('base64url')
     : input.passphrase!;
-  const withPassphrase: DemoPorts = { ...ports, passphrase: () => Promise.resolve(passphrase) };
+  const known = () => Promise.resolve(passphrase);
+  const withPassphrase: DemoPorts = { ...ports, passphrase: known, passphraseAtHand: known };
   let sandbox: DemoSandbox | null = null;
   let certificate: CertificateInfo | null = null;
   let push: DemoPush | null = null;
@@ -181,7 +182,7 @@ export async function runDemo(input: DemoInput, ports: DemoPorts): Promise<DemoR
               title: 'apns-setup',
               timeoutMs: 15_000,
             },
-            { ...ports.pushPorts, passphrase: () => Promise.resolve(passphrase) },
+            { ...ports.pushPorts, passphrase: known, passphraseAtHand: known },
           );
           push = {
             ok: result?.ok ?? false,

@@ -14,7 +14,7 @@ import type { FlowPorts } from './ports.js';
 
 export type FolderPorts = Pick<
   FlowPorts,
-  'readFile' | 'passphrase' | 'parsePlist' | 'filesBeside' | 'now'
+  'readFile' | 'passphrase' | 'passphraseAtHand' | 'parsePlist' | 'filesBeside' | 'now'
 > & {
   /** The credential files in DIR and its subfolders. */
   listFiles(dir: string): Promise<string[]>;

@@ -46,7 +46,10 @@ export interface ProfileInspection {
 
 const LOCKED = new Set(['PASSPHRASE_REQUIRED', 'NO_TTY', 'WRONG_PASSPHRASE']);
 
-type InspectPorts = Pick<FlowPorts, 'readFile' | 'passphrase' | 'parsePlist' | 'filesBeside'>;
+type InspectPorts = Pick<
+  FlowPorts,
+  'readFile' | 'passphrase' | 'passphraseAtHand' | 'parsePlist' | 'filesBeside'
+>;
 
 const blank = (file: string): InspectEntry => ({
   file,

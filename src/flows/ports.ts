@@ -32,6 +32,12 @@ export interface FlowPorts {
   assertWritable(dir: string, names: string[], force: boolean): Promise<void>;
   writeFiles(dir: string, files: PlannedFile[], force: boolean): Promise<WrittenFile[]>;
   passphrase(request: PassphraseRequest): Promise<string>;
+  /**
+   * The passphrase the command was given without asking anyone (--passphrase-file, the
+   * environment), or null. Looking is not asking: a .p12 tries it beside the empty passphrases
+   * (one run of key derivation for all), and passphrase() is still called once it is used.
+   */
+  passphraseAtHand(): Promise<string | null>;
   /** A property list (a provisioning profile's content) as plain values; CORRUPT_FILE when unreadable. */
   parsePlist(bytes: Uint8Array): Promise<unknown>;
   /**

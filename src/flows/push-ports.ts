@@ -140,7 +140,7 @@ export type PushCredentialFacts =
 
 export interface PushPorts extends Pick<
   FlowPorts,
-  'readFile' | 'passphrase' | 'warn' | 'now' | 'parsePlist'
+  'readFile' | 'passphrase' | 'passphraseAtHand' | 'warn' | 'now' | 'parsePlist'
 > {
   readStdin(): Promise<Buffer>;
   /**

@@ -4,7 +4,7 @@
  */
 import { inFile, InputError, isApnsSetupError, withFileName } from '../core/errors.js';
 import type { CertificateInfo } from '../core/pki/types.js';
-import { readMaterial, type Material } from '../core/pki/material.js';
+import { isPkcs12, readMaterial, type Material } from '../core/pki/material.js';
 import type { FlowPorts } from './ports.js';
 
 export interface OpenedMaterial {
@@ -16,19 +16,26 @@ export interface OpenedMaterial {
 /**
  * Reads `file`; when it holds something encrypted that the caller needs (`needKey`), or a .p12
  * that opens with no empty passphrase, asks the passphrase sources once and reads it again.
+ * A .p12 tries the passphrase at hand (a file, the environment) beside the empty ones, so
+ * that it is read once; the sources are then asked as if it had not been, which returns the
+ * same passphrase (and the OS keychain keeps it, with --keychain).
  */
 export async function openMaterial(
-  ports: Pick<FlowPorts, 'readFile' | 'passphrase'>,
+  ports: Pick<FlowPorts, 'readFile' | 'passphrase' | 'passphraseAtHand'>,
   file: string,
   options: { needKey: boolean },
 ): Promise<OpenedMaterial> {
   const bytes = await ports.readFile(file);
-  let material: Material;
+  const atHand = isPkcs12(bytes) ? await ports.passphraseAtHand() : null;
+  let material: Material | null = null;
   let subject = `the key in ${file}`;
   try {
-    material = readMaterial(bytes, { passphrase: null });
+    material = readMaterial(bytes, { passphrase: null, alsoTry: atHand });
     const locked = material.keys.some((k) => k.key === null);
-    if (!options.needKey || !locked) return { material, passphrase: null };
+    if (material.passphraseUsed !== 'given' && (!options.needKey || !locked)) {
+      return { material, passphrase: null };
+    }
+    if (material.passphraseUsed === 'given') subject = `the .p12 ${file}`;
   } catch (error) {
     if (!(isApnsSetupError(error) && error.code === 'PASSPHRASE_REQUIRED')) {
       throw withFileName(file, error);
@@ -41,6 +48,8 @@ export async function openMaterial(
   } catch (error) {
     throw withFileName(file, error);
   }
+  if (material?.passphraseUsed === 'given' && passphrase === atHand)
+    return { material, passphrase };
   material = inFile(file, () => readMaterial(bytes, { passphrase }));
   return { material, passphrase };
 }

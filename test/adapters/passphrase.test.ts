@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  passphraseAtHand,
   resolvePassphrase,
   type PassphraseRequest,
   type PassphraseSources,
@@ -152,6 +153,36 @@ describe('resolvePassphrase: where the passphrase comes from', () => {
     expect(await resolvePassphrase(protectKey, sources({ insecure: true }))).toBe('');
     const error = await rejection(resolvePassphrase(openKey, sources({ insecure: true })));
     expect(error.code).toBe('NO_TTY');
+  });
+});
+
+describe('passphraseAtHand: what resolvePassphrase would take without anyone to ask', () => {
+  it('is the first line of --passphrase-file, over the environment, as resolvePassphrase reads it', async () => {
+    const file = join(dir, 'pass.txt');
+    await writeFile(file, 'from the file\r\nsecond line\n');
+    const both = { passphraseFile: file, env: { APNS_SETUP_PASSPHRASE: 'from the environment' } };
+    expect(await passphraseAtHand(both)).toBe('from the file');
+    expect(await passphraseAtHand(both)).toBe(await resolvePassphrase(openKey, sources(both)));
+  });
+
+  it('is APNS_SETUP_PASSPHRASE without a file, even empty; null without either', async () => {
+    expect(await passphraseAtHand({ env: { APNS_SETUP_PASSPHRASE: 'from the environment' } })).toBe(
+      'from the environment',
+    );
+    expect(await passphraseAtHand({ env: { APNS_SETUP_PASSPHRASE: '' } })).toBe('');
+    expect(await passphraseAtHand({ env: {} })).toBeNull();
+  });
+
+  it('is null, not the environment, when the named file cannot be read (asking says why)', async () => {
+    const missing = join(dir, 'nope.txt');
+    const named = {
+      passphraseFile: missing,
+      env: { APNS_SETUP_PASSPHRASE: 'from the environment' },
+    };
+    expect(await passphraseAtHand(named)).toBeNull();
+    expect((await rejection(resolvePassphrase(openKey, sources(named)))).code).toBe(
+      'FILE_NOT_FOUND',
+    );
   });
 });
 

@@ -299,6 +299,42 @@ describe('one read of a .p12 derives each key once', () => {
     expect(derivations.computed).toBe(6);
   });
 
+  it('probing with a passphrase at hand: its MAC key beside the empty ones, then its keys', () => {
+    const file = writtenP12('secret');
+    const derivations = new CountingDerivations();
+    const contents = readPkcs12(file, null, { derivations, alsoTry: 'secret' });
+    expect(contents.passphraseUsed).toBe('given');
+    expect(contents.keys).toHaveLength(1);
+    expect(contents.certificates).toHaveLength(1);
+    // Three MAC keys at once (one SIMD call), checked in turn; then the four keys and IVs of
+    // the two items side by side. No damage check, and no second read with the passphrase.
+    expect(derivations.batches).toEqual([3, 1, 1, 1, 4, 2, 2]);
+    expect(derivations.computed).toBe(7);
+  });
+
+  it('a passphrase at hand that does not open the file: still PASSPHRASE_REQUIRED', () => {
+    const derivations = new CountingDerivations();
+    expect(
+      errorOf(() => readPkcs12(writtenP12('secret'), null, { derivations, alsoTry: 'wrong' })).code,
+    ).toBe('PASSPHRASE_REQUIRED');
+    expect(derivations.computed).toBe(derivations.distinct);
+  });
+
+  it('a file with the empty passphrase opens with it, whatever passphrase is at hand', () => {
+    const contents = readPkcs12(writtenP12(''), null, { alsoTry: 'secret' });
+    expect(contents.passphraseUsed).toBe('empty');
+    expect(contents.keys).toHaveLength(1);
+  });
+
+  it('a passphrase given outright is the only one tried: the one at hand is not', () => {
+    const derivations = new CountingDerivations();
+    readPkcs12(writtenP12('secret'), 'secret', { derivations, alsoTry: 'other' });
+    expect(derivations.batches).toEqual([1, 4, 2, 2]);
+    expect(
+      errorOf(() => readPkcs12(writtenP12('secret'), 'other', { alsoTry: 'secret' })).code,
+    ).toBe('WRONG_PASSPHRASE');
+  });
+
   it('with both empty-password conventions and a MAC made with the other one', () => {
     // MAC with the empty byte string (Keychain's convention), bags with '' (OpenSSL's).
     const derivations = new CountingDerivations();

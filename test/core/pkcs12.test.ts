@@ -9,6 +9,7 @@ import { childrenOf, encodingOf, readTlv } from '../../src/core/pki/der.js';
 import forge from 'node-forge';
 import { derFromForgeAsn1 } from '../../src/core/pki/forge.js';
 import { keyMatchesSpki, publicKeySpkiOf } from '../../src/core/pki/key-match.js';
+import { isPkcs12, readMaterial } from '../../src/core/pki/material.js';
 import { readPkcs12 } from '../../src/core/pki/pkcs12-read.js';
 import { inspectPkcs12 } from '../../src/core/pki/pkcs12-consumers.js';
 import {
@@ -124,6 +125,20 @@ describe('writePkcs12 / readPkcs12', () => {
     expect(missing.code).toBe('PASSPHRASE_REQUIRED');
     expect(missing.hint).toMatch(/--passphrase-file/);
     expect(missing.hint).toMatch(/APNS_SETUP_PASSPHRASE/);
+  });
+
+  it('as material: opened with the passphrase at hand, and says so; other files say nothing', () => {
+    const p12 = writePkcs12({ key, certificates: [leaf], passphrase: 'secret', profile: 'modern' });
+    const opened = readMaterial(p12, { passphrase: null, alsoTry: 'secret' });
+    expect(opened.passphraseUsed).toBe('given');
+    expect(opened.leafKey).not.toBeNull();
+    expect(errorOf(() => readMaterial(p12, { passphrase: null, alsoTry: 'Secret' })).code).toBe(
+      'PASSPHRASE_REQUIRED',
+    );
+    expect(isPkcs12(p12)).toBe(true);
+    expect(isPkcs12(leaf)).toBe(false);
+    expect(isPkcs12(Buffer.from([0x30, 0x83, 0xff]))).toBe(false);
+    expect(readMaterial(leaf, { passphrase: null, alsoTry: 'secret' }).passphraseUsed).toBeNull();
   });
 
   it('writes an empty passphrase when asked to, and opens it without one', () => {

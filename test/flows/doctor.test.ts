@@ -61,6 +61,7 @@ function ports(options: {
     },
     passphrase: () =>
       Promise.reject(new InputError('PASSPHRASE_REQUIRED', 'a passphrase is needed')),
+    passphraseAtHand: () => Promise.resolve(null),
     parsePlist,
     filesBeside: (file) =>
       Promise.resolve(

@@ -20,6 +20,8 @@ export function fakePorts(options: {
   /** The flow's clock, fixed by the test. */
   now: Date;
   passphrases?: string[];
+  /** What --passphrase-file or APNS_SETUP_PASSPHRASE would hold; none when left out. */
+  atHand?: string;
   files?: Record<string, Uint8Array>;
 }): FakePorts {
   const files = new Map(Object.entries(options.files ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
@@ -77,6 +79,10 @@ export function fakePorts(options: {
         return Promise.reject(new InputError('NO_TTY', `${request.subject} needs a passphrase`));
       }
       return Promise.resolve(answer);
+    },
+    passphraseAtHand: () => {
+      calls.push('at hand');
+      return Promise.resolve(options.atHand ?? null);
     },
     parsePlist,
     filesBeside: (file) => {

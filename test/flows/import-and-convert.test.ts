@@ -112,13 +112,80 @@ describe('convertP12', () => {
     });
     const ports = fakePorts({ now, passphrases: ['p12 pass'], files: { '/in/push.p12': p12 } });
     await convertP12(input, ports);
-    expect(ports.calls.slice(0, 3)).toEqual([
+    expect(ports.calls.slice(0, 4)).toEqual([
       'assert /out',
       'read /in/push.p12',
+      'at hand',
       'passphrase open',
     ]);
     expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase open']);
     expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
+  });
+
+  const lockedP12 = () =>
+    writePkcs12({
+      key: testKey('leaf'),
+      certificates: [certificate.der],
+      passphrase: 'p12 pass',
+      profile: 'compatible',
+    });
+
+  it('a passphrase at hand that opens it is still asked for once, and protects the outputs', async () => {
+    const ports = fakePorts({
+      now,
+      atHand: 'p12 pass',
+      passphrases: ['p12 pass'],
+      files: { '/in/push.p12': lockedP12() },
+    });
+    const result = await convertP12(input, ports);
+    expect(ports.calls.slice(0, 4)).toEqual([
+      'assert /out',
+      'read /in/push.p12',
+      'at hand',
+      'passphrase open',
+    ]);
+    expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase open']);
+    expect(result.keyEncrypted).toBe(true);
+    expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
+  });
+
+  it('what the sources answer is what counts, not what was at hand', async () => {
+    // At hand and asked are the same sources in a run; should they differ, the answer is used.
+    const wrongAtHand = fakePorts({
+      now,
+      atHand: 'not it',
+      passphrases: ['p12 pass'],
+      files: { '/in/push.p12': lockedP12() },
+    });
+    await convertP12(input, wrongAtHand);
+    expect(readPkcs12(wrongAtHand.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
+
+    const wrongAnswer = fakePorts({
+      now,
+      atHand: 'p12 pass',
+      passphrases: ['not it'],
+      files: { '/in/push.p12': lockedP12() },
+    });
+    expect(await codeOf(convertP12(input, wrongAnswer))).toBe('WRONG_PASSPHRASE');
+    expect([...wrongAnswer.files.keys()]).toEqual(['/in/push.p12']);
+  });
+
+  it('a .p12 without a passphrase is opened without asking, and its outputs get a new one', async () => {
+    const open = writePkcs12({
+      key: testKey('leaf'),
+      certificates: [certificate.der],
+      passphrase: '',
+      profile: 'compatible',
+    });
+    const ports = fakePorts({
+      now,
+      atHand: 'new pass',
+      passphrases: ['new pass'],
+      files: { '/in/push.p12': open },
+    });
+    await convertP12(input, ports);
+    expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase protect']);
+    expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'new pass').keys).toHaveLength(1);
   });
 
   it('existing outputs: refused before the passphrase is asked', async () => {

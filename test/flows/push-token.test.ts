@@ -70,6 +70,7 @@ function harness() {
       return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`no test file ${path}`));
     },
     passphrase: () => Promise.reject(new Error('a token key needs no passphrase')),
+    passphraseAtHand: () => Promise.resolve(null),
     warn: (warning) => warnings.push(describeWarning(warning)),
     now: clock,
     readStdin: () => Promise.reject(new Error('no stdin')),

@@ -99,6 +99,7 @@ function harness(files: Record<string, Buffer | string> = {}): Harness {
       h.passphraseRequests.push(request.subject);
       return Promise.resolve(PASSPHRASE);
     },
+    passphraseAtHand: () => Promise.resolve(null),
     warn: (warning) => h.warnings.push(describeWarning(warning)),
     now: () => now,
     readStdin: () => Promise.resolve(Buffer.from('{"aps":{"alert":"from stdin"}}')),

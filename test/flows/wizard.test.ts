@@ -91,6 +91,7 @@ function person(
       if (next === undefined) return Promise.reject(new Error('an unexpected passphrase prompt'));
       return Promise.resolve(next);
     },
+    passphraseAtHand: () => Promise.resolve(null),
     parsePlist,
     filesBeside: (file) => credentialFilesBeside(file),
     warn: () => undefined,
@@ -115,6 +116,7 @@ function person(
       parsePlist: () => Promise.reject(new Error('no profile in this test')),
       readFile: (path) => readInputFile(path),
       passphrase: () => Promise.reject(new Error('the push needs no passphrase: ck.pem')),
+      passphraseAtHand: () => Promise.resolve(null),
       warn: () => undefined,
       now: () => now,
       readStdin: () => Promise.reject(new Error('no stdin')),

@@ -39,6 +39,8 @@ export interface Material {
   /** A bare public key file: its SPKI DER. */
   publicKeySpki: Buffer | null;
   pkcs12: Pkcs12Structure | null;
+  /** For a .p12: whether the empty passphrase or the given one opened it; else null. */
+  passphraseUsed: 'empty' | 'given' | null;
   /**
    * A provisioning profile: the property list its SignedData wraps, not yet parsed (that needs
    * a plist parser, which the caller brings), and the certificates that came with the
@@ -57,6 +59,11 @@ export interface SignedPlist {
 export interface ReadOptions {
   /** null: open nothing that needs a passphrase (p12 files still try the empty ones). */
   passphrase: string | null;
+  /**
+   * With `passphrase` null: a passphrase the command was given without asking, which a .p12
+   * tries after the empty ones, in the same run of its key derivation (readPkcs12).
+   */
+  alsoTry?: string | null;
 }
 
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
@@ -127,6 +134,15 @@ const KEY_LABELS: Partial<Record<DerShape, string>> = {
   'ec-key': 'EC PRIVATE KEY',
 };
 
+/** Whether `bytes` are a .p12 (PKCS#12 PFX), by their shape. */
+export function isPkcs12(bytes: Uint8Array): boolean {
+  try {
+    return !looksLikePemText(bytes) && recogniseDerShape(bytes) === 'pkcs12';
+  } catch {
+    return false; // damaged DER: readMaterial says what is wrong with it
+  }
+}
+
 /** Tells the DER structures apart by their shape, since file extensions lie. */
 export function sniffDer(bytes: Uint8Array): DerKind {
   const shape = recogniseDerShape(bytes);
@@ -182,14 +198,18 @@ function readDerMaterial(bytes: Uint8Array, options: ReadOptions): Material {
         options,
       );
     case 'pkcs12': {
-      const contents = readPkcs12(bytes, options.passphrase);
+      const contents = readPkcs12(bytes, options.passphrase, { alsoTry: options.alsoTry ?? null });
       const certificates = contents.certificates.map((der) => parseCertificate(der));
       const keys: KeyEntry[] = contents.keys.map((key, i) => ({
         format: 'pkcs12',
         encrypted: contents.keyProtection[i] !== 'none',
         key,
       }));
-      return { ...assemble('pkcs12', certificates, keys), pkcs12: contents.structure };
+      return {
+        ...assemble('pkcs12', certificates, keys),
+        pkcs12: contents.structure,
+        passphraseUsed: contents.passphraseUsed,
+      };
     }
   }
 }
@@ -260,6 +280,7 @@ function assemble(kind: MaterialKind, certificates: CertificateInfo[], keys: Key
     csr: null,
     publicKeySpki: null,
     pkcs12: null,
+    passphraseUsed: null,
     signedPlist: null,
   };
 }

@@ -288,6 +288,12 @@ function wrongPassphrase(macVerified: boolean): InputError {
 export interface ReadPkcs12Options {
   /** Where the key derivations of this read go; a test passes its own to count them. */
   derivations?: KeyDerivations;
+  /**
+   * With `passphrase` null: a passphrase the command was given without asking (a file, the
+   * environment), tried after both empty ones and beside them, in the same run of the key
+   * derivation; passphraseUsed says 'given' when it was the one that opened the file.
+   */
+  alsoTry?: string | null;
 }
 
 /**
@@ -310,7 +316,12 @@ export function readPkcs12(
   options: ReadPkcs12Options = {},
 ): Pkcs12Contents {
   try {
-    return openPkcs12(der, passphrase, options.derivations ?? new KeyDerivations());
+    return openPkcs12(
+      der,
+      passphrase,
+      passphrase === null ? (options.alsoTry ?? null) : null,
+      options.derivations ?? new KeyDerivations(),
+    );
   } catch (error) {
     if (isApnsSetupError(error)) throw error;
     throw new InputError('CORRUPT_FILE', 'it is damaged or not a valid PKCS#12 file', {
@@ -323,6 +334,7 @@ export function readPkcs12(
 function openPkcs12(
   der: Uint8Array,
   passphrase: string | null,
+  alsoTry: string | null,
   derivations: KeyDerivations,
 ): Pkcs12Contents {
   const pfx = parsePfx(der);
@@ -330,8 +342,9 @@ function openPkcs12(
   requireSupported(pfx);
   const empty = passphrase === null || passphrase === '';
   const candidates: (string | null)[] = empty ? ['', null] : [passphrase];
+  if (empty && alsoTry !== null && alsoTry !== '') candidates.push(alsoTry);
   const mac = pfx.mac;
-  // Both empty-password conventions' MAC keys, side by side.
+  // Every candidate's MAC key, side by side (up to four cost the time of one).
   if (mac) derivations.prefetch(candidates.map((c) => macDerivation(mac, c)));
   let macVerified = false;
   for (const macPassword of candidates) {
@@ -343,7 +356,10 @@ function openPkcs12(
     for (const password of mac ? bagPasswords : [macPassword]) {
       const likely = mac ? password === macPassword : candidates.length === 1;
       const opened = openSafes(pfx, password, derivations, likely);
-      if (opened) return { ...opened, structure, passphraseUsed: empty ? 'empty' : 'given' };
+      if (opened) {
+        const used = password === null || password === '' ? 'empty' : 'given';
+        return { ...opened, structure, passphraseUsed: used };
+      }
     }
   }
   // A MAC that fails while the same passphrase decrypts every encrypted bag means the file
@@ -369,6 +385,8 @@ function openPkcs12(
       );
     }
   }
+  // A passphrase at hand that opened nothing was still not asked for: the caller asks, and
+  // reads the file again with what it gets (WRONG_PASSPHRASE then, as with any other).
   if (empty && !macVerified) throw passphraseRequired();
   throw wrongPassphrase(macVerified);
 }

@@ -135,7 +135,11 @@ async function newCertificate(
               outDir: plan.outDir,
               force: false,
             },
-            { ...ports, passphrase: () => Promise.resolve(passphrase) },
+            {
+              ...ports,
+              passphrase: () => Promise.resolve(passphrase),
+              passphraseAtHand: () => Promise.resolve(passphrase),
+            },
           );
           ports.show({ kind: 'csr-made', result: made });
         },
@@ -251,6 +255,8 @@ async function collectAndProve(
     ...ports,
     passphrase: (request) =>
       passphrase === null ? ports.passphrase(request) : Promise.resolve(passphrase),
+    passphraseAtHand: () =>
+      passphrase === null ? ports.passphraseAtHand() : Promise.resolve(passphrase),
   };
   let given = options.cer;
   let imported: Awaited<ReturnType<typeof importCertificate>> | null = null;
