@@ -21,6 +21,9 @@
 // third of that, and the optimised code is no faster: writing a .p12 takes two calls of it
 // instead of seven of the scalar function, and reading one a third of the time. A V8 without
 // SIMD (an x64 CPU without SSE4.1) refuses that module; the scalar function then does the work.
+// So that V8 does not optimise them for a file of a few thousand rounds (17 million
+// instructions a run, in the background), the modules are compiled through
+// core/wasm-module.ts, inside adapters/wasm-tiering.ts's later tier-up.
 //
 // The modules are assembled here, byte by byte (a few opcodes; no toolchain to install), and
 // embedded in base64. Run `node scripts/generate-sha-rounds.mjs` after editing this script;
@@ -305,18 +308,13 @@ const source = `/**
  * script for why. Compiled on first use. Checked against node:crypto by
  * test/core/pkcs12-kdf.test.ts.
  */
+import { instantiateWasm } from '../wasm-module.js';
 
 // Kept as base64 text, decoded when compiled: a command that never derives a key (inspect of a
 // certificate, check, a push with ck.pem) decodes nothing at start-up.
 const MODULE_BASE64 =${embedded(bytes)}
 
 const LANES_MODULE_BASE64 =${embedded(lanesBytes)}
-
-// Node's own WebAssembly, as far as it is used here (@types/node 20 declares no values for it).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
 
 interface Rounds {
   memory: { buffer: ArrayBuffer };
@@ -335,8 +333,7 @@ let lanes: Lanes | null | undefined;
 
 function rounds(): Rounds {
   if (compiled === null) {
-    const wasm = new WebAssembly.Module(Buffer.from(MODULE_BASE64, 'base64'));
-    compiled = new WebAssembly.Instance(wasm).exports as unknown as Rounds;
+    compiled = instantiateWasm(Buffer.from(MODULE_BASE64, 'base64')) as Rounds;
   }
   return compiled;
 }
@@ -344,8 +341,7 @@ function rounds(): Rounds {
 function sha1Lanes(): Lanes | null {
   if (lanes === undefined) {
     try {
-      const wasm = new WebAssembly.Module(Buffer.from(LANES_MODULE_BASE64, 'base64'));
-      lanes = new WebAssembly.Instance(wasm).exports as unknown as Lanes;
+      lanes = instantiateWasm(Buffer.from(LANES_MODULE_BASE64, 'base64')) as Lanes;
     } catch {
       lanes = null;
     }

@@ -3,7 +3,9 @@
  * command line (one-command.ts): the context it runs in, and the exit code of the contract for
  * whatever it throws. No commander here, so that a plain command line never loads it.
  */
+import { compileWithLateTierUp } from './adapters/wasm-tiering.js';
 import { isApnsSetupError, type ExitCode } from './core/errors.js';
+import { wrapWasmCompile } from './core/wasm-module.js';
 import type { CommandContext, CommandModule } from './commands/context.js';
 import { createUi, type Ui } from './ui/console.js';
 import { describeUnexpectedError } from './ui/messages.js';
@@ -42,6 +44,8 @@ export async function runCommand(
   context: CommandContext,
   debug: boolean,
 ): Promise<ExitCode> {
+  // Before any key is derived: the derivation's WebAssembly is compiled on first use.
+  wrapWasmCompile(compileWithLateTierUp);
   try {
     warnOnOldNode(context.ui);
     const module = await load();

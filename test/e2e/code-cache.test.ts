@@ -20,8 +20,10 @@ import {
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeCacheFolder } from '../../src/command-file.js';
+import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
 import { runCli, scratchDir, type CliResult } from '../helpers/cli.js';
 import { realWorldPath } from '../helpers/fixtures.js';
+import { issueSandboxCertificate, testKey } from '../helpers/test-ca.js';
 
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
@@ -84,6 +86,36 @@ describe('the code cache of a command in a file of its own', () => {
       before.size,
     ]);
     expect(kept(folder)).toEqual(names);
+  });
+
+  it('convert, which compiles the key derivation’s WebAssembly mid-run, keeps code its next runs take', async () => {
+    // The compile runs with one V8 flag changed (adapters/wasm-tiering.ts), put back at once:
+    // kept under other flags, the code would be refused, and written again, by every next run.
+    const { home, folder } = cacheHome();
+    const p12 = join(scratch.path, 'wasm.p12');
+    writeFileSync(
+      p12,
+      writePkcs12({
+        key: testKey('leaf'),
+        certificates: [
+          issueSandboxCertificate({ now: new Date(), bundleId: 'com.example.cache' }).der,
+        ],
+        passphrase: 'cache pass',
+        profile: 'compatible',
+      }),
+    );
+    const convert = (n: number) =>
+      runCli(['convert', p12, '--out', join(scratch.path, `wasm-out-${n}`)], {
+        env: { XDG_CACHE_HOME: home, APNS_SETUP_PASSPHRASE: 'cache pass' },
+      });
+    expect((await convert(1)).exitCode).toBe(0);
+    const names = kept(folder);
+    expect(names).toHaveLength(1);
+    const file = join(folder, names[0]!);
+    const before = statSync(file);
+    for (const n of [2, 3]) expect((await convert(n)).exitCode).toBe(0);
+    const after = statSync(file);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
   it.each([

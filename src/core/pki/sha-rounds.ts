@@ -8,6 +8,7 @@
  * script for why. Compiled on first use. Checked against node:crypto by
  * test/core/pkcs12-kdf.test.ts.
  */
+import { instantiateWasm } from '../wasm-module.js';
 
 // Kept as base64 text, decoded when compiled: a command that never derives a key (inspect of a
 // certificate, check, a push with ck.pem) decodes nothing at start-up.
@@ -336,12 +337,6 @@ const LANES_MODULE_BASE64 =
   'dlQyEHZUMhB2VDIQ/a4BIQQgGv0M8OHSw/Dh0sPw4dLD8OHSw/2uASEFIABBAWshAAwACwtBACAB/QsEAEEAIAL9CwQQQQAg' +
   'A/0LBCBBACAE/QsEMEEAIAX9CwRACw==';
 
-// Node's own WebAssembly, as far as it is used here (@types/node 20 declares no values for it).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
-
 interface Rounds {
   memory: { buffer: ArrayBuffer };
   sha1(rounds: number): void;
@@ -359,8 +354,7 @@ let lanes: Lanes | null | undefined;
 
 function rounds(): Rounds {
   if (compiled === null) {
-    const wasm = new WebAssembly.Module(Buffer.from(MODULE_BASE64, 'base64'));
-    compiled = new WebAssembly.Instance(wasm).exports as unknown as Rounds;
+    compiled = instantiateWasm(Buffer.from(MODULE_BASE64, 'base64')) as Rounds;
   }
   return compiled;
 }
@@ -368,8 +362,7 @@ function rounds(): Rounds {
 function sha1Lanes(): Lanes | null {
   if (lanes === undefined) {
     try {
-      const wasm = new WebAssembly.Module(Buffer.from(LANES_MODULE_BASE64, 'base64'));
-      lanes = new WebAssembly.Instance(wasm).exports as unknown as Lanes;
+      lanes = instantiateWasm(Buffer.from(LANES_MODULE_BASE64, 'base64')) as Lanes;
     } catch {
       lanes = null;
     }
