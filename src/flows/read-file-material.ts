@@ -27,15 +27,17 @@ export async function openMaterial(
 ): Promise<OpenedMaterial> {
   const bytes = await ports.readFile(file);
   const atHand = isPkcs12(bytes) ? await ports.passphraseAtHand() : null;
-  let material: Material | null = null;
+  // The .p12 as the passphrase at hand opened it, until the sources say it is theirs.
+  let openedAtHand: Material | null = null;
   let subject = `the key in ${file}`;
   try {
-    material = readMaterial(bytes, { passphrase: null, alsoTry: atHand });
-    const locked = material.keys.some((k) => k.key === null);
-    if (material.passphraseUsed !== 'given' && (!options.needKey || !locked)) {
+    const material = readMaterial(bytes, { passphrase: null, alsoTry: atHand });
+    if (material.passphraseUsed === 'given') {
+      openedAtHand = material;
+      subject = `the .p12 ${file}`;
+    } else if (!options.needKey || !material.keys.some((k) => k.key === null)) {
       return { material, passphrase: null };
     }
-    if (material.passphraseUsed === 'given') subject = `the .p12 ${file}`;
   } catch (error) {
     if (!(isApnsSetupError(error) && error.code === 'PASSPHRASE_REQUIRED')) {
       throw withFileName(file, error);
@@ -48,9 +50,8 @@ export async function openMaterial(
   } catch (error) {
     throw withFileName(file, error);
   }
-  if (material?.passphraseUsed === 'given' && passphrase === atHand)
-    return { material, passphrase };
-  material = inFile(file, () => readMaterial(bytes, { passphrase }));
+  if (openedAtHand !== null && passphrase === atHand) return { material: openedAtHand, passphrase };
+  const material = inFile(file, () => readMaterial(bytes, { passphrase }));
   return { material, passphrase };
 }
 

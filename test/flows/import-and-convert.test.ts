@@ -103,25 +103,6 @@ describe('importCertificate', () => {
 describe('convertP12', () => {
   const input = { file: '/in/push.p12', outDir: '/out', profile: 'modern' as const, force: false };
 
-  it('checks the output folder before asking for the passphrase, and keeps that passphrase', async () => {
-    const p12 = writePkcs12({
-      key: testKey('leaf'),
-      certificates: [certificate.der],
-      passphrase: 'p12 pass',
-      profile: 'compatible',
-    });
-    const ports = fakePorts({ now, passphrases: ['p12 pass'], files: { '/in/push.p12': p12 } });
-    await convertP12(input, ports);
-    expect(ports.calls.slice(0, 4)).toEqual([
-      'assert /out',
-      'read /in/push.p12',
-      'at hand',
-      'passphrase open',
-    ]);
-    expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase open']);
-    expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
-  });
-
   const lockedP12 = () =>
     writePkcs12({
       key: testKey('leaf'),
@@ -130,24 +111,31 @@ describe('convertP12', () => {
       profile: 'compatible',
     });
 
-  it('a passphrase at hand that opens it is still asked for once, and protects the outputs', async () => {
-    const ports = fakePorts({
-      now,
-      atHand: 'p12 pass',
-      passphrases: ['p12 pass'],
-      files: { '/in/push.p12': lockedP12() },
-    });
-    const result = await convertP12(input, ports);
-    expect(ports.calls.slice(0, 4)).toEqual([
-      'assert /out',
-      'read /in/push.p12',
-      'at hand',
-      'passphrase open',
-    ]);
-    expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase open']);
-    expect(result.keyEncrypted).toBe(true);
-    expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
-  });
+  // With a passphrase at hand that opens the file, it is still asked for once, as without one.
+  it.each([
+    ['without a passphrase at hand', undefined],
+    ['with the passphrase at hand', 'p12 pass'],
+  ])(
+    'checks the output folder before asking for the passphrase, and keeps that passphrase (%s)',
+    async (_, atHand) => {
+      const ports = fakePorts({
+        now,
+        ...(atHand === undefined ? {} : { atHand }),
+        passphrases: ['p12 pass'],
+        files: { '/in/push.p12': lockedP12() },
+      });
+      const result = await convertP12(input, ports);
+      expect(ports.calls.slice(0, 4)).toEqual([
+        'assert /out',
+        'read /in/push.p12',
+        'at hand',
+        'passphrase open',
+      ]);
+      expect(ports.calls.filter((c) => c.startsWith('passphrase'))).toEqual(['passphrase open']);
+      expect(result.keyEncrypted).toBe(true);
+      expect(readPkcs12(ports.files.get('/out/apns.p12')!, 'p12 pass').keys).toHaveLength(1);
+    },
+  );
 
   it('what the sources answer is what counts, not what was at hand', async () => {
     // At hand and asked are the same sources in a run; should they differ, the answer is used.

@@ -334,6 +334,7 @@ export function readPkcs12(
 function openPkcs12(
   der: Uint8Array,
   passphrase: string | null,
+  /** Only with `passphrase` null (readPkcs12 drops it otherwise). */
   alsoTry: string | null,
   derivations: KeyDerivations,
 ): Pkcs12Contents {
@@ -342,7 +343,7 @@ function openPkcs12(
   requireSupported(pfx);
   const empty = passphrase === null || passphrase === '';
   const candidates: (string | null)[] = empty ? ['', null] : [passphrase];
-  if (empty && alsoTry !== null && alsoTry !== '') candidates.push(alsoTry);
+  if (alsoTry !== null && alsoTry !== '') candidates.push(alsoTry);
   const mac = pfx.mac;
   // Every candidate's MAC key, side by side (up to four cost the time of one).
   if (mac) derivations.prefetch(candidates.map((c) => macDerivation(mac, c)));

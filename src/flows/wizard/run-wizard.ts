@@ -122,6 +122,7 @@ async function newCertificate(
       purpose: 'protect',
       subject: `the new key ${FILE_NAMES.key}`,
     });
+    const chosen = () => Promise.resolve(passphrase);
     await ports.runSteps([
       {
         step: 'make-key-and-csr',
@@ -135,11 +136,7 @@ async function newCertificate(
               outDir: plan.outDir,
               force: false,
             },
-            {
-              ...ports,
-              passphrase: () => Promise.resolve(passphrase),
-              passphraseAtHand: () => Promise.resolve(passphrase),
-            },
+            { ...ports, passphrase: chosen, passphraseAtHand: chosen },
           );
           ports.show({ kind: 'csr-made', result: made });
         },
