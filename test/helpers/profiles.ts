@@ -122,13 +122,14 @@ ${deviceXml}
 `;
 }
 
-let signer: { dir: string; cert: string; key: string } | null = null;
+let signer: { cert: string; key: string } | null = null;
 
-/** A stand-in for "Apple iPhone OS Provisioning Profile Signing", made once per process. */
+/**
+ * A stand-in for "Apple iPhone OS Provisioning Profile Signing", made once per process and kept
+ * in memory: a test worker may end without an `exit` event, so no folder may outlive one call.
+ */
 function profileSigner(): { cert: string; key: string } {
   if (!signer) {
-    const dir = mkdtempSync(join(tmpdir(), 'apns-setup-profile-signer-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const key = testKey('profile-signer');
     const issued = createCertificateAuthority({
       commonName: 'Test iPhone OS Provisioning Profile Signing',
@@ -139,9 +140,10 @@ function profileSigner(): { cert: string; key: string } {
       notAfter: new Date('9999-12-31T23:59:59Z'),
       serialNumber: '0a',
     });
-    signer = { dir, cert: join(dir, 'signer.pem'), key: join(dir, 'signer-key.pem') };
-    writeFileSync(signer.cert, issued.certificatePem);
-    writeFileSync(signer.key, key.export({ type: 'pkcs8', format: 'pem' }));
+    signer = {
+      cert: issued.certificatePem,
+      key: key.export({ type: 'pkcs8', format: 'pem' }) as string,
+    };
   }
   return signer;
 }
@@ -151,12 +153,16 @@ function profileSigner(): { cert: string; key: string } {
  * `ber`, openssl's streaming form (indefinite lengths, the content in chunks).
  */
 export function signPlist(xml: string, options: { ber?: boolean } = {}): Buffer {
-  const { cert, key } = profileSigner();
+  const signer = profileSigner();
   const dir = mkdtempSync(join(tmpdir(), 'apns-setup-profile-'));
   try {
     const input = join(dir, 'profile.plist');
     const output = join(dir, 'profile.mobileprovision');
+    const cert = join(dir, 'signer.pem');
+    const key = join(dir, 'signer-key.pem');
     writeFileSync(input, xml);
+    writeFileSync(cert, signer.cert);
+    writeFileSync(key, signer.key, { mode: 0o600 });
     execFileSync('openssl', [
       'cms',
       '-sign',
