@@ -11,11 +11,15 @@
 //                        minutes); without it that loop's time is the 300-file loop's per file
 //   BENCH_CHECK_FILES=20000  files in the large `check` row (fewer for a quick trial of the bench)
 //   BENCH_MILLION=1      adds push to 1,000,000 tokens (peak RSS; a minute or more)
+//   BENCH_INSTRUCTIONS=1 also counts the instructions of the start-up, import and convert rows
+//                        (valgrind's cachegrind, three runs each, a few minutes): on a shared
+//                        machine whose speed drifts within a run, they tell two builds apart
+//                        where wall times cannot
 //
 // Runs after `npm run build` (the npm script does both). Needs python3 (bench/measure.py: child
 // CPU time and peak RSS, and a pseudo-terminal for the wizard) and openssl; curl and
 // @parse/node-apn (a devDependency) when present.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -584,6 +588,79 @@ await new Promise((resolve) => sandbox.once('exit', resolve));
   );
 }
 
+// --- instructions (BENCH_INSTRUCTIONS=1) -----------------------------------------------------------
+const valgrind = process.env.BENCH_INSTRUCTIONS ? which('valgrind') : null;
+if (process.env.BENCH_INSTRUCTIONS && !valgrind) {
+  process.stderr.write('BENCH_INSTRUCTIONS=1 needs valgrind on PATH: no instructions counted\n');
+}
+let counted = 0;
+/** Millions of instructions `argv` runs (all its threads), the median of three runs. */
+function instructions(argv, extraEnv = {}) {
+  const counts = [];
+  for (let run = 0; run < 3; run++) {
+    const args = argv.map((arg) => arg.replace('{i}', `counted-${++counted}`));
+    const result = spawnSync(
+      valgrind,
+      [
+        '--tool=cachegrind',
+        '--cache-sim=no',
+        // V8 writes code as it runs: valgrind must see each write, or it runs stale copies.
+        '--smc-check=all-non-file',
+        '--cachegrind-out-file=/dev/null',
+        ...args,
+      ],
+      {
+        env: { ...process.env, ...extraEnv },
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const refs = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? '');
+    if (result.status !== 0 || !refs)
+      throw new Error(`${argv.join(' ')} under valgrind: ${result.status}`);
+    counts.push(Number(refs[1].replaceAll(',', '')) / 1e6);
+  }
+  return median(counts);
+}
+const counts = [];
+if (valgrind) {
+  process.stderr.write('instructions: 7 commands × 3 runs under valgrind…\n');
+  // The compiled code of each command is kept already: the races' warm-up rounds ran them.
+  for (const [name, argv, extraEnv] of [
+    ['`node -e 0`', [node, '-e', '0']],
+    ['`--version`', apns('--version')],
+    ['`inspect aps.cer`', apns('inspect', cer)],
+    ['`check aps.cer`', apns('check', cer)],
+    [
+      '`import aps.cer --key key.pem`',
+      apns('import', cer, '--key', key, '--out', out('import')),
+      env,
+    ],
+    ['the bare Node import script', [node, bareImportScript, cer, key, out('bare-import')], env],
+    ['`convert` of a Keychain `.p12`', apns('convert', keychainP12, '--out', out('convert')), env],
+  ]) {
+    const millions = instructions(argv, extraEnv);
+    counts.push({ name, millions });
+    process.stderr.write(`  ${name.padEnd(48)} ${millions.toFixed(1).padStart(9)} million\n`);
+  }
+}
+const countTable =
+  counts.length === 0
+    ? ''
+    : [
+        '',
+        'Instructions (`BENCH_INSTRUCTIONS=1`: valgrind’s cachegrind, every thread, the median of three runs; a',
+        'measure of work that the machine’s load does not move, for comparing two builds):',
+        '',
+        '| command | million instructions | × `node -e 0` |',
+        '|---|---|---|',
+        ...counts.map(
+          (c) =>
+            `| ${c.name} | ${c.millions.toFixed(1)} | ${(c.millions / counts[0].millions).toFixed(2)}× |`,
+        ),
+        '',
+      ].join('\n');
+
 // --- RESULTS.md ---------------------------------------------------------------------------------
 const version = (argv) => {
   try {
@@ -628,7 +705,7 @@ peak RSS the largest seen.
 ${table.join('\n')}
 
 ${missedNote(rows, loadBefore[0], cpu.length)}
-
+${countTable}
 What each row runs:
 - \`node -e 0\`: the floor of any Node CLI on this machine, measured in the same rounds as the row.
 - apns-setup's commands run as a user's second and later runs do: the first round of each row
