@@ -17,7 +17,7 @@
  *   a cache file holds the digest the build took of the command's file, so code never meets
  *   another build.
  * - It is written under a temporary name and renamed, so a run beside it never reads half a
- *   file, and sealed with its digest, so a file damaged inside is never run (V8 checks only
+ *   file, and sealed with a checksum, so a file damaged inside is never run (V8 checks only
  *   its header); what is refused is compiled as usual, and replaced after the run.
  * - It holds code alone: nothing the run read or computed (no key, no passphrase).
  * - `NODE_DISABLE_COMPILE_CACHE=1`, the switch of Node's own compile cache, turns it off.
@@ -33,7 +33,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, posix, win32 } from 'node:path';
-import type * as crypto from 'node:crypto';
 import type * as nodeModule from 'node:module';
 import type * as vm from 'node:vm';
 
@@ -114,28 +113,40 @@ const KEPT_PER_COMMAND = 4;
 function cacheFileOf(folder: string, file: string, digest: string): CacheFile {
   const command = `${basename(file, '.cjs')}.`;
   return {
-    path: join(folder, `${command}${digest}.${process.version}-${process.arch}.v8`),
+    path: join(folder, `${command}${digest}.${process.version}-${process.arch}.${SEAL_NAME}.v8`),
     sameCommand: (name) => name.startsWith(command) && name.endsWith('.v8'),
     temporaryOfCommand: (name) => name.startsWith(command) && name.endsWith('.tmp'),
   };
 }
 
 /**
- * A cache file is the SHA-256 of V8's data, then that data. V8 checks the data's header (its
+ * A cache file is the CRC-32 of V8's data, then that data. V8 checks the data's header (its
  * version, flags, length), but a release build does not check the rest: a file damaged inside
- * would be run, and could crash every run until deleted. So what does not match its digest is
- * not given to V8, and is replaced after the run, as a missing one would be.
+ * would be run, and could crash every run until deleted. So what does not match its checksum
+ * is not given to V8, and is replaced after the run, as a missing one would be.
+ *
+ * A checksum, not a cryptographic digest: it is there for damage (a disk, a copy cut short),
+ * which CRC-32 finds for certain in any burst of up to 32 bits, and else misses once in four
+ * billion. Against someone who can write the file no digest helps, as they would write its
+ * digest too: privateFolder is what keeps them out. SHA-256, used before, cost 28 instructions
+ * a byte, some 8 million of a push's start-up (300 KB); zlib's CRC-32 a tenth of that.
  */
-const SEAL_BYTES = 32;
+const SEAL_BYTES = 4;
 
-function sha256(data: Uint8Array): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- every command loads it anyway
-  const { createHash } = require('node:crypto') as typeof crypto;
-  return createHash('sha256').update(data).digest();
+/**
+ * How the files are sealed, in their names: a file that an earlier build sealed with SHA-256
+ * is another file, not one that two installs used in turn would each refuse and rewrite.
+ */
+const SEAL_NAME = 'crc32';
+
+function crc32(data: Uint8Array): number {
+  return process.getBuiltinModule('node:zlib').crc32(data);
 }
 
 function sealed(data: Buffer): Buffer {
-  return Buffer.concat([sha256(data), data]);
+  const seal = Buffer.alloc(SEAL_BYTES);
+  seal.writeUInt32BE(crc32(data));
+  return Buffer.concat([seal, data]);
 }
 
 /** V8's data in a cache file, when the file is whole; undefined when missing or damaged. */
@@ -148,7 +159,7 @@ function unsealedOrNothing(file: string): Buffer | undefined {
   }
   if (bytes.length <= SEAL_BYTES) return undefined;
   const data = bytes.subarray(SEAL_BYTES);
-  return sha256(data).equals(bytes.subarray(0, SEAL_BYTES)) ? data : undefined;
+  return crc32(data) === bytes.readUInt32BE(0) ? data : undefined;
 }
 
 /**

@@ -30,7 +30,9 @@ afterAll(() => scratch.remove());
 
 const certificate = realWorldPath('fastlane__fastlane/aps_development.cer');
 const node = `${process.version}-${process.arch}`;
-const keptName = new RegExp(`^inspect\\.[0-9a-f]{32}\\.${node.replace(/\./g, '\\.')}\\.v8$`);
+const keptName = new RegExp(
+  `^inspect\\.[0-9a-f]{32}\\.${node.replace(/\./g, '\\.')}\\.crc32\\.v8$`,
+);
 
 let homes = 0;
 /** A cache home of its own for one test, and the folder the CLI keeps its code in there. */
@@ -132,6 +134,14 @@ describe('the code cache of a command in a file of its own', () => {
       (file: string) => {
         const bytes = readFileSync(file);
         for (let i = bytes.length >> 1; i < bytes.length; i++) bytes[i] = ~bytes[i]! & 0xff;
+        writeFileSync(file, bytes);
+      },
+    ],
+    [
+      'damaged inside by one bit, in the middle',
+      (file: string) => {
+        const bytes = readFileSync(file);
+        bytes[bytes.length >> 1] ^= 0x01;
         writeFileSync(file, bytes);
       },
     ],
