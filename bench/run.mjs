@@ -631,11 +631,12 @@ function instructions(argv, extraEnv = {}) {
 }
 const counts = [];
 if (valgrind) {
-  process.stderr.write('instructions: 7 commands × 3 runs under valgrind…\n');
+  process.stderr.write('instructions: 8 commands × 3 runs under valgrind…\n');
   // The compiled code of each command is kept already: the races' warm-up rounds ran them.
   for (const [name, argv, extraEnv] of [
     ['`node -e 0`', [node, '-e', '0']],
     ['`--version`', apns('--version')],
+    ['`--help`', apns('--help')],
     ['`inspect aps.cer`', apns('inspect', cer)],
     ['`check aps.cer`', apns('check', cer)],
     [
