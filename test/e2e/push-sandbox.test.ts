@@ -21,6 +21,7 @@ import {
   testCa,
   testKey,
 } from '../helpers/test-ca.js';
+import { distinctTokens, tokensFileText } from '../helpers/device-tokens.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
 // read it (under faketime too, as they share the process's shifted clock).
@@ -294,12 +295,7 @@ describe('push against the sandbox', () => {
       return statSync(join(folder, file!)).size;
     };
     const tokensFile = join(scratch.path, 'fifteen-thousand.txt');
-    writeFileSync(
-      tokensFile,
-      Array.from({ length: 15_000 }, (_, i) => `${(i + 1).toString(16).padStart(64, '0')}\n`).join(
-        '',
-      ),
-    );
+    writeFileSync(tokensFile, tokensFileText(15_000));
     try {
       const oneToken = await keptAfter('one', '--token', TOKEN);
       const long = await keptAfter('long', '--tokens-file', tokensFile);
@@ -312,7 +308,7 @@ describe('push against the sandbox', () => {
   it('keeps within the requests at once the sandbox allows (--max-streams): every token answered, no connection lost', async () => {
     const limited = await start(['--max-streams', '3']);
     try {
-      const tokens = Array.from({ length: 40 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+      const tokens = distinctTokens(40);
       writeFileSync(join(scratch.path, 'forty.txt'), tokens.join('\n'));
       const result = await runCli([
         'push',
@@ -367,12 +363,7 @@ describe('push against the sandbox', () => {
   it('Ctrl-C stops a long push: the answers on their way are printed, the --json document is closed, and it says how many were sent (exit 130)', async () => {
     const total = 200_000;
     const tokensFile = join(scratch.path, 'many-tokens.txt');
-    writeFileSync(
-      tokensFile,
-      Array.from({ length: total }, (_, i) => `${(i + 1).toString(16).padStart(64, '0')}\n`).join(
-        '',
-      ),
-    );
+    writeFileSync(tokensFile, tokensFileText(total));
     const { child, exited } = spawnPush([
       '--tokens-file',
       tokensFile,

@@ -16,6 +16,7 @@ import {
   type RecordingServerOptions,
 } from '../helpers/recording-http2-server.js';
 import { issueSandboxCertificate, testCa } from '../helpers/test-ca.js';
+import { distinctTokens } from '../helpers/device-tokens.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
 // read it (under faketime too, as they share the process's shifted clock).
@@ -239,11 +240,8 @@ describe('apns-setup push', () => {
 });
 
 describe('apns-setup push: many tokens, streamed', () => {
-  const tokens = (count: number) =>
-    Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
-
   it('reads a tokens file of 17,000 tokens (over 1 MiB) and answers for each in one JSON array', async () => {
-    const list = tokens(17_000);
+    const list = distinctTokens(17_000);
     writeFileSync(file('many.txt'), `${list.join('\r\n')}\r\n`);
     const s = await start();
     const result = await push(s, [
@@ -265,7 +263,7 @@ describe('apns-setup push: many tokens, streamed', () => {
   });
 
   it('prints one line a token as answers arrive, explains each kind of answer once, then sums up', async () => {
-    const [a, b, c] = tokens(3);
+    const [a, b, c] = distinctTokens(3);
     const s = await start({
       fallback: (r) =>
         r.path.endsWith(c!)
@@ -313,7 +311,7 @@ describe('apns-setup push: many tokens, streamed', () => {
   });
 
   it('reads tokens piped to stdin (--tokens-file -), and refuses stdin for the payload too (exit 2)', async () => {
-    const [a, b] = tokens(2);
+    const [a, b] = distinctTokens(2);
     const s = await start();
     const piped = await push(s, ['--cert', file('ck.pem'), '--tokens-file', '-', '--json'], {
       input: `${a}\n${b}\n${a}\n`,
@@ -339,7 +337,7 @@ describe('apns-setup push: many tokens, streamed', () => {
   });
 
   it('keeps stdout one JSON document when a bad line piped in stops the run (exit 2)', async () => {
-    const [a, b] = tokens(2);
+    const [a, b] = distinctTokens(2);
     const s = await start();
     const result = await push(s, ['--cert', file('ck.pem'), '--tokens-file', '-', '--json'], {
       input: `${a}\n${b}\nnot-a-token\n${'c'.repeat(64)}\n`,
@@ -354,7 +352,7 @@ describe('apns-setup push: many tokens, streamed', () => {
 
 describe('apns-setup push against hostile or broken servers', () => {
   it('gives each token the answer the server gave when it answers 503 to everything, over a few connections', async () => {
-    const list = Array.from({ length: 200 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+    const list = distinctTokens(200);
     writeFileSync(file('two-hundred.txt'), list.join('\n'));
     const s = await start({
       fallback: () => ({ status: 503, body: { reason: 'ServiceUnavailable' } }),

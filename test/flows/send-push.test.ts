@@ -32,6 +32,7 @@ import {
   testKey,
   type TestCertificate,
 } from '../helpers/test-ca.js';
+import { distinctTokens } from '../helpers/device-tokens.js';
 
 // This file's clock is the real one: its certificates meet TLS, openssl or the built CLI, which
 // read it (under faketime too, as they share the process's shifted clock).
@@ -273,7 +274,7 @@ describe('testPush: several tokens', () => {
   });
 
   it('sends a token repeated all over a tokens file once, warning about ten repeats and counting the rest', async () => {
-    const distinct = Array.from({ length: 30 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+    const distinct = distinctTokens(30);
     const lines = [...distinct, ...distinct, ...distinct.slice(0, 5)];
     const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': lines.join('\n') });
     const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
@@ -377,13 +378,10 @@ describe('testPush: retries', () => {
   });
 });
 
-const manyTokens = (count: number) =>
-  Array.from({ length: count }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
-
 describe('testPush: hostile or broken servers', () => {
   it('gives each of 200 tokens its own result against a server that answers 503, over at most a few connections', async () => {
     await restart({ fallback: () => ({ status: 503, body: { reason: 'ServiceUnavailable' } }) });
-    const tokens = manyTokens(200);
+    const tokens = distinctTokens(200);
     const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
     const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
     expect(results.map((r) => r.token)).toEqual(tokens);
@@ -454,7 +452,7 @@ describe('testPush: hostile or broken servers', () => {
     });
     const full = setInterval(() => sandbox.inFlight() >= advertised && release(), 10);
     const enough = setTimeout(release, 5000);
-    const tokens = manyTokens(600);
+    const tokens = distinctTokens(600);
     const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
     try {
       const results = await sendPush(input({ tokensFile: 'tokens.txt' }), h.ports);
@@ -469,7 +467,7 @@ describe('testPush: hostile or broken servers', () => {
 
   it('reads piped tokens only as fast as they go out: pending pushes stay within what the server allows', async () => {
     await restart({ settings: { maxConcurrentStreams: 20 } });
-    const tokens = manyTokens(2000);
+    const tokens = distinctTokens(2000);
     const h = harness({ 'ck.pem': ckPem(sandboxCert), '-': `${tokens.join('\n')}\n` });
     h.chunkBytes = 65; // one line a chunk
     let read = 0;
@@ -510,7 +508,7 @@ describe('testPush: hostile or broken servers', () => {
 describe('pushEach: stopped on request (Ctrl-C)', () => {
   it('starts no push once asked to stop, reports those on their way, and ends as cancelled (130) with the count', async () => {
     await restart({ settings: { maxConcurrentStreams: 10 } });
-    const tokens = manyTokens(500);
+    const tokens = distinctTokens(500);
     const h = harness({ 'ck.pem': ckPem(sandboxCert), 'tokens.txt': tokens.join('\n') });
     const reported: string[] = [];
     // The person presses Ctrl-C once 25 answers are in.

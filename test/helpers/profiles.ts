@@ -153,7 +153,7 @@ function profileSigner(): { cert: string; key: string } {
  * `ber`, openssl's streaming form (indefinite lengths, the content in chunks).
  */
 export function signPlist(xml: string, options: { ber?: boolean } = {}): Buffer {
-  const signer = profileSigner();
+  const standIn = profileSigner();
   const dir = mkdtempSync(join(tmpdir(), 'apns-setup-profile-'));
   try {
     const input = join(dir, 'profile.plist');
@@ -161,8 +161,8 @@ export function signPlist(xml: string, options: { ber?: boolean } = {}): Buffer 
     const cert = join(dir, 'signer.pem');
     const key = join(dir, 'signer-key.pem');
     writeFileSync(input, xml);
-    writeFileSync(cert, signer.cert);
-    writeFileSync(key, signer.key, { mode: 0o600 });
+    writeFileSync(cert, standIn.cert);
+    writeFileSync(key, standIn.key, { mode: 0o600 });
     execFileSync('openssl', [
       'cms',
       '-sign',
