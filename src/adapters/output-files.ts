@@ -56,7 +56,13 @@ export interface WriteOutputOptions {
   /** Names the backups of replaced files. */
   now: Date;
   fileSystem?: OutputFileSystem;
+  /** How a path appears in an error: as the summary shows it (as is by default). */
+  show?: ShowPath;
 }
+
+/** A path (absolute, as the file system is given it) as the person should read it. */
+export type ShowPath = (path: string) => string;
+const asIs: ShowPath = (path) => path;
 
 const SECRET_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
@@ -104,6 +110,7 @@ export async function writeOutputFiles(
   options: WriteOutputOptions,
 ): Promise<WrittenFile[]> {
   const fs = options.fileSystem ?? directFileSystem;
+  const show = options.show ?? asIs;
   assertValidNames(files.map((file) => file.name));
   let targets: Targets;
   try {
@@ -112,9 +119,10 @@ export async function writeOutputFiles(
       dir,
       files.map((file) => file.name),
       options.force,
+      show,
     );
   } catch (error) {
-    throw describeWriteError(dir, error);
+    throw describeWriteError(dir, error, show);
   }
 
   try {
@@ -124,7 +132,7 @@ export async function writeOutputFiles(
     const secret = files.some((file) => file.secret);
     await fs.mkdir(dir, { recursive: true, mode: secret ? 0o700 : 0o755 });
   } catch (error) {
-    throw describeWriteError(dir, error);
+    throw describeWriteError(dir, error, show);
   }
 
   const release = cleanUpBeforeStop(removeInFlightTempFilesSync);
@@ -158,25 +166,25 @@ export async function writeOutputFiles(
       for (const entry of staged) {
         // A leftover of a run cut short is that run's file, not the user's: no backup.
         if (targets.existing.has(entry.file.name) && !targets.leftovers.has(entry.file.name)) {
-          entry.backup = await backUp(fs, entry.path, stamp, entry.file.secret);
+          entry.backup = await backUp(fs, entry.path, stamp, entry.file.secret, show);
         }
       }
-      journal = await writeJournal(fs, dir, files);
+      journal = await writeJournal(fs, dir, files, show);
       for (const entry of staged) {
         if (targets.existing.has(entry.file.name)) {
           await fs.rename(entry.tempPath, entry.path);
           entry.published = 'replaced';
         } else {
-          await publishNew(fs, entry);
+          await publishNew(fs, entry, show);
           entry.published = 'created';
         }
       }
     } catch (error) {
       await rollBack(fs, staged);
       if (journal) await fs.unlink(journal).catch(() => undefined);
-      throw describeWriteError(dir, error);
+      throw describeWriteError(dir, error, show);
     }
-    await syncDirectory(fs, dir);
+    await syncDirectory(fs, dir, show);
     await fs.unlink(journal).catch(() => undefined);
     await removeFinishedRuns(fs, dir, targets.deadJournals, new Set(files.map((f) => f.name)));
   } finally {
@@ -200,20 +208,21 @@ export async function writeOutputFiles(
 export async function assertWritable(
   dir: string,
   names: string[],
-  options: { force: boolean; fileSystem?: OutputFileSystem },
+  options: { force: boolean; fileSystem?: OutputFileSystem; show?: ShowPath },
 ): Promise<void> {
   const fs = options.fileSystem ?? directFileSystem;
+  const show = options.show ?? asIs;
   assertValidNames(names);
   try {
-    await checkTargets(fs, dir, names, options.force);
+    await checkTargets(fs, dir, names, options.force, show);
   } catch (error) {
-    throw describeWriteError(dir, error);
+    throw describeWriteError(dir, error, show);
   }
   const folder = await nearestExistingFolder(fs, dir);
   try {
     await fs.access(folder, constants.W_OK | constants.X_OK);
   } catch (error) {
-    throw describeWriteError(folder, error);
+    throw describeWriteError(folder, error, show);
   }
 }
 
@@ -221,13 +230,13 @@ export async function assertWritable(
  * True when `dir` does not exist or holds nothing but our leftovers: `renew` writes into a new
  * folder and must not mix its files with anything else.
  */
-export async function isEmptyOrMissingDir(dir: string): Promise<boolean> {
+export async function isEmptyOrMissingDir(dir: string, show: ShowPath = asIs): Promise<boolean> {
   let names: string[];
   try {
     names = await directFileSystem.readdir(dir);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return true;
-    if (errnoCode(error) === 'ENOTDIR') throw notAFolderError(dir);
+    if (errnoCode(error) === 'ENOTDIR') throw notAFolderError(dir, show);
     throw error;
   }
   // Finder drops .DS_Store in every folder it opens; it is not the user's content.
@@ -284,20 +293,21 @@ async function checkTargets(
   dir: string,
   names: string[],
   force: boolean,
+  show: ShowPath,
 ): Promise<Targets> {
   try {
     const stats = await fs.stat(dir);
-    if (!stats.isDirectory()) throw notAFolderError(dir);
+    if (!stats.isDirectory()) throw notAFolderError(dir, show);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ELOOP') {
       // A link on the way that leads nowhere: mkdir would fail with a misleading ENOENT or
       // ENOTDIR, or the run would end in "something unexpected went wrong: ELOOP".
-      const broken = await brokenLinkOnPath(fs, dir);
+      const broken = await brokenLinkOnPath(fs, dir, show);
       if (broken) throw broken;
       if (code === 'ENOENT') return { existing: new Set(), leftovers: new Set(), deadJournals: [] };
     }
-    if (code === 'ENOTDIR') throw pathThroughFileError(dir, error);
+    if (code === 'ENOTDIR') throw pathThroughFileError(dir, error, show);
     throw error;
   }
 
@@ -314,7 +324,7 @@ async function checkTargets(
     if (stats.isDirectory()) {
       throw new InputError(
         'IS_A_DIRECTORY',
-        `${path}: is a folder, where ${name} is to be written`,
+        `${show(path)}: is a folder, where ${name} is to be written`,
         {
           hint: 'move the folder away, or choose another folder',
         },
@@ -325,14 +335,14 @@ async function checkTargets(
     if (stats.isSymbolicLink()) {
       throw new InputError(
         'FILE_EXISTS',
-        `${path}: is a symbolic link; apns-setup does not write through links`,
+        `${show(path)}: is a symbolic link; apns-setup does not write through links`,
         {
           hint: 'remove the link (or copy the file it points to over it), or choose another folder',
         },
       );
     }
     if (!stats.isFile()) {
-      throw new InputError('FILE_EXISTS', `${path}: is not a regular file`, {
+      throw new InputError('FILE_EXISTS', `${show(path)}: is not a regular file`, {
         hint: 'move it away, or choose another folder',
       });
     }
@@ -348,7 +358,7 @@ async function checkTargets(
     }
   }
   const theirs = [...existing].filter((name) => !leftovers.has(name));
-  if (theirs.length > 0 && !force) throw alreadyExistsError(dir, theirs);
+  if (theirs.length > 0 && !force) throw alreadyExistsError(dir, theirs, show);
   return { existing, leftovers, deadJournals };
 }
 
@@ -409,6 +419,7 @@ async function writeJournal(
   fs: OutputFileSystem,
   dir: string,
   files: OutputFile[],
+  show: ShowPath,
 ): Promise<string> {
   const path = join(dir, `${JOURNAL_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   const entries = files.map((file): [string, string] => [
@@ -423,7 +434,7 @@ async function writeJournal(
     await handle.close();
   }
   // The journal must be on disk before any file it describes is.
-  await syncDirectory(fs, dir);
+  await syncDirectory(fs, dir, show);
   return path;
 }
 
@@ -461,7 +472,11 @@ async function removeFinishedRuns(
  * The first component of `dir`, from the end, that exists; if it is a symbolic link that leads
  * nowhere (to a missing target, or round in a loop), the error that says so.
  */
-async function brokenLinkOnPath(fs: OutputFileSystem, dir: string): Promise<InputError | null> {
+async function brokenLinkOnPath(
+  fs: OutputFileSystem,
+  dir: string,
+  show: ShowPath,
+): Promise<InputError | null> {
   for (let path = dir; ; path = dirname(path)) {
     let isLink: boolean;
     try {
@@ -478,7 +493,7 @@ async function brokenLinkOnPath(fs: OutputFileSystem, dir: string): Promise<Inpu
       await fs.stat(path);
       return null;
     } catch (error) {
-      const where = path === dir ? `${dir}: is` : `${dir}: ${path} is`;
+      const where = path === dir ? `${show(dir)}: is` : `${show(dir)}: ${show(path)} is`;
       if (errnoCode(error) === 'ELOOP') {
         return new InputError('NOT_WRITABLE', `${where} a symbolic link loop`, {
           hint: 'the link leads back to itself (ls -l shows where it points): point it at a folder, or choose another folder',
@@ -497,9 +512,9 @@ async function brokenLinkOnPath(fs: OutputFileSystem, dir: string): Promise<Inpu
   }
 }
 
-function alreadyExistsError(dir: string, names: string[]): InputError {
+function alreadyExistsError(dir: string, names: string[], show: ShowPath): InputError {
   const [first, ...others] = names;
-  const path = join(dir, first ?? '');
+  const path = show(join(dir, first ?? ''));
   return others.length === 0
     ? new InputError('FILE_EXISTS', `${path} already exists`, {
         hint: `pass --force to replace it (the old file is kept as ${first}.bak-<timestamp>), or choose another folder`,
@@ -570,15 +585,15 @@ async function writeTempFile(
  * Puts a temporary file at a name that was absent, failing with FILE_EXISTS if it is not
  * absent any more: link(2) never replaces, where rename(2) would silently.
  */
-async function publishNew(fs: OutputFileSystem, entry: Staged): Promise<void> {
+async function publishNew(fs: OutputFileSystem, entry: Staged, show: ShowPath): Promise<void> {
   const dir = dirname(entry.path);
   try {
     await fs.link(entry.tempPath, entry.path);
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'EEXIST') throw alreadyExistsError(dir, [entry.file.name]);
+    if (code === 'EEXIST') throw alreadyExistsError(dir, [entry.file.name], show);
     if (code === undefined || !NO_HARD_LINKS.has(code)) throw error;
-    await publishWithoutLink(fs, entry);
+    await publishWithoutLink(fs, entry, show);
     return;
   }
   // The name holds the file now; a temporary left behind is only clutter for the next run.
@@ -586,13 +601,17 @@ async function publishNew(fs: OutputFileSystem, entry: Staged): Promise<void> {
 }
 
 /** Best effort where hard links are unsupported: claim the name with O_EXCL, then fill it. */
-async function publishWithoutLink(fs: OutputFileSystem, entry: Staged): Promise<void> {
+async function publishWithoutLink(
+  fs: OutputFileSystem,
+  entry: Staged,
+  show: ShowPath,
+): Promise<void> {
   let placeholder;
   try {
     placeholder = await fs.open(entry.path, 'wx', entry.file.secret ? SECRET_MODE : PUBLIC_MODE);
   } catch (error) {
     if (errnoCode(error) === 'EEXIST')
-      throw alreadyExistsError(dirname(entry.path), [entry.file.name]);
+      throw alreadyExistsError(dirname(entry.path), [entry.file.name], show);
     throw error;
   }
   await placeholder.close();
@@ -616,6 +635,7 @@ async function backUp(
   path: string,
   stamp: string,
   secret: boolean,
+  show: ShowPath,
 ): Promise<Backup> {
   if (secret) {
     const old = await readOld(fs, path);
@@ -626,7 +646,7 @@ async function backUp(
         secret: true,
       });
       try {
-        const named = await giveBackupName(fs, path, stamp, copy.path);
+        const named = await giveBackupName(fs, path, stamp, copy.path, show);
         return { path: named.path, originalInPlace: true, exposed: (old.mode & 0o044) !== 0 };
       } finally {
         // Linked: the copy's temporary name goes; renamed: it is already gone.
@@ -635,7 +655,7 @@ async function backUp(
       }
     }
   }
-  const named = await giveBackupName(fs, path, stamp, path);
+  const named = await giveBackupName(fs, path, stamp, path, show);
   return { path: named.path, originalInPlace: named.linked, exposed: false };
 }
 
@@ -649,6 +669,7 @@ async function giveBackupName(
   path: string,
   stamp: string,
   source: string,
+  show: ShowPath,
 ): Promise<{ path: string; linked: boolean }> {
   for (let counter = 1; counter < 1000; counter += 1) {
     const backupPath = counter === 1 ? `${path}.bak-${stamp}` : `${path}.bak-${stamp}-${counter}`;
@@ -666,9 +687,13 @@ async function giveBackupName(
     await fs.rename(source, backupPath);
     return { path: backupPath, linked: false };
   }
-  throw new OperationError('OPERATION_FAILED', `${path}: too many backups made in one second`, {
-    hint: 'remove some of the NAME.bak-* files beside it and try again',
-  });
+  throw new OperationError(
+    'OPERATION_FAILED',
+    `${show(path)}: too many backups made in one second`,
+    {
+      hint: 'remove some of the NAME.bak-* files beside it and try again',
+    },
+  );
 }
 
 /** The mode and bytes of a file about to be replaced; never through a link, never waiting. */
@@ -765,7 +790,7 @@ function isProcessAlive(pid: number): boolean {
 }
 
 /** Makes the renames durable (POSIX: a rename is on disk only once its folder is fsynced). */
-async function syncDirectory(fs: OutputFileSystem, dir: string): Promise<void> {
+async function syncDirectory(fs: OutputFileSystem, dir: string, show: ShowPath): Promise<void> {
   try {
     const handle = await fs.open(dir, 'r');
     try {
@@ -778,7 +803,7 @@ async function syncDirectory(fs: OutputFileSystem, dir: string): Promise<void> {
     // (EINVAL). The files are already in place.
     const code = errnoCode(error);
     if (code === 'EINVAL' || code === 'EISDIR' || code === 'EPERM') return;
-    throw describeWriteError(dir, error);
+    throw describeWriteError(dir, error, show);
   }
 }
 
@@ -827,43 +852,43 @@ function assertValidNames(names: string[]): void {
   }
 }
 
-function notAFolderError(dir: string): InputError {
-  return new InputError('FILE_EXISTS', `${dir}: is a file, not a folder`, {
+function notAFolderError(dir: string, show: ShowPath): InputError {
+  return new InputError('FILE_EXISTS', `${show(dir)}: is a file, not a folder`, {
     hint: 'choose another folder (a new or existing one)',
   });
 }
 
-function pathThroughFileError(dir: string, cause: unknown): InputError {
-  return new InputError('FILE_EXISTS', `${dir}: part of this path is a file, not a folder`, {
+function pathThroughFileError(dir: string, cause: unknown, show: ShowPath): InputError {
+  return new InputError('FILE_EXISTS', `${show(dir)}: part of this path is a file, not a folder`, {
     hint: 'choose another folder',
     cause,
   });
 }
 
-function describeWriteError(dir: string, error: unknown): unknown {
+function describeWriteError(dir: string, error: unknown, show: ShowPath): unknown {
   if (error instanceof ApnsSetupError) return error;
   switch (errnoCode(error)) {
     // A folder the user cannot write is a choice of theirs, like a bad path: exit 2 (DESIGN
     // "Exit codes": invalid input or usage), where a full or failing disk is exit 1.
     case 'EACCES':
     case 'EPERM':
-      return new InputError('NOT_WRITABLE', `${dir}: permission denied, cannot write there`, {
+      return new InputError('NOT_WRITABLE', `${show(dir)}: permission denied, cannot write there`, {
         hint: 'choose another folder, or fix its permissions (ls -ld shows its owner and mode)',
         cause: error,
       });
     case 'EROFS':
-      return new InputError('NOT_WRITABLE', `${dir}: is on a read-only file system`, {
+      return new InputError('NOT_WRITABLE', `${show(dir)}: is on a read-only file system`, {
         hint: 'choose another folder, on a writable file system',
         cause: error,
       });
     case 'ENOSPC':
     case 'EDQUOT':
-      return new OperationError('OPERATION_FAILED', `${dir}: no space left on the device`, {
+      return new OperationError('OPERATION_FAILED', `${show(dir)}: no space left on the device`, {
         hint: 'free some space, or choose another folder; nothing was written',
         cause: error,
       });
     case 'ENOTDIR':
-      return pathThroughFileError(dir, error);
+      return pathThroughFileError(dir, error, show);
     default:
       return error;
   }

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { isEmptyOrMissingDir } from '../adapters/output-files.js';
 import { listenForStopSignal } from '../adapters/stop-signal.js';
 import { runTaskList } from '../adapters/task-list.js';
 import { CancelledError, InputError, type ExitCode } from '../core/errors.js';
@@ -11,7 +10,7 @@ import { openDemoPortal, startDemoSandbox } from '../sandbox/demo-sandbox.js';
 import { demoStepDone, demoStepTitle } from '../ui/render-demo.js';
 import { demoSummary, localPortalSummary } from '../ui/summaries.js';
 import { viewOf, type CommandContext } from './context.js';
-import { createFlowPorts } from './flow-ports.js';
+import { createFlowPorts, emptyOrMissingDir } from './flow-ports.js';
 import { createPushPorts } from './push-ports.js';
 
 interface DemoOptions {
@@ -48,7 +47,7 @@ export async function run(
   let cancelled = false;
   let running: Promise<unknown> | null = null;
   try {
-    if (keep && !(await isEmptyOrMissingDir(dir))) {
+    if (keep && !(await emptyOrMissingDir(context)(options.out!))) {
       throw new InputError('FILE_EXISTS', `${options.out!} is not empty`, {
         hint: 'The demo writes a fresh set of files: pass --out with a new or empty folder.',
       });

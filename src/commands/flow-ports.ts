@@ -2,16 +2,22 @@
 import { resolve } from 'node:path';
 import { credentialFilesBeside } from '../adapters/find-files.js';
 import { readInputFile } from '../adapters/input-files.js';
-import { assertWritable, writeOutputFiles } from '../adapters/output-files.js';
 import {
   isEncryptedKey,
   keychainPassphrases,
   type KeychainPassphrases,
 } from '../adapters/keychain-passphrase.js';
 import { passphraseAtHand, resolvePassphrase } from '../adapters/passphrase.js';
+import {
+  assertWritable,
+  isEmptyOrMissingDir,
+  writeOutputFiles,
+  type ShowPath,
+} from '../adapters/output-files.js';
 import { parsePlist } from '../adapters/plist.js';
 import { createPrompter } from '../adapters/prompt.js';
 import type { FlowPorts } from '../flows/ports.js';
+import { displayPath } from '../ui/summaries.js';
 import { describeWarning } from '../ui/warnings.js';
 import type { CommandContext } from './context.js';
 
@@ -29,6 +35,7 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
   // The context itself, not its stdin: the prompter reads it only to ask (see runCommandLine).
   const prompter = createPrompter(context);
   const at = (path: string) => resolve(context.cwd, path);
+  const show = shownFrom(context);
   const keychainOn = () => flags.keychain === true || flags.keychainSwitch?.on === true;
   let keychain: KeychainPassphrases | null = null;
   const keychainSource = () =>
@@ -43,9 +50,9 @@ export function createFlowPorts(context: CommandContext, flags: PassphraseFlags)
   const seen = new Set<string>();
   return {
     readFile: (path) => readInputFile(path),
-    assertWritable: (dir, names, force) => assertWritable(at(dir), names, { force }),
+    assertWritable: (dir, names, force) => assertWritable(at(dir), names, { force, show }),
     writeFiles: async (dir, files, force) => {
-      const written = await writeOutputFiles(at(dir), files, { force, now: context.now() });
+      const written = await writeOutputFiles(at(dir), files, { force, now: context.now(), show });
       const source = keychainSource();
       if (source && seen.size > 0) {
         for (const file of files) {
@@ -93,4 +100,14 @@ export function hasPassphraseWithoutPrompt(
   flags: PassphraseFlags,
 ): boolean {
   return Boolean(flags.passphraseFile) || context.env.APNS_SETUP_PASSPHRASE !== undefined;
+}
+
+/** Paths in errors as the summaries show them: the same file reads the same way in both. */
+function shownFrom(context: CommandContext): ShowPath {
+  return (path) => displayPath(path, context.cwd);
+}
+
+/** Whether an output folder (as typed) is new or holds nothing of the person's. */
+export function emptyOrMissingDir(context: CommandContext): (dir: string) => Promise<boolean> {
+  return (dir) => isEmptyOrMissingDir(resolve(context.cwd, dir), shownFrom(context));
 }

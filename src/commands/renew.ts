@@ -1,11 +1,9 @@
 import { readGitConfig } from '../adapters/git-config.js';
-import { isEmptyOrMissingDir } from '../adapters/output-files.js';
-import { resolve } from 'node:path';
 import type { ExitCode } from '../core/errors.js';
 import { renewCertificate } from '../flows/renew.js';
 import { renewSummary } from '../ui/summaries.js';
 import { viewOf, type CommandContext } from './context.js';
-import { createFlowPorts } from './flow-ports.js';
+import { createFlowPorts, emptyOrMissingDir } from './flow-ports.js';
 
 interface RenewOptions {
   from: string;
@@ -34,7 +32,7 @@ export async function run(
     {
       ...createFlowPorts(context, options),
       gitConfig: (name) => readGitConfig(name, context.cwd),
-      isEmptyOrMissingDir: (dir) => isEmptyOrMissingDir(resolve(context.cwd, dir)),
+      isEmptyOrMissingDir: emptyOrMissingDir(context),
     },
   );
   context.ui.say(renewSummary(result, context.now(), viewOf(context)));

@@ -4,11 +4,10 @@
  * is answered from its flag or its default, and a question that has neither exits 2 naming the
  * flag.
  */
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { openInBrowser } from '../adapters/browser.js';
 import { readGitConfig } from '../adapters/git-config.js';
 import { readInputFile } from '../adapters/input-files.js';
-import { isEmptyOrMissingDir } from '../adapters/output-files.js';
 import { runTaskList } from '../adapters/task-list.js';
 import { readTemplate } from '../adapters/templates.js';
 import { openKeychain } from '../adapters/keychain.js';
@@ -36,7 +35,7 @@ import { planText, questionPrompt } from '../ui/wizard-questions.js';
 import { viewOf, type CommandContext } from './context.js';
 import type { WizardFlags } from './wizard-flags.js';
 import { loadStates } from './wizard-states.js';
-import { createFlowPorts } from './flow-ports.js';
+import { createFlowPorts, emptyOrMissingDir } from './flow-ports.js';
 import { createPushPorts } from './push-ports.js';
 
 /** Runs the journey chosen (or, with `resume` undefined, lets the wizard choose it). */
@@ -89,7 +88,7 @@ export function createWizardPorts(context: CommandContext, flags: WizardFlags): 
     ...flowPorts,
     canAsk: terminal,
     gitConfig: (name) => readGitConfig(name, context.cwd),
-    isEmptyOrMissingDir: (dir) => isEmptyOrMissingDir(resolve(context.cwd, dir)),
+    isEmptyOrMissingDir: emptyOrMissingDir(context),
     ask: async <Q extends Question>(question: Q): Promise<Answers[Q['id']]> => {
       const fromFlags = answerFromFlags(question, flags, terminal);
       if (fromFlags !== undefined) return fromFlags as Answers[Q['id']];

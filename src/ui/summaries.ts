@@ -30,14 +30,15 @@ export interface View {
   cwd: string;
 }
 
-function display(path: string, cwd: string): string {
+/** A path as summaries and errors show it: relative to the working folder when inside it. */
+export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
 /** A path inside a command the person may paste: quoted when it holds spaces and the like. */
 function pasteable(path: string, cwd: string): string {
-  return shellQuote(display(path, cwd));
+  return shellQuote(displayPath(path, cwd));
 }
 
 function numbered(steps: string[]): string[] {
@@ -46,14 +47,14 @@ function numbered(steps: string[]): string[] {
 
 function fileList(written: WrittenFile[], view: View, keyEncrypted: boolean): string {
   const { style } = view;
-  const width = Math.max(...written.map((f) => display(f.path, view.cwd).length));
+  const width = Math.max(...written.map((f) => displayPath(f.path, view.cwd).length));
   return written
     .map((f) => {
       let role = FILE_ROLES[f.name] ?? '';
       if (f.name === FILE_NAMES.key)
         role += keyEncrypted ? ', encrypted' : ', NOT encrypted (--insecure)';
       const secret = f.secret ? ` ${style.yellow('(secret, 0600)')}` : '';
-      return `  ${display(f.path, view.cwd).padEnd(width)}  ${role}${secret}`;
+      return `  ${displayPath(f.path, view.cwd).padEnd(width)}  ${role}${secret}`;
     })
     .join('\n');
 }
@@ -62,7 +63,7 @@ function backups(written: WrittenFile[], view: View): string[] {
   return written
     .filter((f) => f.backupPath)
     .flatMap((f) => [
-      `The old ${f.name} was kept as ${display(f.backupPath!, view.cwd)}.`,
+      `The old ${f.name} was kept as ${displayPath(f.backupPath!, view.cwd)}.`,
       ...(f.previouslyExposed
         ? [
             view.style.yellow(
@@ -88,7 +89,7 @@ export function csrSummary(
     'Next, at developer.apple.com:',
     ...numbered([
       ...portalSteps({
-        csrPath: csr ? display(csr.path, view.cwd) : FILE_NAMES.csr,
+        csrPath: csr ? displayPath(csr.path, view.cwd) : FILE_NAMES.csr,
         bundleId: null,
         type: null,
       }),
@@ -97,8 +98,8 @@ export function csrSummary(
     `  (${CHOOSE_TYPE_LINE})`,
     '',
     result.keyEncrypted
-      ? `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`
-      : `Keep ${key ? display(key.path, view.cwd) : FILE_NAMES.key} safe: it is not encrypted, Apple never has your private key, and the certificate is useless without it.`,
+      ? `Keep ${key ? displayPath(key.path, view.cwd) : FILE_NAMES.key} and its passphrase: Apple never has your private key, and the certificate is useless without it.`
+      : `Keep ${key ? displayPath(key.path, view.cwd) : FILE_NAMES.key} safe: it is not encrypted, Apple never has your private key, and the certificate is useless without it.`,
   ].join('\n');
 }
 
@@ -118,7 +119,7 @@ export function credentialSummary(
   const left = daysLeft(c.notAfter, now);
   const expired = c.notAfter <= now;
   const ck = result.written.find((f) => f.name === FILE_NAMES.combined);
-  const ckPath = ck ? display(ck.path, view.cwd) : FILE_NAMES.combined;
+  const ckPath = ck ? displayPath(ck.path, view.cwd) : FILE_NAMES.combined;
   const headline = expired
     ? style.red(
         `The files for ${describeCertificate(c)} are written, but its certificate expired on ${formatDate(c.notAfter)}: APNs refuses it, so they cannot push.`,
@@ -143,7 +144,7 @@ export function credentialSummary(
     '',
     fileList(result.written, view, result.keyEncrypted),
     ...(result.keptKeyFile
-      ? [`  ${display(result.keptKeyFile, view.cwd)} was the input and is unchanged.`]
+      ? [`  ${displayPath(result.keptKeyFile, view.cwd)} was the input and is unchanged.`]
       : []),
     ...backups(result.written, view),
     ...(next.length > 0 ? ['', ...next] : []),
@@ -182,7 +183,7 @@ export function demoSummary(
     }
     if (result.passphraseFile) {
       lines.push(
-        `The passphrase of key.pem and apns.p12 is in ${display(result.passphraseFile, view.cwd)} (secret, 0600).`,
+        `The passphrase of key.pem and apns.p12 is in ${displayPath(result.passphraseFile, view.cwd)} (secret, 0600).`,
       );
     }
   } else {
@@ -216,7 +217,7 @@ export function renewSummary(result: RenewResult, now: Date, view: View): string
           : '';
   return [
     `Renewing the push certificate for ${describeCertificate(c)}.`,
-    `The live one (${display(live.file, view.cwd)}) ${ends}; renew did not touch it.`,
+    `The live one (${displayPath(live.file, view.cwd)}) ${ends}; renew did not touch it.`,
     '',
     `${result.reusedKey ? 'A CSR for the live key' : 'A new key and CSR'}${subject}:`,
     fileList(result.written, view, result.keyEncrypted),
@@ -224,7 +225,7 @@ export function renewSummary(result: RenewResult, now: Date, view: View): string
     'Next, at developer.apple.com:',
     ...numbered([
       ...portalSteps({
-        csrPath: csr ? display(csr.path, view.cwd) : FILE_NAMES.csr,
+        csrPath: csr ? displayPath(csr.path, view.cwd) : FILE_NAMES.csr,
         bundleId: c.bundleId,
         type: c.type,
       }),
@@ -246,7 +247,7 @@ export function localPortalSummary(
   const dir = cer ? dirname(cer.path) : '.';
   const at = (name: string) => pasteable(join(dir, name), view.cwd);
   return [
-    `apns-setup's local portal stand-in signed your CSR: ${cer ? display(cer.path, view.cwd) : 'aps.cer'} is a push certificate for ${describeCertificate(result.certificate)}.`,
+    `apns-setup's local portal stand-in signed your CSR: ${cer ? displayPath(cer.path, view.cwd) : 'aps.cer'} is a push certificate for ${describeCertificate(result.certificate)}.`,
     '',
     fileList(result.written, view, true),
     '',

@@ -136,6 +136,31 @@ describe('csr', () => {
     expect(readFileSync(join(other, 'key.pem'))).not.toEqual(first);
   });
 
+  it('names an output path in its errors as its summary does: as typed, under the working folder', async () => {
+    const args = ['csr', '--email', 'a@example.com', '--common-name', 'Typed', '--out', 'typed/'];
+    const first = await runCli(args, { cwd: scratch.path, env });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout + first.stderr).toContain(`  ${join('typed', 'key.pem')} `);
+
+    const again = await runCli(args, { cwd: scratch.path, env });
+    expect(again.exitCode).toBe(2);
+    expectCleanFailure(again);
+    expect(again.stderr).toContain(
+      `Error: ${join('typed', 'key.pem')} and 1 more of the files to write already exist`,
+    );
+    expect(again.stderr).not.toContain(scratch.path);
+
+    writeFileSync(join(scratch.path, 'plain-file'), 'not a folder\n');
+    const through = await runCli([...args.slice(0, -1), join('plain-file', 'sub')], {
+      cwd: scratch.path,
+      env,
+    });
+    expect(through.exitCode).toBe(2);
+    expect(through.stderr).toContain(
+      `Error: ${join('plain-file', 'sub')}: part of this path is a file, not a folder`,
+    );
+  });
+
   it('without a passphrase source and without a terminal exits 2, names the options and writes nothing', async () => {
     const out = join(scratch.path, 'no-pass');
     const result = await runCli([
