@@ -19,6 +19,7 @@
 import { join } from 'node:path';
 import { loadCommandFile } from './command-file.js';
 import { prerenderedHelp } from './prerendered-help.js';
+import { outputFailedLine, wantsColour } from './ui/output-failed.js';
 
 /** package.json's version, inlined by the build (scripts/build.mjs). */
 declare const APNS_SETUP_VERSION: string;
@@ -61,8 +62,8 @@ function outputFailed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException):
   if (stream === process.stdout) {
     // Node's message is 'ENOSPC: no space left on device, write': the words in the middle.
     const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? 'unknown error';
-    const code = error.code === undefined ? '' : ` (${error.code})`;
-    process.stderr.write(`Error: writing the output failed: ${reason}${code}.\n`);
+    const colour = wantsColour(Boolean(process.stderr.isTTY), process.env);
+    process.stderr.write(`${outputFailedLine(reason, error.code, colour)}\n`);
   }
   process.exit(1);
 }

@@ -7,6 +7,7 @@
  * subject holding `\e[31m` shows as text, while apns-setup's own red stays red.
  */
 import { randomBytes } from 'node:crypto';
+import { wantsColour } from './output-failed.js';
 export interface Style {
   bold(text: string): string;
   dim(text: string): string;
@@ -73,7 +74,5 @@ const ansi: Style = {
 };
 
 export function styleFor(isTTY: boolean, env: NodeJS.ProcessEnv): Style {
-  // https://no-color.org: any non-empty NO_COLOR disables colour.
-  if (!isTTY || (env.NO_COLOR ?? '') !== '' || env.TERM === 'dumb') return plain;
-  return ansi;
+  return wantsColour(isTTY, env) ? ansi : plain;
 }
