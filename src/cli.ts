@@ -16,6 +16,8 @@
  * ES modules, whose chunks keep the prompt library, the task list and the wizard's journeys
  * apart until they are reached.
  */
+import { fstatSync, statSync, writeSync } from 'node:fs';
+import type * as tty from 'node:tty';
 import { join } from 'node:path';
 import { loadCommandFile } from './command-file.js';
 import { prerenderedHelp } from './prerendered-help.js';
@@ -59,13 +61,62 @@ function endWhenOutputFails(stream: NodeJS.WriteStream): void {
 
 function outputFailed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException): never {
   if (error.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
-  if (stream === process.stdout) {
-    // Node's message is 'ENOSPC: no space left on device, write': the words in the middle.
-    const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? 'unknown error';
-    const colour = wantsColour(Boolean(process.stderr.isTTY), process.env);
-    process.stderr.write(`${outputFailedLine(reason, error.code, colour)}\n`);
-  }
+  if (stream === process.stdout) process.stderr.write(outputFailedText(error));
   process.exit(1);
+}
+
+function outputFailedText(error: NodeJS.ErrnoException): string {
+  // Node's message is 'ENOSPC: no space left on device, write': the words in the middle.
+  const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? 'unknown error';
+  return `${outputFailedLine(reason, error.code, wantsColour(isTerminal(2), process.env))}\n`;
+}
+
+/**
+ * Whether the file descriptor is a terminal. node:tty would load net and every stream module
+ * (a tenth of Node's start-up), so it is asked only about a character device that is not
+ * /dev/null, where scripts and benchmarks send what they do not read.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isCharacterDevice()) return false;
+    if (process.platform !== 'win32' && stats.rdev === statSync('/dev/null').rdev) return false;
+  } catch {
+    // no answer here: node:tty's
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a device
+  return (require('node:tty') as typeof tty).isatty(fd);
+}
+
+/**
+ * The answer to `--version`, or help that is not for a terminal, written to stdout's file
+ * descriptor and done: no Node stream. Making process.stdout and process.stderr was 17 million
+ * instructions, a fifth of Node's own start-up and most of what `--version` cost beyond it.
+ * Ends as a stream's failure would: 141 for a reader gone, else the one line and 1.
+ */
+function answerDirectly(text: string): number {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      const failure = error as NodeJS.ErrnoException;
+      // A non-blocking pipe that is full: its reader is behind, not gone.
+      if (failure.code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      if (failure.code === 'EPIPE') return EXIT_OUTPUT_CLOSED;
+      try {
+        writeSync(2, outputFailedText(failure));
+      } catch {
+        // stderr is gone too: the exit code says it
+      }
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /**
@@ -77,21 +128,33 @@ function ranThrough(code: number): boolean {
   return code === 0 || code === 1 || code === 3;
 }
 
-async function main(argv: string[]): Promise<number> {
-  endWhenOutputFails(process.stdout);
-  endWhenOutputFails(process.stderr);
+/** How the command line ended: its exit code, and whether Node's streams may hold output. */
+interface Outcome {
+  code: number;
+  streams: boolean;
+}
+
+async function main(argv: string[]): Promise<Outcome> {
   const args = argv.slice(2);
   // `--version` (or `-V`) and nothing else: the version alone, as commander prints it.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${APNS_SETUP_VERSION}\n`);
-    return 0;
+    return { code: answerDirectly(`${APNS_SETUP_VERSION}\n`), streams: false };
   }
   // The build wrote it through the console (ui.data), as commander's answer would be written.
-  // __dirname: this file runs only as CommonJS, beside dist/help.json.
-  const help = prerenderedHelp(args, join(__dirname, 'help.json'), process.stdout);
+  // __dirname: this file runs only as CommonJS, beside dist/help.json. A terminal's width is
+  // the stream's to tell.
+  const terminal = isTerminal(1);
+  const help = prerenderedHelp(
+    args,
+    join(__dirname, 'help.json'),
+    terminal ? process.stdout : { isTTY: false },
+  );
+  if (help !== null && !terminal) return { code: answerDirectly(help), streams: false };
+  endWhenOutputFails(process.stdout);
+  endWhenOutputFails(process.stderr);
   if (help !== null) {
     process.stdout.write(help);
-    return 0;
+    return { code: 0, streams: true };
   }
   const name = commandNamed(args);
   // Object.hasOwn: `toString` is no command, though every object answers to it.
@@ -105,15 +168,16 @@ async function main(argv: string[]): Promise<number> {
     if (ran !== null) {
       const code = await ran;
       if (ranThrough(code)) command.keepCompiledCode();
-      return code;
+      return { code, streams: true };
     }
   }
   const { runProgram } = await import('./program.js');
-  return runProgram(argv, APNS_SETUP_VERSION);
+  return { code: await runProgram(argv, APNS_SETUP_VERSION), streams: true };
 }
 
-void main(process.argv).then((code) => {
+void main(process.argv).then(({ code, streams }) => {
   process.exitCode = code;
+  if (!streams) return;
   // Let pending writes to piped stdout/stderr flush before the process ends. A write that
   // failed is reported here too, and may be before its 'error' event.
   process.stdout.write('', (error?: Error | null) =>

@@ -12,8 +12,8 @@
  * ones from require's cache at exit; test/helpers/trace-imports.mjs) and dist/meta.json,
  * esbuild's map of what went into each output file.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,42 @@ describe('start-up', () => {
       expect(loaded.commonjs, args.join(' ')).toEqual(['dist/cli.cjs']);
       expect([...loaded.packages], args.join(' ')).toEqual([]);
     }
+  });
+
+  it('--version and --help, to a pipe, a file or /dev/null, make no Node stream: no net, tty nor stream module', () => {
+    const stdouts: { name: string; fd: () => number | 'pipe' }[] = [
+      { name: 'a pipe', fd: () => 'pipe' },
+      { name: 'a file', fd: () => openSync(join(scratch.path, 'answer.txt'), 'w') },
+      ...(existsSync('/dev/null')
+        ? [{ name: '/dev/null', fd: () => openSync('/dev/null', 'w') }]
+        : []),
+    ];
+    for (const args of [['--version'], ['--help'], ['check', '--help']]) {
+      for (const stdout of stdouts) {
+        const list = join(scratch.path, 'builtins-answer.txt');
+        const fd = stdout.fd();
+        const result = spawnSync(
+          process.execPath,
+          ['-r', join(repoRoot, 'test/helpers/builtins-loaded.cjs'), cliPath, ...args],
+          {
+            env: { ...process.env, BUILTINS_LOADED_FILE: list },
+            stdio: ['ignore', fd, 'pipe'],
+            encoding: 'utf8',
+          },
+        );
+        if (typeof fd === 'number') closeSync(fd);
+        const what = `${args.join(' ')} to ${stdout.name}`;
+        expect(result.status, what).toBe(0);
+        if (stdout.name === 'a pipe')
+          expect(result.stdout, what).toMatch(/^(\d+\.\d+\.\d+|Usage: )/);
+        const builtins = readFileSync(list, 'utf8').split('\n');
+        expect(builtins, 'the list was recorded').toContain('NativeModule fs');
+        for (const stream of ['net', 'tty', 'stream', 'internal/streams/writable']) {
+          expect(builtins, `${what} loaded ${stream}`).not.toContain(`NativeModule ${stream}`);
+        }
+      }
+    }
+    expect(readFileSync(join(scratch.path, 'answer.txt'), 'utf8')).toMatch(/^Usage: apns-setup/);
   });
 
   it('inspect, check, import, convert and push load the bin and their own file alone: CommonJS, no ES module', () => {
