@@ -40,6 +40,13 @@ const passphrase = 'bench passphrase';
 // the bench's own, which each race's warm-up round fills. Rows are a user's second and later
 // runs; one row shows a first run, without the cache.
 process.env.XDG_CACHE_HOME = join(scratch, 'cache-home');
+// With NODE_EXTRA_CA_CERTS set, Node 20 reads and parses that bundle in every process at start,
+// before any code of the program: /etc/ssl/certs' 140-odd certificates are 417 million
+// instructions, five times Node's own start-up (84 million). It would sit in the floor and in
+// every Node row alike and shrink each ratio towards 1, hiding what the rows themselves cost; few
+// machines set it. So no command here has it; the results say when the machine did.
+const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
+delete process.env.NODE_EXTRA_CA_CERTS;
 const loadBefore = loadavg();
 const started = new Date();
 
@@ -709,6 +716,7 @@ peak RSS the largest seen.
 - Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at the end), Linux ${release()}
 - Load average (1 min) before and after: ${loadBefore[0].toFixed(2)}, ${loadAfter[0].toFixed(2)}
 - Node ${process.versions.node}; ${version([openssl, 'version'])}; ${curl ? version([curl, '--version']).split(' ').slice(0, 2).join(' ') : 'no curl'}; @parse/node-apn ${hasNodeApn ? JSON.parse(readFileSync(join(nodeApnPath, 'package.json'), 'utf8')).version : 'absent'}
+- Environment: ${extraCaCerts === undefined ? 'no NODE_EXTRA_CA_CERTS' : `NODE_EXTRA_CA_CERTS (${extraCaCerts}) was set here and removed for every command measured: with it, \`node -e 0\` alone costs several times Node's own start-up (see bench/run.mjs)`}
 - Rounds: ${runs} for the quick rows and the wizard, ${heavyRuns} for \`check\` over 300 and ${largeCheck.toLocaleString('en')} files, ${tokenRuns} for 10,000 tokens; ${fullLoop ? `one for the ${largeCheck.toLocaleString('en')}-file shell loop` : `the ${largeCheck.toLocaleString('en')}-file shell loop is the 300-file loop's time per file, times ${largeCheck.toLocaleString('en')} (\`BENCH_FULL_LOOP=1\` runs it)`}
 
 ${table.join('\n')}
