@@ -141,15 +141,19 @@ async function main(argv: string[]): Promise<Outcome> {
     return { code: answerDirectly(`${APNS_SETUP_VERSION}\n`), streams: false };
   }
   // The build wrote it through the console (ui.data), as commander's answer would be written.
-  // __dirname: this file runs only as CommonJS, beside dist/help.json. A terminal's width is
-  // the stream's to tell.
-  const terminal = isTerminal(1);
-  const help = prerenderedHelp(
-    args,
-    join(__dirname, 'help.json'),
-    terminal ? process.stdout : { isTTY: false },
-  );
-  if (help !== null && !terminal) return { code: answerDirectly(help), streams: false };
+  // __dirname: this file runs only as CommonJS, beside dist/help.json. Whether stdout is a
+  // terminal is asked only of a request for help; a terminal's width is its stream's to tell.
+  let terminal: boolean | undefined;
+  const stdoutIsTerminal = () => (terminal ??= isTerminal(1));
+  const help = prerenderedHelp(args, join(__dirname, 'help.json'), {
+    get isTTY() {
+      return stdoutIsTerminal();
+    },
+    get columns() {
+      return stdoutIsTerminal() ? process.stdout.columns : undefined;
+    },
+  });
+  if (help !== null && !stdoutIsTerminal()) return { code: answerDirectly(help), streams: false };
   endWhenOutputFails(process.stdout);
   endWhenOutputFails(process.stderr);
   if (help !== null) {
