@@ -5,12 +5,12 @@
  * that fails otherwise (a full disk, here /dev/full) is said in one line, exit 1; it used to
  * be lost without a word, exit 0.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/fixtures.js';
+import { runInPty, type PtyRun } from '../helpers/pty.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
 const scratch = scratchDir('apns-setup-closed-output-');
@@ -68,19 +68,13 @@ describe.skipIf(!existsSync('/dev/full'))('stdout that refuses the write (/dev/f
 
 describe.skipIf(!existsSync('/dev/full'))('the same, with stderr on a terminal', () => {
   /** `--version > /dev/full` in a pseudo-terminal: what the terminal showed, and the exit code. */
-  function inTerminal(env: Record<string, string | null>): { exitCode: number; output: string } {
-    const spec = {
+  function inTerminal(env: Record<string, string | null>): PtyRun {
+    return runInPty({
       argv: ['sh', '-c', 'exec "$0" "$1" --version > /dev/full', process.execPath, cliPath],
       env: { TERM: 'xterm', NO_COLOR: null, ...env },
       steps: [],
       timeout: 30,
-    };
-    const out = execFileSync(
-      'python3',
-      [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)],
-      { encoding: 'utf8' },
-    );
-    return JSON.parse(out) as { exitCode: number; output: string };
+    });
   }
 
   it('marks Error: in red, as every other error is', () => {

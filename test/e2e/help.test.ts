@@ -6,7 +6,6 @@
  * test/helpers/commander-cli.mjs), and the two answers are compared byte for byte, exit code and
  * stderr included.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +15,7 @@ import type { PrerenderedHelp, PrerenderedText } from '../../src/prerendered-hel
 import type { RenderedHelp } from '../../src/program.js';
 import { cliPath } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
+import { runInPty } from '../helpers/pty.js';
 import { commanderCliPath, expectSameAnswer } from '../helpers/same-answer.js';
 
 const names = commandDefinitions.map(({ name }) => name);
@@ -104,18 +104,13 @@ describe('dist/help.json', () => {
 describe('help in a terminal', () => {
   /** What a terminal `columns` wide shows of `node script ...args`. */
   function shown(script: string, args: string[], columns: number) {
-    const spec = {
+    return runInPty({
       argv: [process.execPath, script, ...args],
       env: { NO_COLOR: '1', TERM: 'xterm' },
       steps: [],
       columns,
       timeout: 30,
-    };
-    return JSON.parse(
-      execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)], {
-        encoding: 'utf8',
-      }),
-    ) as { exitCode: number; output: string };
+    });
   }
 
   it('a wide terminal gets the help wrapped to its width, as commander wraps it', () => {

@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../../src/commands/definitions.js';
 import { cliPath, scratchDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/fixtures.js';
+import { runInPty } from '../helpers/pty.js';
 import { hasOpenssl3, opensslOk } from '../helpers/openssl.js';
 import { buildProfile } from '../helpers/profiles.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
@@ -358,7 +359,7 @@ describe('start-up', () => {
   it("the wizard's first screen loads the prompt library, not the journeys nor node-forge", () => {
     const trace = join(scratch.path, 'trace-wizard.txt');
     writeFileSync(trace, '');
-    const spec = {
+    runInPty({
       argv: [
         process.execPath,
         '--import',
@@ -369,8 +370,7 @@ describe('start-up', () => {
       // Ctrl-C at the first question: what was loaded by then is what the first screen cost.
       steps: [{ expect: 'What would you like to do', send: '\u0003' }],
       timeout: 30,
-    };
-    execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)]);
+    });
     const loaded = whatLoaded(readFileSync(trace, 'utf8').split('\n'));
     // @inquirer/prompts only re-exports: the code that ran is in @inquirer/core and the prompts.
     expect(loaded.packages.has('@inquirer/core')).toBe(true);

@@ -2,12 +2,11 @@
  * In a real terminal (a pseudo-terminal driven by test/helpers/pty-drive.py), passphrases are
  * asked for, masked, confirmed, and Ctrl-C cancels with exit 130.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, scratchDir } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/fixtures.js';
+import { runInPty, type PtyRun } from '../helpers/pty.js';
 import { opensslOk } from '../helpers/openssl.js';
 import { issueSandboxCertificate } from '../helpers/test-ca.js';
 
@@ -16,27 +15,13 @@ const now = new Date();
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
 
-interface Driven {
-  exitCode: number | null;
-  output: string;
-  error?: string;
-}
-
-function drive(args: string[], steps: { expect: string; send: string }[]): Driven {
-  const spec = {
+function drive(args: string[], steps: { expect: string; send: string }[]): PtyRun {
+  return runInPty({
     argv: [process.execPath, cliPath, ...args],
     env: { APNS_SETUP_PASSPHRASE: null, NO_COLOR: '1', TERM: 'xterm' },
     steps,
     timeout: 40,
-  };
-  const out = execFileSync(
-    'python3',
-    [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return JSON.parse(out) as Driven;
+  });
 }
 
 describe('in a terminal', () => {

@@ -4,14 +4,13 @@
  * a locked .p12 still shows its layout in text; a next step with a path holding spaces can be
  * pasted into a shell; the old-Node warning claims nothing the project does not do.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportEncryptedPkcs8Pem, exportPkcs1Pem } from '../../src/core/pki/keys.js';
 import { writePkcs12 } from '../../src/core/pki/pkcs12-write.js';
 import { cliPath, runCli, scratchDir } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/fixtures.js';
+import { runInPty } from '../helpers/pty.js';
 import { spawnSandbox, type SandboxProcess } from '../helpers/sandbox-process.js';
 import { issueSandboxCertificate, testCa, testKey } from '../helpers/test-ca.js';
 
@@ -205,17 +204,12 @@ describe('text from outside on a terminal', () => {
 
 describe('the Node.js it runs on', () => {
   it('in a terminal, a Node past its end of life is said once, with the date and what to do', () => {
-    const spec = {
+    const shown = runInPty({
       argv: [process.execPath, cliPath, 'inspect', join(scratch.path, 'absent.pem')],
       env: { NO_COLOR: '1', TERM: 'xterm' },
       steps: [],
       timeout: 30,
-    };
-    const shown = JSON.parse(
-      execFileSync('python3', [join(repoRoot, 'test/helpers/pty-drive.py'), JSON.stringify(spec)], {
-        encoding: 'utf8',
-      }),
-    ) as { exitCode: number; output: string };
+    });
     expect(shown.exitCode).toBe(2);
     const warnings = shown.output.split(/\r?\n/).filter((line) => line.includes('Node.js'));
     // Node 20 reached its end of life on 2026-04-30; 22 and later are supported.
